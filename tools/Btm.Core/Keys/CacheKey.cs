@@ -1,0 +1,40 @@
+using Btm.Core.IO;
+
+namespace Btm.Core.Keys;
+
+/// <summary>Computes a package's content-addressed key (spec: docs/checkpoints.md).</summary>
+public static class CacheKey
+{
+    public static KeyComponents Compute(KeyRequest request)
+    {
+        // File contents are hashed in parallel, then folded in sorted path order, so the
+        // result does not depend on scheduling; bytes are never decoded as text.
+        var fileHashes = new string[request.InputFiles.Count];
+        var sizes = new long[request.InputFiles.Count];
+        Parallel.For(0, request.InputFiles.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var full = PathGuard.Resolve(request.PackageDir, request.InputFiles[i]);
+            sizes[i] = new FileInfo(full).Length;
+            fileHashes[i] = Sha256.HexOfFile(full);
+        });
+        var files = new KeyDigest("btm-files/1");
+        for (var i = 0; i < request.InputFiles.Count; i++)
+            files.Add("path", request.InputFiles[i]).Add("size", sizes[i].ToString(System.Globalization.CultureInfo.InvariantCulture)).Add("sha256", fileHashes[i]);
+
+        var manifest = new KeyDigest("btm-manifest/1").Add("bytes", File.ReadAllBytes(request.ManifestPath));
+        var toolchain = new KeyDigest("btm-toolchain/1").Add("identity", request.ToolchainIdentity);
+
+        var environment = new KeyDigest("btm-env/1");
+        foreach (var (name, value) in request.Environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+            environment.Add(name, value);
+
+        var target = new KeyDigest("btm-target/1")
+            .Add("package", request.PackageName).Add("mode", request.Mode).Add("platform", request.Platform.ToString());
+
+        var dependencies = new KeyDigest("btm-deps/1");
+        foreach (var (name, key) in request.DependencyKeys.OrderBy(p => p.Key, StringComparer.Ordinal))
+            dependencies.Add(name, key);
+
+        return new KeyComponents(files.Hex(), manifest.Hex(), toolchain.Hex(), environment.Hex(), target.Hex(), dependencies.Hex());
+    }
+}

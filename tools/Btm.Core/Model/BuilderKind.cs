@@ -1,0 +1,7 @@
+namespace Btm.Core.Model;
+
+public enum BuilderKind
+{
+    CMake,
+    Make,
+}

@@ -1,0 +1,133 @@
+namespace Btm.Core.Model;
+
+/// <summary>Every package in the repo, validated as a whole: dependencies exist and form no cycle.</summary>
+public sealed class PackageGraph
+{
+    private readonly Dictionary<string, PackageManifest> _byName;
+
+    public IReadOnlyList<PackageManifest> TopologicalOrder { get; }
+
+    private PackageGraph(Dictionary<string, PackageManifest> byName, IReadOnlyList<PackageManifest> order)
+    {
+        _byName = byName;
+        TopologicalOrder = order;
+    }
+
+    public PackageManifest this[string name] => _byName[name];
+
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root.</summary>
+    public static PackageGraph Load(string repoRoot)
+    {
+        var packagesDir = Path.Combine(repoRoot, "packages");
+        var manifests = new List<PackageManifest>();
+        if (Directory.Exists(packagesDir))
+        {
+            foreach (var dir in Directory.GetDirectories(packagesDir).Order(StringComparer.Ordinal))
+            {
+                var path = Path.Combine(dir, PackageManifest.FileName);
+                if (File.Exists(path))
+                    manifests.Add(PackageManifestReader.Load(path, Path.GetRelativePath(repoRoot, path).Replace('\\', '/')));
+            }
+        }
+        return From(manifests, repoRoot);
+    }
+
+    public static PackageGraph From(IReadOnlyList<PackageManifest> manifests, string repoRoot)
+    {
+        var byName = new Dictionary<string, PackageManifest>(StringComparer.Ordinal);
+        foreach (var m in manifests)
+            byName[m.Name] = m;
+
+        foreach (var m in manifests)
+        {
+            for (var i = 0; i < m.DependsOn.Count; i++)
+            {
+                if (!byName.ContainsKey(m.DependsOn[i]))
+                    throw new ConfigException(Display(m, repoRoot), $"dependsOn[{i}]", $"unknown package '{m.DependsOn[i]}'",
+                        $"create packages/{m.DependsOn[i]}/btm.json or remove the entry (known: {string.Join(", ", byName.Keys.Order())})");
+            }
+        }
+        return new PackageGraph(byName, Sort(byName, repoRoot));
+    }
+
+    /// <summary>
+    /// The named packages and everything they depend on, dependencies first. Null or empty
+    /// selects every package.
+    /// </summary>
+    public IReadOnlyList<PackageManifest> Select(IReadOnlyCollection<string>? names)
+    {
+        if (names is null || names.Count == 0)
+            return TopologicalOrder;
+        foreach (var name in names)
+        {
+            if (!_byName.ContainsKey(name))
+                throw new ConfigException("command line", "--package", $"unknown package '{name}'",
+                    $"use one of: {string.Join(", ", _byName.Keys.Order())}");
+        }
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(names);
+        while (stack.Count > 0)
+        {
+            var name = stack.Pop();
+            if (wanted.Add(name))
+                foreach (var dep in _byName[name].DependsOn)
+                    stack.Push(dep);
+        }
+        return TopologicalOrder.Where(p => wanted.Contains(p.Name)).ToList();
+    }
+
+    /// <summary>Packages that depend on <paramref name="name"/>, directly or not.</summary>
+    public IReadOnlySet<string> DependentsOf(string name)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var p in TopologicalOrder)
+            {
+                if (!result.Contains(p.Name) && p.DependsOn.Any(d => d == name || result.Contains(d)))
+                    changed = result.Add(p.Name);
+            }
+        }
+        return result;
+    }
+
+    // Depth-first so a cycle can be reported as the exact path that closes it; siblings are
+    // visited in name order, which makes the order stable across machines.
+    private static List<PackageManifest> Sort(Dictionary<string, PackageManifest> byName, string repoRoot)
+    {
+        var order = new List<PackageManifest>();
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false: on the path; true: done
+        var path = new List<string>();
+
+        void Visit(string name)
+        {
+            if (state.TryGetValue(name, out var done))
+            {
+                if (done)
+                    return;
+                var cycle = path.Skip(path.IndexOf(name)).Append(name).ToList();
+                var owner = byName[cycle[^2]];
+                throw new ConfigException(Display(owner, repoRoot), "dependsOn",
+                    $"dependency cycle {string.Join(" -> ", cycle)}", "remove one of these dependencies");
+            }
+            state[name] = false;
+            path.Add(name);
+            foreach (var dep in byName[name].DependsOn.Order(StringComparer.Ordinal))
+                Visit(dep);
+            path.RemoveAt(path.Count - 1);
+            state[name] = true;
+            order.Add(byName[name]);
+        }
+
+        foreach (var name in byName.Keys.Order(StringComparer.Ordinal))
+            Visit(name);
+        return order;
+    }
+
+    private static string Display(PackageManifest m, string repoRoot) =>
+        Path.GetRelativePath(repoRoot, m.ManifestPath).Replace('\\', '/');
+}

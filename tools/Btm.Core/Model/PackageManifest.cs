@@ -1,0 +1,23 @@
+using Btm.Core.Platforms;
+
+namespace Btm.Core.Model;
+
+/// <summary>One component, as described by <c>packages/&lt;name&gt;/btm.json</c>.</summary>
+public sealed record PackageManifest(
+    string Name,
+    string Description,
+    BuilderKind Builder,
+    IReadOnlyList<PlatformId>? Targets,
+    IReadOnlyList<string> Binaries,
+    IReadOnlyList<string> Inputs,
+    IReadOnlyList<string> DependsOn,
+    IReadOnlyList<ToolRequirement> Tools,
+    bool Test,
+    string Directory,
+    string ManifestPath)
+{
+    public const string FileName = "btm.json";
+
+    /// <summary>Inputs used when btm.json does not list its own: everything but build output.</summary>
+    public static readonly IReadOnlyList<string> DefaultInputs = ["**/*"];
+}

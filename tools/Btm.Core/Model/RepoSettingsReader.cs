@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using Btm.Core.Platforms;
+
+namespace Btm.Core.Model;
+
+/// <summary>
+/// Reads the <c>[Btm]</c> section of cake.config, Cake's INI format (<c>key = value</c>, <c>;</c>
+/// comments). Unknown keys in [Btm] are errors; other sections belong to Cake and are ignored.
+/// </summary>
+public static partial class RepoSettingsReader
+{
+    public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "Scope", "Version", "Targets",
+    };
+
+    [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
+    private static partial Regex NpmScope();
+
+    // SemVer 2.0.0 (semver.org's recommended expression), as npm requires for a version.
+    [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
+    private static partial Regex SemVer();
+
+    public static RepoSettings Load(string path, string displayPath)
+    {
+        if (!File.Exists(path))
+            throw new ConfigException(displayPath, "(file)", "not found", "run from the repo root or pass --root=<folder holding cake.config>");
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? section = null;
+        var lineNumber = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNumber++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] is ';' or '#')
+                continue;
+            if (line[0] == '[')
+            {
+                if (!line.EndsWith(']'))
+                    throw new ConfigException(displayPath, $"line {lineNumber}", $"'{line}' is not a [section] header", "close it with ']'");
+                section = line[1..^1].Trim();
+                continue;
+            }
+            if (!string.Equals(section, RepoSettings.Section, StringComparison.OrdinalIgnoreCase))
+                continue;
+            var eq = line.IndexOf('=');
+            if (eq <= 0)
+                throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' is not key = value", "write it as Key = Value");
+            var key = line[..eq].Trim();
+            if (!KnownKeys.Contains(key))
+                throw new ConfigException(displayPath, $"[Btm] {key}", "unknown key", $"remove it or use one of: {string.Join(", ", KnownKeys)}");
+            values[key] = line[(eq + 1)..].Trim();
+        }
+
+        var scope = Required(values, "Scope", displayPath);
+        if (!NpmScope().IsMatch(scope))
+            throw new ConfigException(displayPath, "[Btm] Scope", $"'{scope}' is not an npm scope", "write it as @name in lowercase, e.g. @acme");
+        var version = Required(values, "Version", displayPath);
+        if (!SemVer().IsMatch(version))
+            throw new ConfigException(displayPath, "[Btm] Version", $"'{version}' is not a SemVer version", "write it as MAJOR.MINOR.PATCH, e.g. 1.2.0");
+        var targets = values.TryGetValue("Targets", out var t) ? t : "host";
+        var list = targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (list.Count == 0)
+            throw new ConfigException(displayPath, "[Btm] Targets", "is empty", "write host or a comma-separated list of platform ids");
+        foreach (var item in list)
+        {
+            if (item != "host" && !PlatformId.TryParse(item, out _, out var error))
+                throw new ConfigException(displayPath, "[Btm] Targets", $"unknown platform id: {error}", $"use host or one of: {PlatformId.KnownList}");
+        }
+        return new RepoSettings(scope, version, list);
+    }
+
+    private static string Required(Dictionary<string, string> values, string key, string file) =>
+        values.TryGetValue(key, out var value) && value.Length > 0
+            ? value
+            : throw new ConfigException(file, $"[Btm] {key}", "is required", $"add '{key} = ...' under [Btm]");
+}
