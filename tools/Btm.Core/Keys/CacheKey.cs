@@ -29,7 +29,7 @@ public static class CacheKey
             environment.Add(name, value);
 
         var target = new KeyDigest("btm-target/1")
-            .Add("package", request.PackageName).Add("mode", request.Mode).Add("platform", request.Platform.ToString());
+            .Add("package", request.PackageName).Add("version", request.Version).Add("mode", request.Mode).Add("platform", request.Platform.ToString());
 
         var dependencies = new KeyDigest("btm-deps/1");
         foreach (var (name, key) in request.DependencyKeys.OrderBy(p => p.Key, StringComparer.Ordinal))

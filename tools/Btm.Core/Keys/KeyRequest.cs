@@ -5,6 +5,7 @@ namespace Btm.Core.Keys;
 /// <summary>Everything a package key is computed from.</summary>
 /// <param name="InputFiles">Paths relative to <paramref name="PackageDir"/>, '/'-separated.</param>
 /// <param name="ToolchainIdentity">Compiler path and its version output (and the builder's).</param>
+/// <param name="Version">The release version, which builders compile into the binaries.</param>
 /// <param name="DependencyKeys">Package name to that package's key, for the same mode and platform.</param>
 public sealed record KeyRequest(
     string PackageName,
@@ -13,6 +14,7 @@ public sealed record KeyRequest(
     string ManifestPath,
     string ToolchainIdentity,
     IReadOnlyDictionary<string, string> Environment,
+    string Version,
     string Mode,
     PlatformId Platform,
     IReadOnlyDictionary<string, string> DependencyKeys);

@@ -4,8 +4,8 @@ using Btm.Core.Platforms;
 namespace Btm.Core.Model;
 
 /// <summary>
-/// Reads the <c>[Btm]</c> section of cake.config, Cake's INI format (<c>key = value</c>, <c>;</c>
-/// comments). Unknown keys in [Btm] are errors; other sections belong to Cake and are ignored.
+/// Reads the <c>[Btm]</c> section of cake.config, Cake's INI format (<c>Key=Value</c>, <c>;</c>
+/// comments; Cake itself reads the same file, so its rules apply). Unknown keys in [Btm] are errors; other sections belong to Cake and are ignored.
 /// </summary>
 public static partial class RepoSettingsReader
 {
@@ -46,7 +46,10 @@ public static partial class RepoSettingsReader
             var eq = line.IndexOf('=');
             if (eq <= 0)
                 throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' is not key = value", "write it as Key = Value");
-            var key = line[..eq].Trim();
+            var key = line[..eq];
+            if (key != key.Trim() || key.Any(char.IsWhiteSpace))
+                throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' has spaces around the key, which Cake's parser rejects",
+                    $"write it as {key.Trim()}={line[(eq + 1)..].Trim()}");
             if (!KnownKeys.Contains(key))
                 throw new ConfigException(displayPath, $"[Btm] {key}", "unknown key", $"remove it or use one of: {string.Join(", ", KnownKeys)}");
             values[key] = line[(eq + 1)..].Trim();

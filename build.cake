@@ -1,0 +1,30 @@
+// `dotnet cake --target=X` entry point. Tasks live in the compiled host (build/), not here, so
+// build.sh, build.ps1 and this file run one task graph: this script only forwards its arguments.
+var root = Context.Environment.WorkingDirectory.FullPath;
+var hostDir = $"{root}/.btm/host";
+
+var build = StartProcess("dotnet", new ProcessSettings
+{
+    Arguments = new ProcessArgumentBuilder()
+        .Append("build").AppendQuoted($"{root}/build/Btm.Build.csproj")
+        .Append("-c").Append("Release").Append("-o").AppendQuoted(hostDir)
+        .Append("-nologo").Append("-v").Append("quiet"),
+});
+if (build != 0)
+    throw new CakeException(1, "the BTM host did not build (output above)");
+System.IO.File.WriteAllText($"{hostDir}/.built", "");
+
+var forwarded = new ProcessArgumentBuilder()
+    .AppendQuoted($"{hostDir}/Btm.Build.dll")
+    .AppendQuoted($"--root={root}");
+foreach (var argument in Context.Arguments.GetArguments())
+{
+    foreach (var value in argument.Value)
+    {
+        // Cake hands flags (--force) over with no value; pass them on as flags.
+        forwarded.AppendQuoted(string.IsNullOrEmpty(value) ? $"--{argument.Key}" : $"--{argument.Key}={value}");
+    }
+}
+var exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = forwarded });
+if (exitCode != 0)
+    throw new CakeException(exitCode, $"the BTM host exited with code {exitCode}");

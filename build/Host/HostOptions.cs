@@ -1,0 +1,31 @@
+using Btm.Core.Platforms;
+using Cake.Core.Diagnostics;
+
+namespace Btm.Build.Host;
+
+public enum BuildMode
+{
+    Dev,
+    Prod,
+}
+
+/// <summary>The command line, parsed and checked before anything runs.</summary>
+public sealed record HostOptions
+{
+    public string Target { get; init; } = "Build";
+    public IReadOnlyList<string> Packages { get; init; } = [];
+    /// <summary>Explicit --platform ids; empty means the cake.config default.</summary>
+    public IReadOnlyList<PlatformId> Platforms { get; init; } = [];
+
+    /// <summary>--platform=all: every target each package declares.</summary>
+    public bool AllPlatforms { get; init; }
+    public BuildMode Mode { get; init; } = BuildMode.Dev;
+    public bool Force { get; init; }
+    public bool SkipUnavailable { get; init; }
+    public Verbosity Verbosity { get; init; } = Verbosity.Normal;
+    public string? Root { get; init; }
+    public string? SummaryPath { get; init; }
+    public bool Help { get; init; }
+
+    public string ModeId => Mode == BuildMode.Dev ? "dev" : "prod";
+}

@@ -1,0 +1,166 @@
+using Btm.Core.Platforms;
+using Cake.Core.Diagnostics;
+
+namespace Btm.Build.Host;
+
+/// <summary>
+/// Parses <c>--name=value</c>, <c>--name value</c> and bare flags. Every entry point (build.sh,
+/// build.ps1, build.cake) hands its arguments here unchanged, so they all mean the same thing.
+/// </summary>
+public static class HostOptionsParser
+{
+    public sealed record Option(string Name, string? ValueName, string Help);
+
+    public static readonly IReadOnlyList<Option> Options =
+    [
+        new("target", "<task>", "task to run (default Build); --target=Tasks lists them"),
+        new("package", "<a,b>", "build these packages and their dependencies (default: all)"),
+        new("platform", "<ids>", "comma-separated platform ids, host, or all (each package's targets); default: cake.config Targets"),
+        new("mode", "dev|prod", "dev keeps symbols; prod optimizes and strips (or BUILD_MODE)"),
+        new("force", null, "ignore checkpoints and rebuild every stage"),
+        new("skip-unavailable", null, "list targets whose toolchain is missing as skipped instead of failing"),
+        new("verbosity", "<level>", "quiet, minimal, normal, verbose or diagnostic"),
+        new("root", "<dir>", "repo root (default: the nearest folder up from here with cake.config)"),
+        new("summary", "<file>", "also write the build summary as JSON to this file"),
+        new("help", null, "show this help"),
+    ];
+
+    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help"];
+
+    public static HostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-h" or "-?" or "/?")
+                arg = "--help";
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+                throw new UsageException($"unexpected argument '{arg}': options look like --name=value (see --help)");
+            var body = arg[2..];
+            string name;
+            string? value;
+            var eq = body.IndexOf('=');
+            if (eq >= 0)
+            {
+                name = body[..eq];
+                value = body[(eq + 1)..];
+            }
+            else
+            {
+                name = body;
+                value = null;
+            }
+            var option = Options.FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException($"unknown option --{name}{Suggest(name)} (see --help)");
+            if (value is null)
+            {
+                if (Flags.Contains(option.Name))
+                    value = "true";
+                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    value = args[++i];
+                else
+                    throw new UsageException($"--{option.Name} needs a value: --{option.Name}={option.ValueName}");
+            }
+            if (values.ContainsKey(option.Name))
+                throw new UsageException($"--{option.Name} is given twice; give it once (lists are comma-separated)");
+            values[option.Name] = value;
+        }
+
+        var options = new HostOptions();
+        if (values.TryGetValue("target", out var target))
+            options = options with { Target = target };
+        if (values.TryGetValue("package", out var packages))
+            options = options with { Packages = SplitList(packages, "package") };
+        if (values.TryGetValue("platform", out var platforms))
+        {
+            options = platforms.Trim() == "all"
+                ? options with { AllPlatforms = true }
+                : options with { Platforms = ParsePlatforms(platforms) };
+        }
+        var mode = values.TryGetValue("mode", out var m) ? m : environment("BUILD_MODE");
+        if (!string.IsNullOrEmpty(mode))
+        {
+            options = options with
+            {
+                Mode = mode.ToLowerInvariant() switch
+                {
+                    "dev" => BuildMode.Dev,
+                    "prod" => BuildMode.Prod,
+                    _ => throw new UsageException($"mode '{mode}' is unknown{(values.ContainsKey("mode") ? "" : " (from BUILD_MODE)")}: use dev or prod"),
+                },
+            };
+        }
+        options = options with
+        {
+            Force = Flag(values, "force"),
+            SkipUnavailable = Flag(values, "skip-unavailable"),
+            Help = Flag(values, "help"),
+        };
+        if (values.TryGetValue("verbosity", out var verbosity))
+        {
+            options = options with
+            {
+                Verbosity = verbosity.ToLowerInvariant() switch
+                {
+                    "quiet" or "q" => Verbosity.Quiet,
+                    "minimal" or "m" => Verbosity.Minimal,
+                    "normal" or "n" => Verbosity.Normal,
+                    "verbose" or "v" => Verbosity.Verbose,
+                    "diagnostic" or "diag" or "d" => Verbosity.Diagnostic,
+                    _ => throw new UsageException($"verbosity '{verbosity}' is unknown: use quiet, minimal, normal, verbose or diagnostic"),
+                },
+            };
+        }
+        if (values.TryGetValue("root", out var root))
+            options = options with { Root = root };
+        if (values.TryGetValue("summary", out var summary))
+            options = options with { SummaryPath = summary };
+        return options;
+    }
+
+    private static bool Flag(Dictionary<string, string> values, string name) =>
+        values.TryGetValue(name, out var v) && (v.ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" or "" => true,
+            "false" or "0" or "no" => false,
+            _ => throw new UsageException($"--{name}={v}: use --{name}, --{name}=true or --{name}=false"),
+        });
+
+    private static List<string> SplitList(string text, string option)
+    {
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return items.Count > 0 ? items : throw new UsageException($"--{option} is empty: give a comma-separated list");
+    }
+
+    private static List<PlatformId> ParsePlatforms(string text)
+    {
+        var result = new List<PlatformId>();
+        foreach (var item in SplitList(text, "platform"))
+        {
+            var id = item == "host" ? HostPlatform.Detect()
+                : PlatformId.TryParse(item, out var parsed, out var error) ? parsed
+                : throw new UsageException($"--platform: {error}; use host or one of: {PlatformId.KnownList}");
+            if (!result.Contains(id))
+                result.Add(id);
+        }
+        return result;
+    }
+
+    private static string Suggest(string name)
+    {
+        var best = Options.MinBy(o => Distance(o.Name, name.ToLowerInvariant()))!;
+        return Distance(best.Name, name.ToLowerInvariant()) <= 3 ? $"; did you mean --{best.Name}?" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}

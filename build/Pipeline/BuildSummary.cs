@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Btm.Core.IO;
+
+namespace Btm.Build.Pipeline;
+
+public sealed record SummaryEntry(string Package, string Platform, string Mode, string Stage, StageOutcome Outcome, string Detail, TimeSpan Duration);
+
+/// <summary>Per package, platform and stage: built, restored, skipped (with why) or failed.</summary>
+public sealed class BuildSummary
+{
+    private readonly List<SummaryEntry> _entries = [];
+    private readonly object _gate = new();
+
+    public IReadOnlyList<SummaryEntry> Entries
+    {
+        get { lock (_gate) return _entries.ToList(); }
+    }
+
+    public void Add(SummaryEntry entry)
+    {
+        lock (_gate)
+            _entries.Add(entry);
+    }
+
+    public IReadOnlyList<string> Render()
+    {
+        var entries = Entries;
+        if (entries.Count == 0)
+            return [];
+        var header = new[] { "Package", "Platform", "Mode", "Stage", "Result", "Time", "Detail" };
+        var rows = entries.Select(e => new[]
+        {
+            e.Package, e.Platform, e.Mode, e.Stage, e.Outcome.ToString().ToLowerInvariant(),
+            e.Outcome is StageOutcome.Skipped ? "" : $"{e.Duration.TotalSeconds:0.00}s", e.Detail,
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+        var lines = new List<string> { Line(header), new('-', widths.Sum() + 2 * (widths.Length - 1)) };
+        lines.AddRange(rows.Select(Line));
+        var counts = entries.GroupBy(e => e.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+        lines.Add($"stages: {string.Join(", ", counts)}");
+        return lines;
+    }
+
+    public void WriteJson(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        AtomicFile.Write(full, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteStartArray("stages");
+            foreach (var e in Entries)
+            {
+                w.WriteStartObject();
+                w.WriteString("package", e.Package);
+                w.WriteString("platform", e.Platform);
+                w.WriteString("mode", e.Mode);
+                w.WriteString("stage", e.Stage);
+                w.WriteString("outcome", e.Outcome.ToString().ToLowerInvariant());
+                w.WriteString("detail", e.Detail);
+                w.WriteNumber("seconds", Math.Round(e.Duration.TotalSeconds, 3));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+}

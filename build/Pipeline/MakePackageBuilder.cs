@@ -1,0 +1,51 @@
+using Btm.Cake.Make;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// Drives a package's makefile. The makefile must write everything under $(BTM_OUT_DIR) or
+/// $(BTM_WORK_DIR), never into the package folder, or its own output would change its key.
+/// </summary>
+public sealed class MakePackageBuilder : IPackageBuilder
+{
+    public string ToolCommand => "make";
+
+    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    {
+        WorkTree.ResetIfToolchainChanged(context, unit);
+        var binDir = Path.Combine(unit.WorkDir, "bin");
+        Directory.CreateDirectory(binDir);
+        context.Make(Settings(context, unit, binDir, []));
+        BinaryCollector.Collect(unit, [binDir], outDir);
+    }
+
+    public string Test(BuildContext context, BuildUnit unit)
+    {
+        var binDir = Path.Combine(unit.WorkDir, "bin");
+        Directory.CreateDirectory(binDir);
+        context.Make(Settings(context, unit, binDir, ["test"]));
+        return "make test passed";
+    }
+
+    private static MakeSettings Settings(BuildContext context, BuildUnit unit, string binDir, IList<string> targets)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["BTM_OUT_DIR"] = binDir,
+            ["BTM_WORK_DIR"] = unit.WorkDir,
+            ["BTM_MODE"] = unit.Mode,
+            ["BTM_PLATFORM"] = unit.Platform.ToString(),
+            ["BTM_EXE_SUFFIX"] = unit.Platform.ExecutableSuffix,
+            ["BTM_VERSION"] = context.Settings.Version,
+        };
+        if (unit.Toolchain.Cross || Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
+            variables["CC"] = unit.Toolchain.CCompiler;
+        return new MakeSettings
+        {
+            Directory = unit.Package.Directory,
+            Platform = unit.Platform.ToString(),
+            Variables = variables,
+            Targets = targets,
+        };
+    }
+}

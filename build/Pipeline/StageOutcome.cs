@@ -1,0 +1,10 @@
+namespace Btm.Build.Pipeline;
+
+public enum StageOutcome
+{
+    Built,
+    Restored,
+    Skipped,
+    Passed,
+    Failed,
+}

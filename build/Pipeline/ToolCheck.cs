@@ -1,0 +1,49 @@
+using Btm.Core.Model;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>Checks one tool requirement on this machine: present, and new enough.</summary>
+public static class ToolCheck
+{
+    public static readonly ToolRequirement CMake = new("cmake", "cmake", null, "3.20", new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install cmake",
+        ["darwin"] = "brew install cmake",
+        ["win32"] = "winget install Kitware.CMake",
+    });
+
+    public static readonly ToolRequirement Make = new("make", "make", null, null, new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install make",
+        ["darwin"] = "xcode-select --install",
+        ["win32"] = "choco install make",
+    });
+
+    /// <summary>Null when the tool is fine; otherwise what is wrong and how to fix it on this os.</summary>
+    public static (string? Problem, string Found) Check(ToolRequirement tool, string os)
+    {
+        string version;
+        string where;
+        if (tool.PkgConfig is not null)
+        {
+            if (ToolProbe.FindOnPath("pkg-config") is null)
+                return ($"{tool.Name}: pkg-config is needed to find it but is not installed; install pkg-config, then: {tool.InstallHint(os)}", "");
+            var (exit, output) = ToolProbe.Run(ToolProbe.FindOnPath("pkg-config")!, "--modversion", tool.PkgConfig);
+            if (exit != 0)
+                return ($"{tool.Name}: library '{tool.PkgConfig}' not found by pkg-config; install it: {tool.InstallHint(os)}", "");
+            version = output.Split('\n')[0].Trim();
+            where = $"pkg-config {tool.PkgConfig}";
+        }
+        else
+        {
+            var path = ToolProbe.FindOnPath(tool.Command!);
+            if (path is null)
+                return ($"{tool.Name}: '{tool.Command}' not found on PATH; install it: {tool.InstallHint(os)}", "");
+            where = path;
+            version = tool.MinVersion is null ? "" : ToolProbe.ParseVersion(ToolProbe.Run(path, "--version").Output) ?? "?";
+        }
+        if (tool.MinVersion is not null && !ToolProbe.VersionAtLeast(version, tool.MinVersion))
+            return ($"{tool.Name}: version {version} at {where} is older than the {tool.MinVersion} required; upgrade: {tool.InstallHint(os)}", "");
+        return (null, $"{tool.Name} {version} ({where})".Replace("  ", " "));
+    }
+}

@@ -1,0 +1,24 @@
+using Btm.Cake.Strip;
+using Btm.Core.Platforms;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>The compiler and binutils that build for one target from this host.</summary>
+public sealed record Toolchain(
+    PlatformId Target,
+    string CCompiler,
+    string? CxxCompiler,
+    string Strip,
+    StripFlavor StripFlavor,
+    bool Cross,
+    string? CMakeSystemName,
+    string? CMakeSystemProcessor,
+    string InstallHint,
+    string? UnavailableReason)
+{
+    /// <summary>A program that runs this target's binaries here (qemu-user, wine), with its arguments.</summary>
+    public IReadOnlyList<string>? Emulator { get; init; }
+
+    /// <summary>True when this target can never be built from this host, whatever is installed.</summary>
+    public bool Impossible => UnavailableReason is not null;
+}

@@ -1,0 +1,3 @@
+using Btm.Build.Host;
+
+return BuildHost.Run(args);

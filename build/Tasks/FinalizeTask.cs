@@ -1,0 +1,21 @@
+using Btm.Build.Host;
+using Btm.Build.Pipeline;
+using Btm.Core.Checkpoints;
+
+namespace Btm.Build.Tasks;
+
+[TaskName("Finalize")]
+[TaskDescription("Puts the binaries that ship in out/Final: stripped in prod, with symbols in dev")]
+[IsDependentOn(typeof(StripTask))]
+public sealed class FinalizeTask : UnitTask
+{
+    public override void Run(BuildContext context)
+    {
+        foreach (var unit in context.Units)
+        {
+            var source = unit.Mode == "prod" ? CheckpointStage.Stripped : CheckpointStage.Compiled;
+            StageRunner.Run(context, unit, CheckpointStage.Final, context.KeyFor(unit),
+                outDir => StageFiles.CopyBinaries(unit, unit.OutputDir(source), outDir));
+        }
+    }
+}
