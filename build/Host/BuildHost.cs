@@ -1,13 +1,10 @@
 using System.Reflection;
+using Btm.Cake.Hosting;
 using Btm.Cake.Logging;
 using Btm.Core.Model;
 using Btm.Core.Platforms;
 using Cake.Core;
-using Cake.Core.Configuration;
 using Cake.Core.Diagnostics;
-using Cake.Core.IO;
-using Path = System.IO.Path;
-using Cake.Core.Tooling;
 
 namespace Btm.Build.Host;
 
@@ -68,19 +65,8 @@ public static class BuildHost
             }
         }
 
-        var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime()) { WorkingDirectory = root };
-        var fileSystem = new FileSystem();
-        var log = new CakeBuildLog(new CakeConsole(environment), options.Verbosity);
-        var globber = new Globber(fileSystem, environment);
-        var configuration = new CakeConfigurationProvider(fileSystem, environment)
-            .CreateConfiguration(root, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
-        var toolLocator = new ToolLocator(environment, new ToolRepository(environment),
-            new ToolResolutionStrategy(fileSystem, environment, globber, configuration, log));
-        var data = new CakeDataService();
-        var cakeContext = new CakeContext(fileSystem, environment, globber, log,
-            new CakeArguments(args.ToLookup(a => a, a => a)),
-            new ProcessRunner(fileSystem, environment, log, toolLocator, configuration),
-            new WindowsRegistry(), toolLocator, data, configuration, new NoToolInstaller(), new EmptyServiceProvider());
+        var (cakeContext, data) = CakeContextFactory.Create(root, options.Verbosity, args);
+        var log = cakeContext.Log;
         var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks);
 
         if (target.Name != "Tasks")

@@ -2,7 +2,7 @@ using Cake.Core.IO;
 using Cake.Core.Packaging;
 using Cake.Core.Tooling;
 
-namespace Btm.Build.Host;
+namespace Btm.Cake.Hosting;
 
 /// <summary>
 /// BTM never downloads tools at build time: CheckTools names what is missing and how to install

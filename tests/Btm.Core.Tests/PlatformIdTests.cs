@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using Btm.Core.Platforms;
+
+namespace Btm.Core.Tests;
+
+public class PlatformIdTests
+{
+    [TestCase("linux-x64", "linux", "x64", false, "glibc")]
+    [TestCase("linux-arm64-musl", "linux", "arm64", true, "musl")]
+    [TestCase("darwin-arm64", "darwin", "arm64", false, null)]
+    [TestCase("win32-x64", "win32", "x64", false, null)]
+    public void Parses_known_ids(string text, string os, string cpu, bool musl, string? libc)
+    {
+        var id = PlatformId.Parse(text);
+        Assert.That(id, Is.EqualTo(new PlatformId(os, cpu, musl)));
+        Assert.That(id.Libc, Is.EqualTo(libc));
+        Assert.That(id.ToString(), Is.EqualTo(text));
+    }
+
+    [Test]
+    public void Every_listed_id_round_trips()
+    {
+        Assert.That(PlatformId.All, Has.Count.EqualTo(8));
+        foreach (var id in PlatformId.All)
+            Assert.That(PlatformId.Parse(id.ToString()), Is.EqualTo(id));
+    }
+
+    [TestCase("linux-x86", "unknown cpu 'x86'")]
+    [TestCase("macos-arm64", "unknown os 'macos'")]
+    [TestCase("darwin-arm64-musl", "only linux ids take the suffix -musl")]
+    [TestCase("linux-x64-gnu", "only linux ids take the suffix -musl")]
+    [TestCase("linux", "not of the form")]
+    [TestCase("", "empty")]
+    [TestCase("Linux-X64", "unknown os 'Linux'")]
+    public void Rejects_bad_ids_with_a_reason(string text, string reason)
+    {
+        Assert.That(PlatformId.TryParse(text, out _, out var error), Is.False);
+        Assert.That(error, Does.Contain(reason));
+    }
+
+    [Test]
+    public void Win32_binaries_get_exe()
+    {
+        Assert.That(PlatformId.Parse("win32-arm64").ExecutableSuffix, Is.EqualTo(".exe"));
+        Assert.That(PlatformId.Parse("linux-x64").ExecutableSuffix, Is.EqualTo(""));
+    }
+
+    [Test]
+    public void Musl_is_detected_from_the_loader()
+    {
+        using var root = new TempDir();
+        root.Write("lib/ld-musl-x86_64.so.1", "");
+        Assert.That(HostPlatform.Detect("linux", Architecture.X64, root.Path), Is.EqualTo(PlatformId.Parse("linux-x64-musl")));
+    }
+
+    [Test]
+    public void Musl_is_detected_from_alpine_ldd()
+    {
+        using var root = new TempDir();
+        root.Write("usr/bin/ldd", "#!/bin/sh\nexec /lib/ld-musl-aarch64.so.1 --list \"$@\"\n");
+        Assert.That(HostPlatform.Detect("linux", Architecture.Arm64, root.Path), Is.EqualTo(PlatformId.Parse("linux-arm64-musl")));
+    }
+
+    [Test]
+    public void Glibc_ldd_and_musl_tools_under_usr_lib_are_not_musl()
+    {
+        using var root = new TempDir();
+        root.Write("usr/bin/ldd", "#!/bin/bash\n# This file is part of the GNU C Library.\nTEXTDOMAIN=libc\n");
+        root.Write("usr/lib/musl/lib/ld-musl-x86_64.so.1", "");
+        Assert.That(HostPlatform.Detect("linux", Architecture.X64, root.Path), Is.EqualTo(PlatformId.Parse("linux-x64")));
+    }
+
+    [Test]
+    public void Darwin_and_windows_never_carry_musl()
+    {
+        using var root = new TempDir();
+        root.Write("lib/ld-musl-x86_64.so.1", "");
+        Assert.That(HostPlatform.Detect("darwin", Architecture.Arm64, root.Path).Musl, Is.False);
+    }
+
+    [Test]
+    public void Unsupported_cpu_is_refused()
+    {
+        Assert.Throws<PlatformNotSupportedException>(() => HostPlatform.Detect("linux", Architecture.X86, "/"));
+    }
+
+    [Test]
+    public void This_host_is_detected_as_the_runtime_sees_it()
+    {
+        var host = HostPlatform.Detect();
+        Assert.That(host.Cpu, Is.EqualTo(RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64"));
+        Assert.That(host.Musl, Is.EqualTo(RuntimeInformation.RuntimeIdentifier.Contains("musl")));
+        if (OperatingSystem.IsLinux())
+            Assert.That(host.Os, Is.EqualTo("linux"));
+    }
+
+    [Test]
+    public void Only_same_os_cpu_and_libc_can_run()
+    {
+        var host = PlatformId.Parse("linux-x64");
+        Assert.That(HostPlatform.CanRun(host, PlatformId.Parse("linux-x64")), Is.True);
+        Assert.That(HostPlatform.CanRun(host, PlatformId.Parse("linux-x64-musl")), Is.False);
+        Assert.That(HostPlatform.CanRun(host, PlatformId.Parse("linux-arm64")), Is.False);
+    }
+}
