@@ -47,7 +47,9 @@ public abstract class CapturingTool<TSettings> : Tool<TSettings>
             RedirectedStandardOutputHandler = line => { Keep(line, true); return line; },
             RedirectedStandardErrorHandler = line => { Keep(line, false); return line; },
         };
-        var toolPath = GetToolPath(settings)?.FullPath ?? GetToolName();
+        var toolPath = GetToolPath(settings)?.FullPath
+            ?? throw new InvalidOperationException(
+                $"{GetToolName()}: could not find {string.Join(" or ", GetToolExecutableNames(settings).Distinct())} on PATH; install it or set ToolPath");
         var rendered = arguments.Render();
         using var process = RunProcess(settings, arguments, processSettings);
         process.WaitForExit();
