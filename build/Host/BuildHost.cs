@@ -92,7 +92,7 @@ public static class BuildHost
             var builder = engine.RegisterTask(info.Name).Description(info.Description);
             foreach (var dependency in info.Dependencies)
                 builder.IsDependentOn(dependency);
-            builder.WithCriteria(_ =>
+            bool Decide()
             {
                 var decision = task.ShouldRun(context);
                 if (!decision.ShouldRun)
@@ -101,15 +101,20 @@ public static class BuildHost
                     context.Info($"{info.Name} skipped: {skipReasons[info.Name]}");
                 }
                 return decision.ShouldRun;
-            });
-            builder.Does(() => task.Run(context));
+            }
+            // Cake fails a run whose target is skipped by a criterion ("could not reach target"),
+            // but a target with nothing to do has succeeded: it decides inside its action instead.
+            if (info == target)
+                builder.Does(() => { if (Decide()) task.Run(context); });
+            else
+                builder.WithCriteria(_ => Decide()).Does(() => task.Run(context));
         }
         engine.RegisterTaskTeardownAction(teardown =>
         {
             var name = teardown.Task.Name;
-            var status = teardown.Skipped ? "skipped" : teardown.Successful ? "done" : "failed";
-            report.Add(new TaskReportEntry(name, status, teardown.Duration,
-                teardown.Skipped ? skipReasons.GetValueOrDefault(name) : null));
+            var skipped = teardown.Skipped || skipReasons.ContainsKey(name);
+            var status = skipped ? "skipped" : teardown.Successful ? "done" : "failed";
+            report.Add(new TaskReportEntry(name, status, teardown.Duration, skipped ? skipReasons.GetValueOrDefault(name) : null));
         });
 
         var exitCode = 0;

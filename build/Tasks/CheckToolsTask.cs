@@ -82,8 +82,11 @@ public sealed class CheckToolsTask : BtmTask
                 $"{problems.Count} missing tool(s): install them, or pass --skip-unavailable to list those targets as skipped");
         }
         context.Units = units;
-        var tools = checkedTools.Values.Where(v => v.Problem is null).Select(v => v.Found.Split(' ')[0]).Distinct();
-        context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", tools)}");
+        var tools = checkedTools.Values.Where(v => v.Problem is null).Select(v => v.Found.Split(' ')[0]).Distinct().ToList();
+        if (units.Count == 0)
+            context.Warn("no package/platform to build: every selected target was skipped");
+        else
+            context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", tools)}");
     }
 
     private static void Skip(BuildContext context, string package, string platform, string reason)

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Btm.Build.Tests;
+
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string Output => Stdout + Stderr;
+
+    public static ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory,
+        IDictionary<string, string?>? environment = null, int timeoutSeconds = 300)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} {string.Join(' ', start.ArgumentList)} did not finish in {timeoutSeconds} s");
+        }
+        return new ProcessResult(process.ExitCode, Strip(stdout.Result), Strip(stderr.Result));
+    }
+
+    // Cake colours its log; assertions read plain text.
+    private static string Strip(string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "");
+}
+
+public sealed record StageResult(string Package, string Platform, string Mode, string Stage, string Outcome, string Detail);
+
+public static class Summary
+{
+    public static IReadOnlyList<StageResult> Read(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("stages").EnumerateArray().Select(e => new StageResult(
+            e.GetProperty("package").GetString()!, e.GetProperty("platform").GetString()!, e.GetProperty("mode").GetString()!,
+            e.GetProperty("stage").GetString()!, e.GetProperty("outcome").GetString()!, e.GetProperty("detail").GetString()!)).ToList();
+    }
+}

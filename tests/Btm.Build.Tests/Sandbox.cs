@@ -1,0 +1,110 @@
+using Btm.Core.Platforms;
+
+namespace Btm.Build.Tests;
+
+/// <summary>
+/// A throwaway copy of the repo's build inputs (cake.config, schema, chosen packages) in a temp
+/// folder, driven through the real host process exactly as build.sh drives it.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    public static readonly string RepoRoot = FindRepoRoot();
+    public static readonly string HostDll = Path.Combine(TestContext.CurrentContext.TestDirectory, "Btm.Build.dll");
+    public static readonly string Host = HostPlatform.Detect().ToString();
+
+    public Sandbox(params string[] repoPackages)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "btm-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path.Combine(Root, "packages"));
+        File.Copy(Path.Combine(RepoRoot, "cake.config"), Path.Combine(Root, "cake.config"));
+        CopyTree(Path.Combine(RepoRoot, "docs", "schemas"), Path.Combine(Root, "docs", "schemas"));
+        foreach (var name in repoPackages)
+            CopyTree(Path.Combine(RepoRoot, "packages", name), Path.Combine(Root, "packages", name));
+    }
+
+    public string Root { get; }
+
+    public string SummaryPath => Path.Combine(Root, "summary.json");
+
+    public string Package(string name) => Path.Combine(Root, "packages", name);
+
+    public string Final(string package, string binary, string mode = "dev") =>
+        Path.Combine(Package(package), "build", mode, Host, "out", "Final", binary);
+
+    public string Checkpoints(string package, string mode = "dev") => Path.Combine(Package(package), "build", mode, Host, "checkpoints");
+
+    public string Write(string relative, string content)
+    {
+        var full = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+        return full;
+    }
+
+    /// <summary>A tiny C package built by make: fast enough to rebuild in every test.</summary>
+    public void AddMakePackage(string name, string[]? dependsOn = null, string? extraJson = null, string code = "return 0;")
+    {
+        var deps = string.Join(", ", (dependsOn ?? []).Select(d => $"\"{d}\""));
+        Write($"packages/{name}/btm.json", $$"""
+            {
+              "$schema": "../../docs/schemas/btm.schema.json",
+              "name": "{{name}}",
+              "description": "fixture {{name}}",
+              "builder": "make",
+              "binaries": ["{{name}}"],
+              "inputs": ["Makefile", "src/**"],
+              "dependsOn": [{{deps}}]{{(extraJson is null ? "" : ",\n  " + extraJson)}}
+            }
+            """);
+        Write($"packages/{name}/Makefile",
+            $"all:\n\t$(CC) -g -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX)\n");
+        Write($"packages/{name}/src/main.c", $"#include <stdio.h>\nint main(void) {{ puts(\"{name}\"); {code} }}\n");
+    }
+
+    public ProcessResult Run(params string[] args) => RunWith(null, args);
+
+    public ProcessResult RunWith(IDictionary<string, string?>? environment, params string[] args)
+    {
+        // The caller's own BUILD_MODE or fault switch must not leak into a test's build.
+        var env = new Dictionary<string, string?> { ["BUILD_MODE"] = null, ["BTM_FAULT"] = null, ["CFLAGS"] = null, ["CC"] = null };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            env[name] = value;
+        if (File.Exists(SummaryPath))
+            File.Delete(SummaryPath);
+        return ProcessResult.Run("dotnet", new[] { HostDll, $"--root={Root}", $"--summary={SummaryPath}" }.Concat(args), Root, env);
+    }
+
+    public IReadOnlyList<StageResult> LastSummary() => Summary.Read(SummaryPath);
+
+    public string Outcome(string package, string stage) =>
+        LastSummary().Single(s => s.Package == package && s.Stage == stage).Outcome;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(from, file);
+            if (rel.Split(Path.DirectorySeparatorChar)[0] == "build")
+                continue;
+            var dest = Path.Combine(to, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.Copy(file, dest);
+        }
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "cake.config")) && Directory.Exists(Path.Combine(dir.FullName, "packages")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("tests must run inside the BTM repo");
+    }
+}
