@@ -125,7 +125,7 @@ public static class BuildHost
         }
         catch (Exception e)
         {
-            var error = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+            var error = Unwrap(e);
             PrintReports(context, report, options);
             context.Fail(error is ConfigException or Btm.Cake.Tooling.ToolFailedException or InvalidOperationException or IOException
                 ? error.Message
@@ -134,6 +134,15 @@ public static class BuildHost
         }
         PrintReports(context, report, options);
         return exitCode;
+    }
+
+    // Cake wraps a task's exception (CakeReportException, AggregateException); the user needs the
+    // original message with its command and output tail, not the wrapper's first line.
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or CakeReportException or CakeException && e.InnerException is not null)
+            e = e is AggregateException a ? a.InnerExceptions[0] : e.InnerException!;
+        return e;
     }
 
     private static void PrintReports(BuildContext context, TaskReport report, HostOptions options)

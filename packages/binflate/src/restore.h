@@ -21,7 +21,7 @@ typedef struct {
 typedef struct {
   uint64_t size;
   char sha256[65];
-  char message[512];
+  char message[8192]; /* room for a PATH_MAX path twice over */
 } restore_result;
 
 /*
