@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test project (NUnit, with real cmake/gcc/make), then prints one line:
+# "N passed, N failed, N skipped", summed over all test projects. Extra arguments go to dotnet test
+# (e.g. ./test.sh --filter Name~Checkpoint).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+results="$root/.btm/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet tool restore --tool-manifest "$root/dotnet-tools.json" >/dev/null || { echo "fail    dotnet tool restore failed" >&2; exit 1; }
+dotnet test "$root/Btm.sln" --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+status=$?
+
+passed=0 failed=0 skipped=0
+shopt -s nullglob
+trx_files=("$results"/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+# A project that did not build or crashed leaves no .trx: count it as a failure, never as silence.
+projects=$(dotnet sln "$root/Btm.sln" list | grep -c '^tests/')
+if (( ${#trx_files[@]} < projects )); then
+  failed=$((failed + projects - ${#trx_files[@]}))
+  echo "fail    $((projects - ${#trx_files[@]})) test project(s) produced no results (see the output above)" >&2
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if (( status != 0 || failed > 0 )); then
+  exit 1
+fi
