@@ -20,7 +20,8 @@ for trx in "${trx_files[@]}"; do
   get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
-  skipped=$((skipped + $(get notExecuted)))
+  # NUnit's Assert.Ignore lands as outcome NotExecuted, counted only as total - executed.
+  skipped=$((skipped + $(get total) - $(get executed)))
 done
 # A project that did not build or crashed leaves no .trx: count it as a failure, never as silence.
 projects=$(dotnet sln "$root/Btm.sln" list | grep -c '^tests/')
