@@ -3,13 +3,26 @@
 var root = Context.Environment.WorkingDirectory.FullPath;
 var hostDir = $"{root}/.btm/host";
 
+// Same host build as build.sh: ReadyToRun for start-up time, a plain build as the fallback.
+var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
 var build = StartProcess("dotnet", new ProcessSettings
 {
     Arguments = new ProcessArgumentBuilder()
-        .Append("build").AppendQuoted($"{root}/build/Btm.Build.csproj")
-        .Append("-c").Append("Release").Append("-o").AppendQuoted(hostDir)
+        .Append("publish").AppendQuoted($"{root}/build/Btm.Build.csproj")
+        .Append("-c").Append("Release").Append("-r").Append(rid).Append("--self-contained").Append("false")
+        .Append("-p:PublishReadyToRun=true").Append("-o").AppendQuoted(hostDir)
         .Append("-nologo").Append("-v").Append("quiet"),
 });
+if (build != 0)
+{
+    build = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .Append("build").AppendQuoted($"{root}/build/Btm.Build.csproj")
+            .Append("-c").Append("Release").Append("-o").AppendQuoted(hostDir)
+            .Append("-nologo").Append("-v").Append("quiet"),
+    });
+}
 if (build != 0)
     throw new CakeException(1, "the BTM host did not build (output above)");
 System.IO.File.WriteAllText($"{hostDir}/.built", "");

@@ -22,7 +22,9 @@ if (-not $needsBuild) {
 }
 if ($needsBuild) {
     Write-Host "info    building the BTM host (.btm/host)"
-    & dotnet build (Join-Path $root "build/Btm.Build.csproj") -c Release -o $out -nologo -v quiet
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    & dotnet publish (Join-Path $root "build/Btm.Build.csproj") -c Release -r $rid --self-contained false -p:PublishReadyToRun=true -o $out -nologo -v quiet
+    if ($LASTEXITCODE -ne 0) { & dotnet build (Join-Path $root "build/Btm.Build.csproj") -c Release -o $out -nologo -v quiet }
     if ($LASTEXITCODE -ne 0) { Write-Host "fail    the BTM host did not build (output above)"; exit 1 }
     New-Item -ItemType File -Force -Path $stamp | Out-Null
 }

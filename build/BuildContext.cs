@@ -26,7 +26,10 @@ public sealed class BuildContext : CakeContextAdapter
         _settings = new Lazy<RepoSettings>(() =>
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
         _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot));
+        Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
     }
+
+    public ToolVersionCache Versions { get; }
 
     public HostOptions Options { get; }
     public string RepoRoot { get; }
@@ -86,7 +89,7 @@ public sealed class BuildContext : CakeContextAdapter
                 var path = ToolProbe.FindOnPath(command);
                 lines.Add($"{role}: {path ?? command + " (not found)"}");
                 if (path is not null && role != "strip")
-                    lines.Add(ToolProbe.Run(path, "--version").Output);
+                    lines.Add(Versions.VersionOutput(path));
             }
             if (t.Emulator is { Count: > 0 })
                 lines.Add($"emulator: {string.Join(' ', t.Emulator)}");

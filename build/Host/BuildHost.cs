@@ -147,6 +147,7 @@ public static class BuildHost
 
     private static void PrintReports(BuildContext context, TaskReport report, HostOptions options)
     {
+        context.Versions.Save();
         if (context.Tasks.Count == 0 || options.Target.Equals("Tasks", StringComparison.OrdinalIgnoreCase))
             return;
         var lines = report.Render().Concat(context.Summary.Render().Prepend("").Where(_ => context.Summary.Entries.Count > 0));

@@ -27,6 +27,12 @@ public static class StageRunner
         {
             var probe = store.Probe(stage, unit.Package.Name, unit.Platform.ToString(), unit.Mode, key);
             reason = probe.Reason;
+            if (probe.State == CheckpointState.Usable && store.OutputIsCurrent(stage, probe.Metadata!, outDir))
+            {
+                context.Summary.Add(new SummaryEntry(unit.Package.Name, unit.Platform.ToString(), unit.Mode, stage.Id,
+                    StageOutcome.Restored, $"key {key.Key[..12]}, output already current", watch.Elapsed));
+                return;
+            }
             if (probe.State == CheckpointState.Usable)
             {
                 try

@@ -20,18 +20,19 @@ public static class ToolCheck
     });
 
     /// <summary>Null when the tool is fine; otherwise what is wrong and how to fix it on this os.</summary>
-    public static (string? Problem, string Found) Check(ToolRequirement tool, string os)
+    public static (string? Problem, string Found) Check(ToolRequirement tool, string os, ToolVersionCache versions)
     {
         string version;
         string where;
         if (tool.PkgConfig is not null)
         {
-            if (ToolProbe.FindOnPath("pkg-config") is null)
+            var pkgConfig = ToolProbe.FindOnPath("pkg-config");
+            if (pkgConfig is null)
                 return ($"{tool.Name}: pkg-config is needed to find it but is not installed; install pkg-config, then: {tool.InstallHint(os)}", "");
-            var (exit, output) = ToolProbe.Run(ToolProbe.FindOnPath("pkg-config")!, "--modversion", tool.PkgConfig);
-            if (exit != 0)
+            var found = PkgConfigLookup.Find(pkgConfig, tool.PkgConfig, versions);
+            if (found is null)
                 return ($"{tool.Name}: library '{tool.PkgConfig}' not found by pkg-config; install it: {tool.InstallHint(os)}", "");
-            version = output.Split('\n')[0].Trim();
+            version = found.Version;
             where = $"pkg-config {tool.PkgConfig}";
         }
         else
@@ -40,7 +41,7 @@ public static class ToolCheck
             if (path is null)
                 return ($"{tool.Name}: '{tool.Command}' not found on PATH; install it: {tool.InstallHint(os)}", "");
             where = path;
-            version = tool.MinVersion is null ? "" : ToolProbe.ParseVersion(ToolProbe.Run(path, "--version").Output) ?? "?";
+            version = tool.MinVersion is null ? "" : ToolProbe.ParseVersion(versions.VersionOutput(path)) ?? "?";
         }
         if (tool.MinVersion is not null && !ToolProbe.VersionAtLeast(version, tool.MinVersion))
             return ($"{tool.Name}: version {version} at {where} is older than the {tool.MinVersion} required; upgrade: {tool.InstallHint(os)}", "");

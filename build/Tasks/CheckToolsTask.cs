@@ -53,7 +53,7 @@ public sealed class CheckToolsTask : BtmTask
                     {
                         if (!checkedTools.TryGetValue(tool, out var result))
                         {
-                            result = ToolCheck.Check(tool, os);
+                            result = ToolCheck.Check(tool, os, context.Versions);
                             checkedTools[tool] = result;
                             if (result.Problem is null)
                                 context.Detail($"found {result.Found}");

@@ -96,6 +96,8 @@ public class PipelineTests
         var bytes = File.ReadAllBytes(archive);
         bytes[bytes.Length / 3] ^= 0x20;
         File.WriteAllBytes(archive, bytes);
+        // With the output still in place the archive is not needed; without it, it must be read.
+        Directory.Delete(Path.Combine(box.Package("alpha"), "build", "dev", Sandbox.Host, "out"), recursive: true);
 
         var r = box.Run();
         AssertOk(r);
@@ -104,6 +106,25 @@ public class PipelineTests
         Assert.That((compiled.Outcome, compiled.Detail), Is.EqualTo(("built", "corrupt checkpoint rebuilt")));
         AssertOk(box.Run());
         Assert.That(box.Outcome("alpha", "compiled"), Is.EqualTo("restored"));
+    }
+
+    [Test]
+    public void A_tampered_output_is_restored_from_its_checkpoint()
+    {
+        using var box = new Sandbox();
+        box.AddMakePackage("alpha");
+        AssertOk(box.Run());
+        var final = box.Final("alpha", "alpha");
+        var original = File.ReadAllBytes(final);
+        AssertOk(box.Run());
+        Assert.That(box.LastSummary().Single(s => s.Stage == "final").Detail, Does.EndWith("output already current"));
+
+        File.WriteAllText(final, "tampered");
+        AssertOk(box.Run());
+        var entry = box.LastSummary().Single(s => s.Stage == "final");
+        Assert.That(entry.Outcome, Is.EqualTo("restored"));
+        Assert.That(entry.Detail, Does.Not.Contain("already current"));
+        Assert.That(File.ReadAllBytes(final), Is.EqualTo(original));
     }
 
     [TestCase("atomic-write.before-rename")]

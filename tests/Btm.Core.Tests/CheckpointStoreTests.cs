@@ -213,3 +213,31 @@ public class CheckpointStoreTests
         Assert.That(e.Message, Does.Contain("CharacterDevice"));
     }
 }
+
+public class OutputStampTests
+{
+    [Test]
+    public void A_stamp_matches_until_a_file_changes_appears_or_goes()
+    {
+        using var dir = new TempDir();
+        var output = Path.Combine(dir.Path, "out");
+        dir.Write("out/tool", "binary");
+        dir.Write("out/lib/data", "data");
+        var stamp = Path.Combine(dir.Path, "final.current");
+        var sha = new string('a', 64);
+        OutputStamp.Write(stamp, sha, output);
+        Assert.That(OutputStamp.Matches(stamp, sha, output), Is.True);
+        Assert.That(OutputStamp.Matches(stamp, new string('b', 64), output), Is.False, "another archive");
+
+        dir.Write("out/extra", "");
+        Assert.That(OutputStamp.Matches(stamp, sha, output), Is.False, "a file appeared");
+        File.Delete(Path.Combine(output, "extra"));
+        Assert.That(OutputStamp.Matches(stamp, sha, output), Is.True);
+
+        File.WriteAllText(Path.Combine(output, "tool"), "binarx");
+        File.SetLastWriteTimeUtc(Path.Combine(output, "tool"), DateTime.UtcNow.AddSeconds(5));
+        Assert.That(OutputStamp.Matches(stamp, sha, output), Is.False, "a file changed");
+        File.Delete(stamp);
+        Assert.That(OutputStamp.Matches(stamp, sha, output), Is.False, "no stamp");
+    }
+}

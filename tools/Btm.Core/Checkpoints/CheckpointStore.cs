@@ -17,6 +17,12 @@ public sealed class CheckpointStore(string directory)
 
     public string ArchivePath(CheckpointStage stage) => Path.Combine(Directory, $"{stage.Id}.tar.gz");
 
+    public string StampPath(CheckpointStage stage) => Path.Combine(Directory, $"{stage.Id}.current");
+
+    /// <summary>True when <paramref name="outputDir"/> is untouched since this checkpoint was restored or recorded.</summary>
+    public bool OutputIsCurrent(CheckpointStage stage, CheckpointMetadata meta, string outputDir) =>
+        OutputStamp.Matches(StampPath(stage), meta.ArchiveSha256, outputDir);
+
     public CheckpointProbe Probe(CheckpointStage stage, string package, string platform, string mode, KeyComponents expected)
     {
         var metaPath = MetadataPath(stage);
@@ -61,6 +67,7 @@ public sealed class CheckpointStore(string directory)
         System.IO.Directory.CreateDirectory(Directory);
         AtomicFile.RemoveLeftovers(Directory);
         File.Delete(MetadataPath(stage));
+        File.Delete(StampPath(stage));
 
         var archivePath = ArchivePath(stage);
         long size = 0;
@@ -78,6 +85,7 @@ public sealed class CheckpointStore(string directory)
         var meta = new CheckpointMetadata(package, stage.Id, platform, mode, components.Key, components,
             Path.GetFileName(archivePath), size, sha, created);
         AtomicFile.WriteAllBytes(MetadataPath(stage), CheckpointMetadataSerializer.Serialize(meta));
+        OutputStamp.Write(StampPath(stage), sha, sourceDir);
         return meta;
     }
 
@@ -88,6 +96,8 @@ public sealed class CheckpointStore(string directory)
     /// </summary>
     public void Restore(CheckpointMetadata meta, string destDir)
     {
+        var stage = CheckpointStage.FromId(meta.Stage) ?? throw new CorruptCheckpointException(meta.Stage, "unknown stage");
+        File.Delete(StampPath(stage));
         var archive = Path.Combine(Directory, meta.ArchiveFile);
         var parent = Path.GetDirectoryName(Path.GetFullPath(destDir))!;
         System.IO.Directory.CreateDirectory(parent);
@@ -114,6 +124,7 @@ public sealed class CheckpointStore(string directory)
             if (System.IO.Directory.Exists(destDir))
                 System.IO.Directory.Delete(destDir, recursive: true);
             System.IO.Directory.Move(temp, destDir);
+            OutputStamp.Write(StampPath(stage), meta.ArchiveSha256, destDir);
         }
         finally
         {
@@ -125,6 +136,7 @@ public sealed class CheckpointStore(string directory)
     /// <summary>Removes a stage's checkpoint (after it was found corrupt, or on Clean).</summary>
     public void Remove(CheckpointStage stage)
     {
+        File.Delete(StampPath(stage));
         File.Delete(MetadataPath(stage));
         File.Delete(ArchivePath(stage));
     }

@@ -11,12 +11,22 @@ public static class CacheKey
         // result does not depend on scheduling; bytes are never decoded as text.
         var fileHashes = new string[request.InputFiles.Count];
         var sizes = new long[request.InputFiles.Count];
-        Parallel.For(0, request.InputFiles.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        void HashOne(int i)
         {
             var full = PathGuard.Resolve(request.PackageDir, request.InputFiles[i]);
             sizes[i] = new FileInfo(full).Length;
             fileHashes[i] = Sha256.HexOfFile(full);
-        });
+        }
+        // Threads pay off for big trees; for a typical package, starting them costs more than hashing.
+        if (request.InputFiles.Count < 64)
+        {
+            for (var i = 0; i < request.InputFiles.Count; i++)
+                HashOne(i);
+        }
+        else
+        {
+            Parallel.For(0, request.InputFiles.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, HashOne);
+        }
         var files = new KeyDigest("btm-files/1");
         for (var i = 0; i < request.InputFiles.Count; i++)
             files.Add("path", request.InputFiles[i]).Add("size", sizes[i].ToString(System.Globalization.CultureInfo.InvariantCulture)).Add("sha256", fileHashes[i]);
