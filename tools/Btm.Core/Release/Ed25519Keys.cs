@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+
+namespace Btm.Core.Release;
+
+/// <summary>
+/// Ed25519 keys and detached signatures (spec: docs/manifest.md). Keys are stored as PEM
+/// (PKCS#8 private, SubjectPublicKeyInfo public) so `openssl pkeyutl` reads the same files;
+/// cake.config trusts a key by its raw 32 bytes in base64.
+/// </summary>
+public static class Ed25519Keys
+{
+    // DER prefixes of the only Ed25519 encodings there are (RFC 8410): the key bytes follow.
+    private static readonly byte[] Pkcs8Prefix = Convert.FromHexString("302e020100300506032b657004220420");
+    private static readonly byte[] SpkiPrefix = Convert.FromHexString("302a300506032b6570032100");
+
+    public sealed record KeyPair(byte[] PrivateSeed, byte[] PublicKey)
+    {
+        public string PublicKeyBase64 => Convert.ToBase64String(PublicKey);
+    }
+
+    public static KeyPair Generate()
+    {
+        var seed = RandomNumberGenerator.GetBytes(32);
+        return FromSeed(seed);
+    }
+
+    public static KeyPair FromSeed(byte[] seed)
+    {
+        if (seed.Length != 32)
+            throw new FormatException($"an Ed25519 private key is 32 bytes, got {seed.Length}");
+        var key = new Ed25519PrivateKeyParameters(seed, 0);
+        return new KeyPair(seed, key.GeneratePublicKey().GetEncoded());
+    }
+
+    public static byte[] Sign(byte[] seed, byte[] message)
+    {
+        var signer = new Ed25519Signer();
+        signer.Init(true, new Ed25519PrivateKeyParameters(seed, 0));
+        signer.BlockUpdate(message, 0, message.Length);
+        return signer.GenerateSignature();
+    }
+
+    public static bool Verify(byte[] publicKey, byte[] message, byte[] signature)
+    {
+        if (publicKey.Length != 32 || signature.Length != 64)
+            return false;
+        var verifier = new Ed25519Signer();
+        verifier.Init(false, new Ed25519PublicKeyParameters(publicKey, 0));
+        verifier.BlockUpdate(message, 0, message.Length);
+        return verifier.VerifySignature(signature);
+    }
+
+    public static string PrivatePem(byte[] seed) => Pem("PRIVATE KEY", [.. Pkcs8Prefix, .. seed]);
+
+    public static string PublicPem(byte[] publicKey) => Pem("PUBLIC KEY", [.. SpkiPrefix, .. publicKey]);
+
+    /// <summary>Reads a private key given as PKCS#8 PEM or as base64 of the 32-byte seed.</summary>
+    public static KeyPair ReadPrivate(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.StartsWith("-----BEGIN", StringComparison.Ordinal))
+        {
+            var der = FromPem(trimmed, "PRIVATE KEY");
+            if (der.Length != Pkcs8Prefix.Length + 32 || !der.AsSpan(0, Pkcs8Prefix.Length).SequenceEqual(Pkcs8Prefix))
+                throw new FormatException("the PEM is not an Ed25519 PKCS#8 private key (make one with the KeyGen task or `openssl genpkey -algorithm ed25519`)");
+            return FromSeed(der[Pkcs8Prefix.Length..]);
+        }
+        try
+        {
+            return FromSeed(Convert.FromBase64String(trimmed));
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("the key is neither PKCS#8 PEM nor base64 of a 32-byte Ed25519 seed");
+        }
+    }
+
+    /// <summary>Reads a public key given as SPKI PEM or as base64 of its 32 bytes.</summary>
+    public static byte[] ReadPublic(string text)
+    {
+        var trimmed = text.Trim();
+        byte[] key;
+        if (trimmed.StartsWith("-----BEGIN", StringComparison.Ordinal))
+        {
+            var der = FromPem(trimmed, "PUBLIC KEY");
+            if (der.Length != SpkiPrefix.Length + 32 || !der.AsSpan(0, SpkiPrefix.Length).SequenceEqual(SpkiPrefix))
+                throw new FormatException("the PEM is not an Ed25519 public key");
+            key = der[SpkiPrefix.Length..];
+        }
+        else
+        {
+            key = Convert.FromBase64String(trimmed);
+        }
+        return key.Length == 32 ? key : throw new FormatException($"an Ed25519 public key is 32 bytes, got {key.Length}");
+    }
+
+    private static string Pem(string label, byte[] der) =>
+        $"-----BEGIN {label}-----\n{Convert.ToBase64String(der, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")}\n-----END {label}-----\n";
+
+    private static byte[] FromPem(string pem, string label)
+    {
+        var begin = $"-----BEGIN {label}-----";
+        var end = $"-----END {label}-----";
+        var start = pem.IndexOf(begin, StringComparison.Ordinal);
+        var stop = pem.IndexOf(end, StringComparison.Ordinal);
+        if (start < 0 || stop < start)
+            throw new FormatException($"no '{begin}' block");
+        var body = new StringBuilder();
+        foreach (var line in pem[(start + begin.Length)..stop].Split('\n'))
+            body.Append(line.Trim());
+        return Convert.FromBase64String(body.ToString());
+    }
+
+}

@@ -1,0 +1,44 @@
+namespace Btm.Core.Release;
+
+/// <summary>artifacts/&lt;version&gt;/manifest.json: the contract downstream release gates read (docs/manifest.md).</summary>
+public sealed record ReleaseManifest(
+    string Version,
+    string Scope,
+    string? Commit,
+    bool Dirty,
+    DateTimeOffset BuildTime,
+    string BuildTimeSource,
+    IReadOnlyList<ManifestToolchain> Toolchains,
+    bool Signed,
+    string? SigningPublicKey,
+    IReadOnlyList<ManifestPackage> Packages)
+{
+    public const int FormatVersion = 1;
+    public const string FileName = "manifest.json";
+    public const string SignatureFileName = "manifest.json.sig";
+    public const string SumsFileName = "SHA256SUMS";
+}
+
+public sealed record ManifestToolchain(string Platform, string Compiler, string Builder);
+
+public sealed record ManifestPackage(
+    string Name,
+    string Component,
+    string Kind,
+    string Version,
+    string? Platform,
+    string? Os,
+    string? Cpu,
+    string? Libc,
+    string Tarball,
+    long Size,
+    string Sha256,
+    string Integrity,
+    IReadOnlyList<ManifestFile> Files)
+{
+    public const string PlatformKind = "platform";
+    public const string WrapperKind = "wrapper";
+}
+
+/// <param name="Role">release (bin/), debug (debug/bin/), launcher (wrapper code) or metadata (package.json, README).</param>
+public sealed record ManifestFile(string Path, long Size, int Mode, string Sha256, string Role);

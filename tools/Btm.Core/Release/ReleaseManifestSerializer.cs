@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Btm.Core.Release;
+
+/// <summary>
+/// The one writer and reader of manifest.json. Output is byte-stable (fixed property order,
+/// two-space indent, '\n', trailing newline) so two Package runs give identical bytes and the
+/// signature covers exactly what consumers parse.
+/// </summary>
+public static partial class ReleaseManifestSerializer
+{
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Hex();
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex CommitHex();
+
+    private static readonly string[] Roles = ["release", "debug", "launcher", "metadata"];
+
+    public static byte[] Serialize(ReleaseManifest m)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("manifestVersion", ReleaseManifest.FormatVersion);
+            w.WriteStartObject("release");
+            w.WriteString("version", m.Version);
+            w.WriteString("scope", m.Scope);
+            w.WriteEndObject();
+            w.WriteStartObject("source");
+            if (m.Commit is null) w.WriteNull("commit"); else w.WriteString("commit", m.Commit);
+            w.WriteBoolean("dirty", m.Dirty);
+            w.WriteEndObject();
+            w.WriteStartObject("build");
+            w.WriteString("time", m.BuildTime.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("timeSource", m.BuildTimeSource);
+            w.WriteStartObject("toolchains");
+            foreach (var t in m.Toolchains.OrderBy(t => t.Platform, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(t.Platform);
+                w.WriteString("compiler", t.Compiler);
+                w.WriteString("builder", t.Builder);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject("signing");
+            w.WriteBoolean("signed", m.Signed);
+            w.WriteString("algorithm", "ed25519");
+            if (m.SigningPublicKey is null) w.WriteNull("publicKey"); else w.WriteString("publicKey", m.SigningPublicKey);
+            w.WriteString("signatureFile", ReleaseManifest.SignatureFileName);
+            w.WriteEndObject();
+            w.WriteStartArray("packages");
+            foreach (var p in m.Packages.OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("name", p.Name);
+                w.WriteString("component", p.Component);
+                w.WriteString("kind", p.Kind);
+                w.WriteString("version", p.Version);
+                WriteNullable(w, "platform", p.Platform);
+                WriteNullable(w, "os", p.Os);
+                WriteNullable(w, "cpu", p.Cpu);
+                WriteNullable(w, "libc", p.Libc);
+                w.WriteString("tarball", p.Tarball);
+                w.WriteNumber("size", p.Size);
+                w.WriteString("sha256", p.Sha256);
+                w.WriteString("integrity", p.Integrity);
+                w.WriteStartArray("files");
+                foreach (var f in p.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", f.Path);
+                    w.WriteNumber("size", f.Size);
+                    w.WriteString("mode", "0" + Convert.ToString(f.Mode, 8).PadLeft(3, '0'));
+                    w.WriteString("sha256", f.Sha256);
+                    w.WriteString("role", f.Role);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null) w.WriteNull(name); else w.WriteString(name, value);
+    }
+
+    /// <summary>Parses and checks every field; throws <see cref="InvalidDataException"/> naming the JSON path.</summary>
+    public static ReleaseManifest Deserialize(ReadOnlySpan<byte> json)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not valid JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            var root = Obj(doc.RootElement, "$");
+            var format = Int(root, "manifestVersion", "$");
+            if (format != ReleaseManifest.FormatVersion)
+                throw new InvalidDataException($"$.manifestVersion is {format}; this reader understands {ReleaseManifest.FormatVersion}");
+            var release = Obj(Prop(root, "release", "$"), "$.release");
+            var source = Obj(Prop(root, "source", "$"), "$.source");
+            var build = Obj(Prop(root, "build", "$"), "$.build");
+            var signing = Obj(Prop(root, "signing", "$"), "$.signing");
+
+            var commit = NullableStr(source, "commit", "$.source");
+            if (commit is not null && !CommitHex().IsMatch(commit))
+                throw new InvalidDataException($"$.source.commit '{commit}' is not a 40-digit lowercase git commit");
+            var timeText = Str(build, "time", "$.build");
+            if (!DateTimeOffset.TryParseExact(timeText, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                throw new InvalidDataException($"$.build.time '{timeText}' is not a UTC time like 2026-01-31T12:00:00Z");
+            var toolchains = new List<ManifestToolchain>();
+            foreach (var t in Obj(Prop(build, "toolchains", "$.build"), "$.build.toolchains").EnumerateObject())
+            {
+                var at = $"$.build.toolchains.{t.Name}";
+                var tc = Obj(t.Value, at);
+                toolchains.Add(new ManifestToolchain(t.Name, Str(tc, "compiler", at), Str(tc, "builder", at)));
+            }
+            var algorithm = Str(signing, "algorithm", "$.signing");
+            if (algorithm != "ed25519")
+                throw new InvalidDataException($"$.signing.algorithm is '{algorithm}'; only ed25519 is defined");
+
+            var packages = new List<ManifestPackage>();
+            var index = 0;
+            foreach (var p in Arr(Prop(root, "packages", "$"), "$.packages").EnumerateArray())
+            {
+                var at = $"$.packages[{index++}]";
+                Obj(p, at);
+                var kind = Str(p, "kind", at);
+                if (kind is not (ManifestPackage.PlatformKind or ManifestPackage.WrapperKind))
+                    throw new InvalidDataException($"{at}.kind is '{kind}'; expected platform or wrapper");
+                var files = new List<ManifestFile>();
+                var fileIndex = 0;
+                foreach (var f in Arr(Prop(p, "files", at), $"{at}.files").EnumerateArray())
+                {
+                    var fat = $"{at}.files[{fileIndex++}]";
+                    Obj(f, fat);
+                    var modeText = Str(f, "mode", fat);
+                    if (modeText.Length != 4 || modeText[0] != '0' || !modeText.All(c => c is >= '0' and <= '7'))
+                        throw new InvalidDataException($"{fat}.mode '{modeText}' is not an octal mode like 0755");
+                    var role = Str(f, "role", fat);
+                    if (!Roles.Contains(role))
+                        throw new InvalidDataException($"{fat}.role is '{role}'; expected one of {string.Join(", ", Roles)}");
+                    files.Add(new ManifestFile(Str(f, "path", fat), Long(f, "size", fat), Convert.ToInt32(modeText, 8), Hash(f, "sha256", fat), role));
+                }
+                var integrity = Str(p, "integrity", at);
+                if (!integrity.StartsWith("sha512-", StringComparison.Ordinal))
+                    throw new InvalidDataException($"{at}.integrity must be a sha512- SRI string");
+                var tarball = Str(p, "tarball", at);
+                if (!tarball.StartsWith("npm/", StringComparison.Ordinal) || tarball.Contains("..") || tarball.Count(c => c == '/') != 1)
+                    throw new InvalidDataException($"{at}.tarball '{tarball}' must be a file directly under npm/");
+                packages.Add(new ManifestPackage(Str(p, "name", at), Str(p, "component", at), kind, Str(p, "version", at),
+                    NullableStr(p, "platform", at), NullableStr(p, "os", at), NullableStr(p, "cpu", at), NullableStr(p, "libc", at),
+                    tarball, Long(p, "size", at), Hash(p, "sha256", at), integrity, files));
+            }
+            return new ReleaseManifest(Str(release, "version", "$.release"), Str(release, "scope", "$.release"), commit,
+                Bool(source, "dirty", "$.source"), time, Str(build, "timeSource", "$.build"), toolchains,
+                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages);
+        }
+    }
+
+    private static JsonElement Prop(JsonElement parent, string name, string at) =>
+        parent.TryGetProperty(name, out var e) ? e : throw new InvalidDataException($"{at}.{name} is missing");
+
+    private static JsonElement Obj(JsonElement e, string at) =>
+        e.ValueKind == JsonValueKind.Object ? e : throw new InvalidDataException($"{at} is not an object");
+
+    private static JsonElement Arr(JsonElement e, string at) =>
+        e.ValueKind == JsonValueKind.Array ? e : throw new InvalidDataException($"{at} is not an array");
+
+    private static string Str(JsonElement parent, string name, string at)
+    {
+        var e = Prop(parent, name, at);
+        return e.ValueKind == JsonValueKind.String && e.GetString()!.Length > 0
+            ? e.GetString()!
+            : throw new InvalidDataException($"{at}.{name} is not a non-empty string");
+    }
+
+    private static string? NullableStr(JsonElement parent, string name, string at)
+    {
+        var e = Prop(parent, name, at);
+        return e.ValueKind == JsonValueKind.Null ? null : Str(parent, name, at);
+    }
+
+    private static bool Bool(JsonElement parent, string name, string at)
+    {
+        var e = Prop(parent, name, at);
+        return e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new InvalidDataException($"{at}.{name} is not true or false");
+    }
+
+    private static long Long(JsonElement parent, string name, string at)
+    {
+        var e = Prop(parent, name, at);
+        return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v) && v >= 0 ? v : throw new InvalidDataException($"{at}.{name} is not a non-negative integer");
+    }
+
+    private static int Int(JsonElement parent, string name, string at) => checked((int)Long(parent, name, at));
+
+    private static string Hash(JsonElement parent, string name, string at)
+    {
+        var value = Str(parent, name, at);
+        return Sha256Hex().IsMatch(value) ? value : throw new InvalidDataException($"{at}.{name} is not a lowercase SHA-256 hex digest");
+    }
+}

@@ -1,0 +1,50 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace Btm.Core.Release;
+
+/// <summary>Lists the files of a .tgz with their sizes, modes and hashes (folders are implied by paths).</summary>
+public static class TarballReader
+{
+    public static IReadOnlyList<TarballEntry> Read(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Read(file);
+    }
+
+    public static IReadOnlyList<TarballEntry> Read(Stream stream)
+    {
+        var entries = new List<TarballEntry>();
+        using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+        using var reader = new TarReader(gzip, leaveOpen: true);
+        while (reader.GetNextEntry(copyData: false) is { } entry)
+        {
+            switch (entry.EntryType)
+            {
+                case TarEntryType.Directory:
+                    continue;
+                case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
+                    using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                    {
+                        long size = 0;
+                        if (entry.DataStream is { } data)
+                        {
+                            var buffer = new byte[1 << 16];
+                            int read;
+                            while ((read = data.Read(buffer)) > 0)
+                            {
+                                hash.AppendData(buffer, 0, read);
+                                size += read;
+                            }
+                        }
+                        entries.Add(new TarballEntry(entry.Name, size, (int)entry.Mode & 0x1FF, Convert.ToHexStringLower(hash.GetHashAndReset())));
+                    }
+                    break;
+                default:
+                    throw new InvalidDataException($"entry '{entry.Name}' has type {entry.EntryType}; npm packages hold only files");
+            }
+        }
+        return entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+    }
+}
