@@ -26,6 +26,8 @@ public sealed record HostOptions
     public string? Root { get; init; }
     public string? SummaryPath { get; init; }
     public bool Help { get; init; }
+    public string? SigningKeyPath { get; init; }
+    public bool AllowUnsigned { get; init; }
 
     public string ModeId => Mode == BuildMode.Dev ? "dev" : "prod";
 }

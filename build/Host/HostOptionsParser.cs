@@ -22,10 +22,12 @@ public static class HostOptionsParser
         new("verbosity", "<level>", "quiet, minimal, normal, verbose or diagnostic"),
         new("root", "<dir>", "repo root (default: the nearest folder up from here with cake.config)"),
         new("summary", "<file>", "also write the build summary as JSON to this file"),
+        new("signing-key", "<file>", "Ed25519 private key (PEM) that signs the manifest (or BTM_SIGNING_KEY); KeyGen writes a new one here"),
+        new("allow-unsigned", null, "let Verify and the release path accept an unsigned manifest"),
         new("help", null, "show this help"),
     ];
 
-    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help"];
+    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned"];
 
     public static HostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -96,6 +98,7 @@ public static class HostOptionsParser
             Force = Flag(values, "force"),
             SkipUnavailable = Flag(values, "skip-unavailable"),
             Help = Flag(values, "help"),
+            AllowUnsigned = Flag(values, "allow-unsigned"),
         };
         if (values.TryGetValue("verbosity", out var verbosity))
         {
@@ -116,6 +119,8 @@ public static class HostOptionsParser
             options = options with { Root = root };
         if (values.TryGetValue("summary", out var summary))
             options = options with { SummaryPath = summary };
+        if (values.TryGetValue("signing-key", out var signingKey))
+            options = options with { SigningKeyPath = signingKey };
         return options;
     }
 

@@ -29,10 +29,13 @@ public static partial class ToolProbe
     }
 
     /// <summary>Runs a program to completion and returns its exit code and stdout+stderr.</summary>
-    public static (int ExitCode, string Output) Run(string file, params string[] args)
+    public static (int ExitCode, string Output) Run(string file, params string[] args) => RunIn(null, file, args);
+
+    public static (int ExitCode, string Output) RunIn(string? workingDirectory, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -13,6 +13,7 @@ public sealed record PackageManifest(
     IReadOnlyList<string> DependsOn,
     IReadOnlyList<ToolRequirement> Tools,
     bool Test,
+    bool DebugBinaries,
     string Directory,
     string ManifestPath)
 {

@@ -12,7 +12,7 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
+        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries",
     };
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
@@ -123,16 +123,20 @@ public static partial class PackageManifestReader
 
         var tools = root.TryGetProperty("tools", out var toolsElement) ? ReadTools(toolsElement, file) : [];
 
-        var test = true;
-        if (root.TryGetProperty("test", out var testElement))
-        {
-            if (testElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                throw new ConfigException(file, "test", "must be true or false", "write \"test\": true or \"test\": false");
-            test = testElement.GetBoolean();
-        }
+        var test = Flag(root, "test", file, defaultValue: true);
+        var debugBinaries = Flag(root, "debugBinaries", file, defaultValue: false);
 
-        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test,
+        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries,
             Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
+    }
+
+    private static bool Flag(JsonElement root, string field, string file, bool defaultValue)
+    {
+        if (!root.TryGetProperty(field, out var element))
+            return defaultValue;
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            throw new ConfigException(file, field, "must be true or false", $"write \"{field}\": true or \"{field}\": false");
+        return element.GetBoolean();
     }
 
     private static List<ToolRequirement> ReadTools(JsonElement element, string file)

@@ -3,7 +3,16 @@ using Btm.Core.Platforms;
 namespace Btm.Core.Model;
 
 /// <summary>The <c>[Btm]</c> section of cake.config.</summary>
-public sealed record RepoSettings(string Scope, string Version, IReadOnlyList<string> DefaultTargets)
+/// <param name="License">SPDX expression for every npm package.</param>
+/// <param name="Repository">Source repository URL for package.json; null leaves the field out.</param>
+/// <param name="TrustedKeys">Ed25519 public keys (raw 32 bytes) whose manifest signatures Verify accepts.</param>
+public sealed record RepoSettings(
+    string Scope,
+    string Version,
+    IReadOnlyList<string> DefaultTargets,
+    string License,
+    string? Repository,
+    IReadOnlyList<byte[]> TrustedKeys)
 {
     public const string FileName = "cake.config";
     public const string Section = "Btm";

@@ -11,7 +11,7 @@ public static partial class RepoSettingsReader
 {
     public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Scope", "Version", "Targets",
+        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys",
     };
 
     [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
@@ -70,7 +70,25 @@ public static partial class RepoSettingsReader
             if (item != "host" && !PlatformId.TryParse(item, out _, out var error))
                 throw new ConfigException(displayPath, "[Btm] Targets", $"unknown platform id: {error}", $"use host or one of: {PlatformId.KnownList}");
         }
-        return new RepoSettings(scope, version, list);
+        var license = values.TryGetValue("License", out var l) && l.Length > 0 ? l : "UNLICENSED";
+        var repository = values.TryGetValue("Repository", out var r) && r.Length > 0 ? r : null;
+        var trusted = new List<byte[]>();
+        if (values.TryGetValue("TrustedKeys", out var keys))
+        {
+            foreach (var key in keys.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                try
+                {
+                    trusted.Add(Release.Ed25519Keys.ReadPublic(key));
+                }
+                catch (FormatException e)
+                {
+                    throw new ConfigException(displayPath, "[Btm] TrustedKeys", $"'{key}' is not an Ed25519 public key ({e.Message})",
+                        "paste the base64 public key the KeyGen task printed");
+                }
+            }
+        }
+        return new RepoSettings(scope, version, list, license, repository, trusted);
     }
 
     private static string Required(Dictionary<string, string> values, string key, string file) =>

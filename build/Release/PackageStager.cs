@@ -1,0 +1,98 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Btm.Build.Pipeline;
+using Btm.Core.Checkpoints;
+using Btm.Core.IO;
+using Btm.Core.Model;
+using Btm.Core.Platforms;
+
+namespace Btm.Build.Release;
+
+/// <summary>
+/// Lays out the folders npm packs (the path contract of docs/npm-packages.md): a platform package
+/// per unit with bin/&lt;binary&gt; (and debug/bin/&lt;binary&gt;), and a wrapper per component.
+/// </summary>
+public static class PackageStager
+{
+    public static void StagePlatform(BuildContext context, BuildUnit unit, string dir)
+    {
+        var settings = context.Settings;
+        var package = unit.Package;
+        var name = NpmNames.Platform(settings, package, unit.Platform);
+        var libc = unit.Platform.Libc is null ? "" : $" ({unit.Platform.Libc})";
+        Directory.CreateDirectory(Path.Combine(dir, "bin"));
+        StageFiles.CopyBinaries(unit, unit.OutputDir(CheckpointStage.Final), Path.Combine(dir, "bin"));
+        var files = new List<string> { "bin/" };
+        if (package.DebugBinaries)
+        {
+            StageFiles.CopyBinaries(unit, unit.OutputDir(CheckpointStage.Compiled), Path.Combine(dir, "debug", "bin"));
+            files.Add("debug/");
+        }
+        PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>
+        {
+            PackageJsonWriter.Common(w, settings, name, $"{package.Name} for {unit.Platform}{libc}; installed by {NpmNames.Wrapper(settings, package)}.");
+            PackageJsonWriter.Array(w, "os", [unit.Platform.Os]);
+            PackageJsonWriter.Array(w, "cpu", [unit.Platform.Cpu]);
+            if (unit.Platform.Libc is { } l)
+                PackageJsonWriter.Array(w, "libc", [l]);
+            PackageJsonWriter.Array(w, "files", files);
+            // Yarn PnP must unpack it: the binary is executed from disk.
+            w.WriteBoolean("preferUnplugged", true);
+        });
+        WriteText(Path.Combine(dir, "README.md"),
+            $"# {name}\n\nThe `{unit.Platform}` binaries of [`{NpmNames.Wrapper(settings, package)}`](https://www.npmjs.com/package/{NpmNames.Wrapper(settings, package)}). " +
+            $"Install that package instead; npm picks this one on {unit.Platform}{libc}.\n");
+    }
+
+    public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir)
+    {
+        var settings = context.Settings;
+        var name = NpmNames.Wrapper(settings, package);
+        Directory.CreateDirectory(Path.Combine(dir, "bin"));
+        Directory.CreateDirectory(Path.Combine(dir, "lib"));
+        foreach (var binary in package.Binaries)
+        {
+            var launcher = Path.Combine(dir, "bin", binary);
+            WriteText(launcher, $"#!/usr/bin/env node\n'use strict';\nrequire('../lib/run.js').run({JsonSerializer.Serialize(binary)});\n");
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(launcher, (UnixFileMode)0x1ED);
+        }
+        using (var run = Assembly.GetExecutingAssembly().GetManifestResourceStream("Btm.Build.Release.Wrapper.run.js")!)
+        using (var file = File.Create(Path.Combine(dir, "lib", "run.js")))
+            run.CopyTo(file);
+        PackageJsonWriter.Write(Path.Combine(dir, "lib", "platforms.json"), w =>
+        {
+            w.WriteString("wrapper", name);
+            w.WriteString("version", settings.Version);
+            w.WriteStartObject("packages");
+            foreach (var platform in platforms.OrderBy(p => p.ToString(), StringComparer.Ordinal))
+                w.WriteString(platform.ToString(), NpmNames.Platform(settings, package, platform));
+            w.WriteEndObject();
+        });
+        PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>
+        {
+            PackageJsonWriter.Common(w, settings, name, package.Description);
+            w.WriteStartObject("bin");
+            foreach (var binary in package.Binaries)
+                w.WriteString(binary, $"bin/{binary}");
+            w.WriteEndObject();
+            PackageJsonWriter.Array(w, "files", ["bin/", "lib/"]);
+            w.WriteStartObject("engines");
+            w.WriteString("node", ">=16");
+            w.WriteEndObject();
+            // Exactly what this release built; npm installs the one matching os/cpu/libc.
+            w.WriteStartObject("optionalDependencies");
+            foreach (var platform in platforms.OrderBy(p => p.ToString(), StringComparer.Ordinal))
+                w.WriteString(NpmNames.Platform(settings, package, platform), settings.Version);
+            w.WriteEndObject();
+        });
+        var platformList = string.Join(", ", platforms.Select(p => $"`{p}`"));
+        WriteText(Path.Combine(dir, "README.md"),
+            $"# {name}\n\n{package.Description}\n\n```sh\nnpm install {name}\nnpx {package.Binaries[0]} --help\n```\n\n" +
+            $"Prebuilt for {platformList}. npm installs only the matching `{name}-<platform>` package; " +
+            "installing with `--omit=optional` leaves it out, and the command then says so.\n");
+    }
+
+    private static void WriteText(string path, string text) => AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
+}

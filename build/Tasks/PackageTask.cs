@@ -1,0 +1,120 @@
+using Btm.Build.Host;
+using Btm.Build.Pipeline;
+using Btm.Build.Release;
+using Btm.Cake.Logging;
+using Btm.Cake.Npm;
+using Btm.Core.IO;
+using Btm.Core.Platforms;
+using Btm.Core.Release;
+
+namespace Btm.Build.Tasks;
+
+[TaskName("Package")]
+[TaskDescription("Packs a platform npm package per package and target plus a wrapper, with a signed SHA-256 manifest, into artifacts/<version>/")]
+[IsDependentOn(typeof(BuildTask))]
+public sealed class PackageTask : UnitTask
+{
+    public override void Run(BuildContext context)
+    {
+        if (ToolProbe.FindOnPath("npm") is null)
+            throw new InvalidOperationException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
+        var settings = context.Settings;
+        var key = SigningKey.Load(context);
+        var releaseDir = ReleasePaths.ReleaseDir(context);
+        Directory.CreateDirectory(Path.GetDirectoryName(releaseDir)!);
+        AtomicFile.RemoveLeftovers(Path.GetDirectoryName(releaseDir)!);
+        // Everything is made in a temp folder and renamed into place at the end, so a failed run
+        // never leaves a release folder that looks complete.
+        var temp = AtomicFile.TempPathFor(releaseDir);
+        var stage = Path.Combine(temp, ".stage");
+        var npmDir = Path.Combine(temp, "npm");
+        Directory.CreateDirectory(npmDir);
+        try
+        {
+            var packages = new List<ManifestPackage>();
+            foreach (var unit in context.Units)
+            {
+                var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
+                var dir = Path.Combine(stage, NpmNames.Flat(name));
+                PackageStager.StagePlatform(context, unit, dir);
+                packages.Add(Pack(context, dir, npmDir, name, unit.Package.Name, unit.Platform));
+            }
+            foreach (var group in context.Units.GroupBy(u => u.Package.Name))
+            {
+                var package = group.First().Package;
+                var name = NpmNames.Wrapper(settings, package);
+                var dir = Path.Combine(stage, NpmNames.Flat(name));
+                PackageStager.StageWrapper(context, package, group.Select(u => u.Platform).ToList(), dir);
+                packages.Add(Pack(context, dir, npmDir, name, package.Name, null));
+            }
+            Directory.Delete(stage, recursive: true);
+
+            var source = SourceRevision.Read(context.RepoRoot);
+            if (source.Dirty)
+                context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
+            var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
+                Toolchains(context), key is not null, key?.PublicKeyBase64, packages);
+            var manifestBytes = ReleaseManifestSerializer.Serialize(manifest);
+            AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.FileName), manifestBytes);
+            if (key is not null)
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SignatureFileName), Ed25519Keys.Sign(key.PrivateSeed, manifestBytes));
+                context.Success($"signed manifest.json with {key.PublicKeyBase64}");
+            }
+            else
+            {
+                context.Warn("no signing key (--signing-key or BTM_SIGNING_KEY): manifest.json is marked unsigned; the release path refuses it without --allow-unsigned");
+            }
+            var sums = packages.Select(p => (p.Tarball, p.Sha256)).Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(manifestBytes))));
+            AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SumsFileName), System.Text.Encoding.UTF8.GetBytes(Sha256Sums.Render(sums)));
+
+            if (Directory.Exists(releaseDir))
+                Directory.Delete(releaseDir, recursive: true);
+            Directory.Move(temp, releaseDir);
+        }
+        finally
+        {
+            if (Directory.Exists(temp))
+                Directory.Delete(temp, recursive: true);
+        }
+        context.Success($"{Path.GetRelativePath(context.RepoRoot, releaseDir)}: {context.Units.Count} platform package(s), " +
+            $"{context.Units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
+    }
+
+    private static ManifestPackage Pack(BuildContext context, string dir, string npmDir, string name, string component, PlatformId? platform)
+    {
+        var file = context.NpmPack(new NpmPackSettings { Source = dir, Destination = npmDir });
+        var tarball = Path.Combine(npmDir, file);
+        var files = TarballReader.Read(tarball)
+            .Select(e => new ManifestFile(e.Path, e.Size, e.Mode, e.Sha256, Role(e.Path, platform is null)))
+            .ToList();
+        context.Info($"packed {name} -> npm/{file}");
+        return new ManifestPackage(name, component, platform is null ? ManifestPackage.WrapperKind : ManifestPackage.PlatformKind,
+            context.Settings.Version, platform?.ToString(), platform?.Os, platform?.Cpu, platform?.Libc,
+            $"npm/{file}", new FileInfo(tarball).Length, Sha256.HexOfFile(tarball), Integrity.Sha512Of(tarball), files);
+    }
+
+    private static string Role(string path, bool wrapper) => path switch
+    {
+        _ when wrapper && (path.StartsWith("package/bin/", StringComparison.Ordinal) || path.StartsWith("package/lib/", StringComparison.Ordinal)) => "launcher",
+        _ when path.StartsWith("package/bin/", StringComparison.Ordinal) => "release",
+        _ when path.StartsWith("package/debug/", StringComparison.Ordinal) => "debug",
+        _ => "metadata",
+    };
+
+    private static List<ManifestToolchain> Toolchains(BuildContext context) =>
+        context.Units.GroupBy(u => u.Platform.ToString()).Select(g =>
+        {
+            static string FirstLineAfter(string identity, string role)
+            {
+                var lines = identity.Split('\n');
+                var at = Array.FindIndex(lines, l => l.StartsWith(role + ":", StringComparison.Ordinal));
+                var path = at < 0 ? "?" : lines[at][(role.Length + 1)..].Trim();
+                var version = at >= 0 && at + 1 < lines.Length && !lines[at + 1].Contains(": /", StringComparison.Ordinal) ? lines[at + 1].Trim() : "";
+                return version.Length > 0 ? $"{version} ({path})" : path;
+            }
+            var identities = g.Select(context.ToolchainIdentity).ToList();
+            return new ManifestToolchain(g.Key, FirstLineAfter(identities[0], "compiler"),
+                string.Join("; ", identities.Select(i => FirstLineAfter(i, "builder")).Distinct().Order()));
+        }).ToList();
+}
