@@ -65,7 +65,17 @@ public static class BuildHost
             }
         }
 
-        var (cakeContext, data) = CakeContextFactory.Create(root, options.Verbosity, args);
+        CakeContext cakeContext;
+        ICakeDataService data;
+        try
+        {
+            (cakeContext, data) = CakeContextFactory.Create(root, options.Verbosity, args);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"fail    {RepoSettings.FileName}: Cake could not read it: {e.Message}. Fix: keep every line Key=Value or a ; comment");
+            return ExitUsage;
+        }
         var log = cakeContext.Log;
         var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks);
 

@@ -48,7 +48,7 @@ public sealed class BuildSummary
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         AtomicFile.Write(full, stream =>
         {
-            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             w.WriteStartObject();
             w.WriteStartArray("stages");
             foreach (var e in Entries)

@@ -31,6 +31,8 @@ public class RepoSettingsReaderTests
     [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nColour=blue\n", "[Btm] Colour", "unknown key")]
     [TestCase("[Btm]\nScope = @acme\nVersion=1.0.0\n", "[Btm] line 2", "spaces around the key")]
     [TestCase("[Btm]\nScope=acme\nVersion=1.0.0\n", "[Btm] Scope", "not an npm scope")]
+    [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nTrustedKeys=\n", "[Btm] TrustedKeys", "empty value")]
+    [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nTrustedKeys=bm90IGEga2V5\n", "[Btm] TrustedKeys", "not an Ed25519 public key")]
     [TestCase("[Btm]\nScope=@acme\nVersion=1.0\n", "[Btm] Version", "not a SemVer version")]
     [TestCase("[Btm]\nScope=@acme\n", "[Btm] Version", "is required")]
     [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nTargets=linux-x86\n", "[Btm] Targets", "unknown platform id")]

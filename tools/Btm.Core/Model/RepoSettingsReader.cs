@@ -52,7 +52,11 @@ public static partial class RepoSettingsReader
                     $"write it as {key.Trim()}={line[(eq + 1)..].Trim()}");
             if (!KnownKeys.Contains(key))
                 throw new ConfigException(displayPath, $"[Btm] {key}", "unknown key", $"remove it or use one of: {string.Join(", ", KnownKeys)}");
-            values[key] = line[(eq + 1)..].Trim();
+            var value = line[(eq + 1)..].Trim();
+            if (value.Length == 0)
+                throw new ConfigException(displayPath, $"[Btm] {key}", "has an empty value, which Cake's parser rejects",
+                    $"give it a value or comment the line out with ';'");
+            values[key] = value;
         }
 
         var scope = Required(values, "Scope", displayPath);
