@@ -8,6 +8,10 @@ results="$root/.btm/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
+# The node tools (verdaccio, ajv) come from package-lock.json; reinstall when it changed.
+if [[ ! -f "$root/node_modules/.package-lock.json" || "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]]; then
+  (cd "$root" && npm ci --no-audit --no-fund >/dev/null) || { echo "fail    npm ci failed" >&2; exit 1; }
+fi
 dotnet tool restore --tool-manifest "$root/dotnet-tools.json" >/dev/null || { echo "fail    dotnet tool restore failed" >&2; exit 1; }
 dotnet test "$root/Btm.sln" --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
 status=$?
