@@ -45,6 +45,9 @@ public static class TarballReader
                     throw new InvalidDataException($"entry '{entry.Name}' has type {entry.EntryType}; npm packages hold only files");
             }
         }
+        var duplicate = entries.GroupBy(e => e.Path, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new InvalidDataException($"'{duplicate.Key}' appears {duplicate.Count()} times");
         return entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
     }
 }
