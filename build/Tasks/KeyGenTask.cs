@@ -25,6 +25,6 @@ public sealed class KeyGenTask : BtmTask
         File.WriteAllText(publicPath, Ed25519Keys.PublicPem(pair.PublicKey));
         context.Success($"wrote private key {path} (mode 0600): keep it secret; in CI pass its contents as BTM_SIGNING_KEY");
         context.Success($"wrote public key {publicPath}");
-        context.Info($"to trust it, add to cake.config [Btm]: TrustedKeys={pair.PublicKeyBase64}");
+        context.Info($"to trust it, add to cake.config [Btm]: TrustedKeys={pair.PublicKeyHex}");
     }
 }

@@ -53,13 +53,13 @@ public sealed class PackageTask : UnitTask
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(context), key is not null, key?.PublicKeyBase64, packages);
+                Toolchains(context), key is not null, key?.PublicKeyHex, packages);
             var manifestBytes = ReleaseManifestSerializer.Serialize(manifest);
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.FileName), manifestBytes);
             if (key is not null)
             {
                 AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SignatureFileName), Ed25519Keys.Sign(key.PrivateSeed, manifestBytes));
-                context.Success($"signed manifest.json with {key.PublicKeyBase64}");
+                context.Success($"signed manifest.json with {key.PublicKeyHex}");
             }
             else
             {

@@ -61,12 +61,66 @@ public sealed class Sandbox : IDisposable
         Write($"packages/{name}/src/main.c", $"#include <stdio.h>\nint main(void) {{ puts(\"{name}\"); {code} }}\n");
     }
 
+    /// <summary>A C program that echoes its arguments, or copies stdin (--cat), exits with a code (--exit N), sleeps until signalled (--sleep), prints its version.</summary>
+    public void AddEchoer(string name = "echoer", string? extraJson = null)
+    {
+        var extra = extraJson is null ? "" : ",\n  " + extraJson;
+        Write($"packages/{name}/btm.json", $$"""
+            {
+              "name": "{{name}}",
+              "description": "fixture {{name}}: echoes, cats, exits, sleeps",
+              "builder": "make",
+              "binaries": ["{{name}}"],
+              "inputs": ["Makefile", "src/**"]{{extra}}
+            }
+            """);
+        Write($"packages/{name}/Makefile",
+            $"all:\n\t$(CC) -g -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) --version\n");
+        Write($"packages/{name}/src/main.c", $$"""
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            #include <unistd.h>
+            int main(int argc, char **argv) {
+              if (argc > 1 && strcmp(argv[1], "--version") == 0) { printf("{{name}} %s\n", VERSION); return 0; }
+              if (argc > 1 && strcmp(argv[1], "--sleep") == 0) { puts("sleeping"); fflush(stdout); for (;;) pause(); }
+              if (argc > 2 && strcmp(argv[1], "--exit") == 0) return atoi(argv[2]);
+              if (argc > 1 && strcmp(argv[1], "--cat") == 0) { int c; while ((c = getchar()) != EOF) putchar(c); return 0; }
+              for (int i = 1; i < argc; i++) printf("[%s]", argv[i]);
+              putchar('\n');
+              return 0;
+            }
+            """);
+    }
+
+    /// <summary>Makes the sandbox a git repo with one commit, as a real checkout is.</summary>
+    public void CommitAll()
+    {
+        foreach (var args in new[]
+        {
+            new[] { "init", "-q", "-b", "main" }, ["config", "user.email", "test@btm.invalid"], ["config", "user.name", "BTM tests"],
+            ["add", "-A"], ["commit", "-q", "-m", "fixture"],
+        })
+        {
+            var r = ProcessResult.Run("git", args, Root);
+            Assert.That(r.ExitCode, Is.Zero, r.Output);
+        }
+        File.WriteAllText(Path.Combine(Root, ".gitignore"), "packages/*/build/\nartifacts/\n.btm/\nsummary.json\n");
+        ProcessResult.Run("git", ["add", "-A"], Root);
+        ProcessResult.Run("git", ["commit", "-q", "-m", "ignore build output"], Root);
+    }
+
+    public string ReleaseDir => Path.Combine(Root, "artifacts", "0.1.0");
+
     public ProcessResult Run(params string[] args) => RunWith(null, args);
 
     public ProcessResult RunWith(IDictionary<string, string?>? environment, params string[] args)
     {
         // The caller's own BUILD_MODE or fault switch must not leak into a test's build.
-        var env = new Dictionary<string, string?> { ["BUILD_MODE"] = null, ["BTM_FAULT"] = null, ["CFLAGS"] = null, ["CC"] = null };
+        var env = new Dictionary<string, string?>
+        {
+            ["BUILD_MODE"] = null, ["BTM_FAULT"] = null, ["CFLAGS"] = null, ["CC"] = null, ["BTM_SIGNING_KEY"] = null, ["SOURCE_DATE_EPOCH"] = null,
+        };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             env[name] = value;
         if (File.Exists(SummaryPath))

@@ -39,7 +39,7 @@ public class Ed25519KeysTests
         Assert.That(Ed25519Keys.ReadPrivate(Ed25519Keys.PrivatePem(pair.PrivateSeed)).PublicKey, Is.EqualTo(pair.PublicKey));
         Assert.That(Ed25519Keys.ReadPrivate(Convert.ToBase64String(pair.PrivateSeed)).PublicKey, Is.EqualTo(pair.PublicKey));
         Assert.That(Ed25519Keys.ReadPublic(Ed25519Keys.PublicPem(pair.PublicKey)), Is.EqualTo(pair.PublicKey));
-        Assert.That(Ed25519Keys.ReadPublic(pair.PublicKeyBase64), Is.EqualTo(pair.PublicKey));
+        Assert.That(Ed25519Keys.ReadPublic(pair.PublicKeyHex), Is.EqualTo(pair.PublicKey));
         Assert.Throws<FormatException>(() => Ed25519Keys.ReadPrivate("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
         Assert.Throws<FormatException>(() => Ed25519Keys.ReadPublic(Convert.ToBase64String(new byte[31])));
     }

@@ -21,7 +21,7 @@ public sealed class ReleaseFixture : IDisposable
             ("package/bin/tool", "#!/usr/bin/env node\n", 0x1ED), ("package/lib/run.js", "module.exports = {};\n", 0x1A4));
         Manifest = new ReleaseManifest("1.0.0", "@acme", new string('a', 40), false, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
             "commit", [new ManifestToolchain("linux-x64", "cc 12.2.0 (/usr/bin/cc)", "cmake version 3.25.1 (/usr/bin/cmake)")],
-            sign, sign ? Key.PublicKeyBase64 : null,
+            sign, sign ? Key.PublicKeyHex : null,
             [
                 Describe("@acme/tool-linux-x64", "platform", "linux-x64", platform),
                 Describe("@acme/tool", "wrapper", null, wrapper),

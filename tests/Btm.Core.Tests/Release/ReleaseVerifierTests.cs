@@ -115,7 +115,7 @@ public class ReleaseVerifierTests
         using var f = new ReleaseFixture();
         var stranger = Ed25519Keys.Generate();
         var report = ReleaseVerifier.Verify(f.Root, [stranger.PublicKey], requireSignature: true);
-        Assert.That(report.Problems, Has.Some.Contains("does not verify with any trusted key").And.Contains(stranger.PublicKeyBase64));
+        Assert.That(report.Problems, Has.Some.Contains("does not verify with any trusted key").And.Contains(stranger.PublicKeyHex));
         var noTrust = ReleaseVerifier.Verify(f.Root, [], requireSignature: false);
         Assert.That(noTrust.Ok, Is.True);
         Assert.That(noTrust.Notes, Has.Some.Contains("integrity, not origin"));

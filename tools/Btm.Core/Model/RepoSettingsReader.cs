@@ -88,7 +88,7 @@ public static partial class RepoSettingsReader
                 catch (FormatException e)
                 {
                     throw new ConfigException(displayPath, "[Btm] TrustedKeys", $"'{key}' is not an Ed25519 public key ({e.Message})",
-                        "paste the base64 public key the KeyGen task printed");
+                        "paste the 64-hex-digit public key the KeyGen task printed");
                 }
             }
         }

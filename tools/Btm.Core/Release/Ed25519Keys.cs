@@ -8,7 +8,8 @@ namespace Btm.Core.Release;
 /// <summary>
 /// Ed25519 keys and detached signatures (spec: docs/manifest.md). Keys are stored as PEM
 /// (PKCS#8 private, SubjectPublicKeyInfo public) so `openssl pkeyutl` reads the same files;
-/// cake.config trusts a key by its raw 32 bytes in base64.
+/// cake.config and the manifest name a public key by its raw 32 bytes in lowercase hex (Cake's
+/// INI parser cannot take base64's '=' padding in a value).
 /// </summary>
 public static class Ed25519Keys
 {
@@ -18,7 +19,7 @@ public static class Ed25519Keys
 
     public sealed record KeyPair(byte[] PrivateSeed, byte[] PublicKey)
     {
-        public string PublicKeyBase64 => Convert.ToBase64String(PublicKey);
+        public string PublicKeyHex => Convert.ToHexStringLower(PublicKey);
     }
 
     public static KeyPair Generate()
@@ -78,7 +79,7 @@ public static class Ed25519Keys
         }
     }
 
-    /// <summary>Reads a public key given as SPKI PEM or as base64 of its 32 bytes.</summary>
+    /// <summary>Reads a public key given as 64 hex digits, SPKI PEM, or base64 of its 32 bytes.</summary>
     public static byte[] ReadPublic(string text)
     {
         var trimmed = text.Trim();
@@ -89,6 +90,10 @@ public static class Ed25519Keys
             if (der.Length != SpkiPrefix.Length + 32 || !der.AsSpan(0, SpkiPrefix.Length).SequenceEqual(SpkiPrefix))
                 throw new FormatException("the PEM is not an Ed25519 public key");
             key = der[SpkiPrefix.Length..];
+        }
+        else if (trimmed.Length == 64 && trimmed.All(Uri.IsHexDigit))
+        {
+            key = Convert.FromHexString(trimmed);
         }
         else
         {

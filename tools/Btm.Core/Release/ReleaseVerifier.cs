@@ -77,7 +77,7 @@ public static class ReleaseVerifier
         var verifiedBy = trustedKeys.FirstOrDefault(k => Ed25519Keys.Verify(k, manifestBytes, signature));
         if (verifiedBy is not null)
         {
-            var actual = Convert.ToBase64String(verifiedBy);
+            var actual = Convert.ToHexStringLower(verifiedBy);
             if (named != actual)
                 problems.Add($"{ReleaseManifest.FileName}: signing.publicKey is {named ?? "null"}, but the signature is by trusted key {actual}");
             return;
@@ -85,7 +85,7 @@ public static class ReleaseVerifier
         if (trustedKeys.Count > 0)
         {
             problems.Add($"{ReleaseManifest.SignatureFileName}: does not verify with any trusted key " +
-                $"(trusted: {string.Join(", ", trustedKeys.Select(Convert.ToBase64String))}; manifest names {named ?? "none"})");
+                $"(trusted: {string.Join(", ", trustedKeys.Select(Convert.ToHexStringLower))}; manifest names {named ?? "none"})");
             return;
         }
         // No trust configured: the signature can still prove the bytes are intact, not who made them.
