@@ -13,10 +13,10 @@ echo '{"name": "bench"}' > "$work/pkg/btm.json"
 head -c $((180 * 1024 * 1024)) /dev/urandom | split -b 1M - "$work/pkg/blobs/blob-"
 head -c $((2000 * 10 * 1024)) /dev/urandom | split -a 4 -b 10K - "$work/pkg/src/file-"
 
-dotnet build "$root/bench/KeyHashing/KeyHashing.csproj" -c Release -o "$work/bin" -nologo -v quiet >/dev/null
+dotnet build "$root/bench/Hashing/Hashing.csproj" -c Release -o "$work/bin" -nologo -v quiet >/dev/null
 find "$work/pkg" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache
 
-btm="$(dotnet "$work/bin/KeyHashing.dll" "$work/pkg" 5)"
+btm="$(dotnet "$work/bin/Hashing.dll" key "$work/pkg" 5)"
 bytes=$(awk '/^bytes/ {print $2}' <<<"$btm")
 key_s=$(awk '/^key_seconds/ {print $2}' <<<"$btm")
 seq_s=$(awk '/^sequential_seconds/ {print $2}' <<<"$btm")

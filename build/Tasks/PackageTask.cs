@@ -89,9 +89,10 @@ public sealed class PackageTask : UnitTask
             .Select(e => new ManifestFile(e.Path, e.Size, e.Mode, e.Sha256, Role(e.Path, platform is null)))
             .ToList();
         context.Info($"packed {name} -> npm/{file}");
+        var digest = TarballDigest.Of(tarball);
         return new ManifestPackage(name, component, platform is null ? ManifestPackage.WrapperKind : ManifestPackage.PlatformKind,
             context.Settings.Version, platform?.ToString(), platform?.Os, platform?.Cpu, platform?.Libc,
-            $"npm/{file}", new FileInfo(tarball).Length, Sha256.HexOfFile(tarball), Integrity.Sha512Of(tarball), files);
+            $"npm/{file}", digest.Size, digest.Sha256, digest.Integrity, files);
     }
 
     private static string Role(string path, bool wrapper) => path switch

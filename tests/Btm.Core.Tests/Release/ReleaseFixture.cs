@@ -64,7 +64,7 @@ public sealed class ReleaseFixture : IDisposable
         var files = TarballReader.Read(full).Select(e => new ManifestFile(e.Path, e.Size, e.Mode, e.Sha256,
             e.Path.EndsWith("package.json", StringComparison.Ordinal) ? "metadata" : kind == "wrapper" ? "launcher" : "release")).ToList();
         return new ManifestPackage(name, "tool", kind, "1.0.0", platform, platform is null ? null : "linux", platform is null ? null : "x64",
-            platform is null ? null : "glibc", tarball, new FileInfo(full).Length, Sha256.HexOfFile(full), Integrity.Sha512Of(full), files);
+            platform is null ? null : "glibc", tarball, TarballDigest.Of(full).Size, TarballDigest.Of(full).Sha256, TarballDigest.Of(full).Integrity, files);
     }
 
     public void Dispose() => _dir.Dispose();

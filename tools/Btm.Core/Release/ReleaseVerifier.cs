@@ -113,15 +113,13 @@ public static class ReleaseVerifier
             problems.Add($"{package.Tarball}: missing (manifest lists it for {package.Name})");
             return;
         }
-        var size = new FileInfo(tarball).Length;
-        if (size != package.Size)
-            problems.Add($"{package.Tarball}: size {size}, manifest says {package.Size}");
-        var sha = Sha256.HexOfFile(tarball);
-        if (sha != package.Sha256)
-            problems.Add($"{package.Tarball}: sha256 {sha}, manifest says {package.Sha256}");
-        var integrity = Integrity.Sha512Of(tarball);
-        if (integrity != package.Integrity)
-            problems.Add($"{package.Tarball}: integrity {integrity}, manifest says {package.Integrity}");
+        var digest = TarballDigest.Of(tarball);
+        if (digest.Size != package.Size)
+            problems.Add($"{package.Tarball}: size {digest.Size}, manifest says {package.Size}");
+        if (digest.Sha256 != package.Sha256)
+            problems.Add($"{package.Tarball}: sha256 {digest.Sha256}, manifest says {package.Sha256}");
+        if (digest.Integrity != package.Integrity)
+            problems.Add($"{package.Tarball}: integrity {digest.Integrity}, manifest says {package.Integrity}");
 
         IReadOnlyList<TarballEntry> entries;
         try
