@@ -28,6 +28,9 @@ public sealed record HostOptions
     public bool Help { get; init; }
     public string? SigningKeyPath { get; init; }
     public bool AllowUnsigned { get; init; }
+    public string Registry { get; init; } = "local";
+    public string Tag { get; init; } = "latest";
+    public bool DryRun { get; init; }
 
     public string ModeId => Mode == BuildMode.Dev ? "dev" : "prod";
 }

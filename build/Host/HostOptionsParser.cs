@@ -24,10 +24,13 @@ public static class HostOptionsParser
         new("summary", "<file>", "also write the build summary as JSON to this file"),
         new("signing-key", "<file>", "Ed25519 private key (PEM) that signs the manifest (or BTM_SIGNING_KEY); KeyGen writes a new one here"),
         new("allow-unsigned", null, "let Verify and the release path accept an unsigned manifest"),
+        new("registry", "<url>|local", "where Publish sends the release (default local: a verdaccio storing under artifacts/registry); token from NPM_TOKEN"),
+        new("tag", "<dist-tag>", "the dist-tag Publish moves once everything is verified (default latest)"),
+        new("dry-run", null, "Publish: run the preflight and `npm publish --dry-run`, print the plan, write nothing"),
         new("help", null, "show this help"),
     ];
 
-    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned"];
+    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned", "dry-run"];
 
     public static HostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -99,6 +102,7 @@ public static class HostOptionsParser
             SkipUnavailable = Flag(values, "skip-unavailable"),
             Help = Flag(values, "help"),
             AllowUnsigned = Flag(values, "allow-unsigned"),
+            DryRun = Flag(values, "dry-run"),
         };
         if (values.TryGetValue("verbosity", out var verbosity))
         {
@@ -119,6 +123,18 @@ public static class HostOptionsParser
             options = options with { Root = root };
         if (values.TryGetValue("summary", out var summary))
             options = options with { SummaryPath = summary };
+        if (values.TryGetValue("registry", out var registry))
+        {
+            if (registry != "local" && !(Uri.TryCreate(registry, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+                throw new UsageException($"--registry={registry}: use local or an http(s) URL like https://registry.npmjs.org/");
+            options = options with { Registry = registry };
+        }
+        if (values.TryGetValue("tag", out var tag))
+        {
+            if (tag.Length == 0 || tag.Any(c => char.IsWhiteSpace(c) || c is '@' or '/') || System.Text.RegularExpressions.Regex.IsMatch(tag, @"^v?\d"))
+                throw new UsageException($"--tag={tag}: a dist-tag is a word like latest or next (npm refuses tags that look like versions)");
+            options = options with { Tag = tag };
+        }
         if (values.TryGetValue("signing-key", out var signingKey))
             options = options with { SigningKeyPath = signingKey };
         return options;

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Btm.Build.Pipeline;
+using Btm.Core.IO;
+
+namespace Btm.Build.Publishing;
+
+/// <summary>
+/// The default registry: a verdaccio from the repo's package-lock.json, listening on 127.0.0.1,
+/// storing under artifacts/registry/, so what a release published can be installed afterwards.
+/// </summary>
+public sealed class LocalRegistry : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private LocalRegistry(Process process, string url, string storageRoot)
+    {
+        _process = process;
+        Url = url;
+        StorageRoot = storageRoot;
+    }
+
+    public string Url { get; }
+    public string StorageRoot { get; }
+
+    public static string Root(BuildContext context) => Path.Combine(context.RepoRoot, "artifacts", "registry");
+
+    /// <summary>Starts verdaccio (running `npm ci` first when node_modules is missing) and waits until it answers.</summary>
+    public static LocalRegistry Start(BuildContext context, int port = 0)
+    {
+        var verdaccio = Path.Combine(context.RepoRoot, "node_modules", ".bin", OperatingSystem.IsWindows() ? "verdaccio.cmd" : "verdaccio");
+        if (!File.Exists(verdaccio))
+        {
+            var npm = ToolProbe.FindOnPath("npm") ?? throw new InvalidOperationException("npm is needed for the local registry: install Node.js 18+");
+            Btm.Cake.Logging.BtmLog.Info(context, "installing the local registry (npm ci)");
+            var (exit, output) = ToolProbe.RunIn(context.RepoRoot, npm, "ci", "--no-audit", "--no-fund");
+            if (exit != 0 || !File.Exists(verdaccio))
+                throw new InvalidOperationException($"npm ci failed, so verdaccio is not available:\n{output}");
+        }
+        var root = Root(context);
+        Directory.CreateDirectory(Path.Combine(root, "storage"));
+        var config = Path.Combine(root, "config.yaml");
+        AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(Config(root)));
+        port = port == 0 ? FreePort() : port;
+        var url = $"http://127.0.0.1:{port}";
+        var start = new ProcessStartInfo(verdaccio)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var a in new[] { "--config", config, "--listen", $"127.0.0.1:{port}" })
+            start.ArgumentList.Add(a);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start verdaccio");
+        var registry = new LocalRegistry(process, url, root);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        registry.WaitUntilUp();
+        return registry;
+    }
+
+    private void WaitUntilUp()
+    {
+        using var client = new RegistryClient(Url, null);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"verdaccio exited with code {_process.ExitCode}:\n{Log}");
+            if (client.PingAsync().GetAwaiter().GetResult() is null)
+                return;
+            Thread.Sleep(100);
+        }
+        Dispose();
+        throw new TimeoutException($"verdaccio did not answer on {Url} within 30 s:\n{Log}");
+    }
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>
+    /// A token for this storage: the one saved at artifacts/registry/.token (0600), else a new user's.
+    /// Verdaccio refuses to register a name twice, so a lost token means a new user.
+    /// </summary>
+    public string Token(BuildContext context)
+    {
+        var tokenFile = Path.Combine(StorageRoot, ".token");
+        using var client = new RegistryClient(Url, null);
+        if (File.Exists(tokenFile))
+        {
+            var saved = File.ReadAllText(tokenFile).Trim();
+            using var probe = new NpmCredentials(Url, saved);
+            var npm = ToolProbe.FindOnPath("npm")!;
+            if (ToolProbe.Run(npm, "whoami", "--registry", Url, "--userconfig", probe.Path).ExitCode == 0)
+                return saved;
+        }
+        var user = "btm-" + Guid.NewGuid().ToString("N")[..8];
+        var token = client.AddUserAsync(user, Guid.NewGuid().ToString("N")).GetAwaiter().GetResult();
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new StreamWriter(tokenFile, Encoding.UTF8, options))
+            file.Write(token);
+        Btm.Cake.Logging.BtmLog.Detail(context, $"created local registry user {user}");
+        return token;
+    }
+
+    public void WaitForExit() => _process.WaitForExit();
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // No uplinks: the local registry never proxies to the public one, so it holds exactly what
+    // our releases put there.
+    private static string Config(string root) => $$"""
+        # Written by BTM on every start; edit BTM's LocalRegistry, not this file.
+        storage: {{Path.Combine(root, "storage")}}
+        auth:
+          htpasswd:
+            file: {{Path.Combine(root, "htpasswd")}}
+            max_users: 1000
+        uplinks: {}
+        packages:
+          '@*/*':
+            access: $all
+            publish: $authenticated
+            unpublish: $authenticated
+          '**':
+            access: $all
+            publish: $authenticated
+            unpublish: $authenticated
+        log: { type: stdout, format: pretty, level: warn }
+        """;
+}

@@ -1,0 +1,4 @@
+namespace Btm.Build.Publishing;
+
+/// <summary>Publishing stopped; the report says what each package ended as.</summary>
+public sealed class PublishException(string message) : Exception(message);

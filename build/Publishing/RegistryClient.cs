@@ -1,0 +1,96 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Btm.Build.Publishing;
+
+/// <summary>What the registry says about one name@version.</summary>
+public sealed record PublishedVersion(bool Exists, string? Integrity, string? Deprecated);
+
+/// <summary>
+/// The npm registry's read API over HTTP (packuments, ping, dist-tags): the source of truth for
+/// what is published. Much faster than one `npm view` process per package.
+/// </summary>
+public sealed class RegistryClient(string registryUrl, string? token) : IDisposable
+{
+    private readonly HttpClient _http = Create(token);
+
+    public string Url { get; } = registryUrl.TrimEnd('/');
+
+    private static HttpClient Create(string? token)
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return http;
+    }
+
+    /// <summary>Null when the registry answers; otherwise why not.</summary>
+    public async Task<string?> PingAsync()
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"{Url}/-/ping");
+            return response.IsSuccessStatusCode ? null : $"GET {Url}/-/ping answered {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return $"{Url} does not answer ({e.Message})";
+        }
+    }
+
+    public async Task<(PublishedVersion Version, IReadOnlyDictionary<string, string> Tags)> VersionAsync(string name, string version)
+    {
+        using var response = await _http.GetAsync($"{Url}/{Escape(name)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return (new PublishedVersion(false, null, null), new Dictionary<string, string>());
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"GET {Url}/{Escape(name)} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (doc.RootElement.TryGetProperty("dist-tags", out var distTags))
+        {
+            foreach (var t in distTags.EnumerateObject())
+                tags[t.Name] = t.Value.GetString() ?? "";
+        }
+        if (!doc.RootElement.TryGetProperty("versions", out var versions) || !versions.TryGetProperty(version, out var v))
+            return (new PublishedVersion(false, null, null), tags);
+        var integrity = v.TryGetProperty("dist", out var dist) && dist.TryGetProperty("integrity", out var i) ? i.GetString() : null;
+        var deprecated = v.TryGetProperty("deprecated", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+        return (new PublishedVersion(true, integrity, string.IsNullOrEmpty(deprecated) ? null : deprecated), tags);
+    }
+
+    public async Task SetDistTagAsync(string name, string tag, string version)
+    {
+        using var body = new StringContent(JsonSerializer.Serialize(version), Encoding.UTF8, "application/json");
+        using var response = await _http.PutAsync($"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}", body);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"tagging {name}@{version} as {tag} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public async Task RemoveDistTagAsync(string name, string tag)
+    {
+        using var response = await _http.DeleteAsync($"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}");
+        if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.NotFound)
+            throw new HttpRequestException($"removing tag {tag} from {name} answered {(int)response.StatusCode}");
+    }
+
+    /// <summary>Registers a user (verdaccio's adduser) and returns its token.</summary>
+    public async Task<string> AddUserAsync(string user, string password)
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["name"] = user, ["password"] = password });
+        using var body = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await _http.PutAsync($"{Url}/-/user/org.couchdb.user:{Uri.EscapeDataString(user)}", body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"creating registry user {user} answered {(int)response.StatusCode}: {text}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty("token").GetString()!;
+    }
+
+    // Scoped names keep their '@' and escape the '/': @scope%2fname.
+    private static string Escape(string name) => name.Replace("/", "%2f");
+
+    public void Dispose() => _http.Dispose();
+}
