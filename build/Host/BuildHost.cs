@@ -137,9 +137,10 @@ public static class BuildHost
         {
             var error = Unwrap(e);
             PrintReports(context, report, options);
-            context.Fail(error is ConfigException or Btm.Cake.Tooling.ToolFailedException or InvalidOperationException or IOException
-                ? error.Message
-                : error.ToString());
+            // Expected failures carry their own explanation; only a bug deserves a stack trace.
+            var expected = error is ConfigException or Btm.Cake.Tooling.ToolFailedException or InvalidOperationException or IOException
+                or HttpRequestException or TimeoutException || error.GetType().Namespace?.StartsWith("Btm.", StringComparison.Ordinal) == true;
+            context.Fail(expected ? error.Message : error.ToString());
             return ExitFailed;
         }
         PrintReports(context, report, options);

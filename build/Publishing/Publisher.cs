@@ -32,6 +32,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
 
     public void Run()
     {
+        foreach (var p in Platforms.Concat(Wrappers))
+            Report.Set(p.Name, PublishOutcome.NotPublished);
         var toPublish = Preflight();
         if (dryRun)
         {
@@ -127,10 +129,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             FaultPoints.Hit($"publish.before:{p.Name}");
             try
             {
-                context.NpmPublish(new NpmPublishSettings
-                {
-                    Tarball = Path.Combine(releaseDir, p.Tarball), Tag = StagingTag, Registry = registry.Url, UserConfig = credentials.Path,
-                });
+                PublishOne(p);
                 lock (_publishedByUs)
                     _publishedByUs.Add(p);
                 Report.Set(p.Name, PublishOutcome.Published, $"under {StagingTag}");
@@ -146,6 +145,37 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         });
         if (errors.Count > 0)
             throw new PublishException(string.Join("; ", errors));
+    }
+
+    private void PublishOne(ManifestPackage p)
+    {
+        var settings = new NpmPublishSettings
+        {
+            Tarball = Path.Combine(releaseDir, p.Tarball), Tag = StagingTag, Registry = registry.Url, UserConfig = credentials.Path,
+        };
+        try
+        {
+            context.NpmPublish(settings);
+        }
+        catch (ToolFailedException e) when (RegistryError(e).Contains("E409", StringComparison.Ordinal))
+        {
+            // A registry that died mid-upload can keep the tarball without the version in its
+            // metadata: the upload "conflicts" with a version that does not exist. A package with
+            // no versions at all holds nothing but that stray upload, so it is safe to clear.
+            var (state, _) = registry.VersionAsync(p.Name, p.Version).GetAwaiter().GetResult();
+            if (state.Exists)
+            {
+                if (state.Integrity != p.Integrity)
+                    throw new PublishException($"{p.Name}@{p.Version} appeared on the registry with integrity {state.Integrity}, not {p.Integrity}");
+                return;
+            }
+            if (state.VersionCount > 0)
+                throw new PublishException($"{p.Name}@{p.Version}: the registry holds a partial upload from an interrupted publish " +
+                    $"(E409 for a version its metadata does not list); remove it on the registry, then re-run");
+            context.Warn($"{p.Name}: clearing a partial upload left by an interrupted publish, then publishing again");
+            context.NpmUnpublish(new NpmSpecSettings { Name = p.Name, Version = null, Registry = registry.Url, UserConfig = credentials.Path });
+            context.NpmPublish(settings);
+        }
     }
 
     /// <summary>Registry metadata, not npm's exit code, decides: each name@version must be there with our integrity.</summary>
@@ -205,6 +235,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             FaultPoints.Hit($"publish.tag:{p.Name}");
             registry.SetDistTagAsync(p.Name, tag, p.Version).GetAwaiter().GetResult();
             _tagged.Add(p.Name);
+            if (Report[p.Name] == PublishOutcome.Published)
+                Report.Set(p.Name, PublishOutcome.Published, $"tagged {tag}");
         }
         foreach (var p in manifest.Packages)
         {

@@ -4,8 +4,8 @@ using System.Text.Json;
 
 namespace Btm.Build.Publishing;
 
-/// <summary>What the registry says about one name@version.</summary>
-public sealed record PublishedVersion(bool Exists, string? Integrity, string? Deprecated);
+/// <summary>What the registry says about one name@version, and how many versions the package has in all.</summary>
+public sealed record PublishedVersion(bool Exists, string? Integrity, string? Deprecated, int VersionCount = 0);
 
 /// <summary>
 /// The npm registry's read API over HTTP (packuments, ping, dist-tags): the source of truth for
@@ -54,11 +54,12 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
             foreach (var t in distTags.EnumerateObject())
                 tags[t.Name] = t.Value.GetString() ?? "";
         }
-        if (!doc.RootElement.TryGetProperty("versions", out var versions) || !versions.TryGetProperty(version, out var v))
-            return (new PublishedVersion(false, null, null), tags);
+        var count = doc.RootElement.TryGetProperty("versions", out var all) && all.ValueKind == JsonValueKind.Object ? all.EnumerateObject().Count() : 0;
+        if (count == 0 || !all.TryGetProperty(version, out var v))
+            return (new PublishedVersion(false, null, null, count), tags);
         var integrity = v.TryGetProperty("dist", out var dist) && dist.TryGetProperty("integrity", out var i) ? i.GetString() : null;
         var deprecated = v.TryGetProperty("deprecated", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-        return (new PublishedVersion(true, integrity, string.IsNullOrEmpty(deprecated) ? null : deprecated), tags);
+        return (new PublishedVersion(true, integrity, string.IsNullOrEmpty(deprecated) ? null : deprecated, count), tags);
     }
 
     public async Task SetDistTagAsync(string name, string tag, string version)

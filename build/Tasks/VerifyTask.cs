@@ -73,7 +73,7 @@ public sealed class VerifyTask : BtmTask
                 $"{{\n  \"name\": \"btm-verify\",\n  \"version\": \"0.0.0\",\n  \"private\": true,\n  \"optionalDependencies\": {{\n    {deps}\n  }}\n}}\n");
             context.NpmInstall(new NpmInstallSettings
             {
-                Prefix = project, Registry = NoRegistry, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
+                Prefix = project, Registry = NoRegistry, FetchRetries = 0, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
             });
             foreach (var package in platformPackages)
             {
@@ -104,7 +104,7 @@ public sealed class VerifyTask : BtmTask
             File.WriteAllText(Path.Combine(project, "package.json"), "{\"name\": \"btm-verify-run\", \"version\": \"0.0.0\", \"private\": true}\n");
             context.NpmInstall(new NpmInstallSettings
             {
-                Prefix = project, Registry = NoRegistry,
+                Prefix = project, Registry = NoRegistry, FetchRetries = 0,
                 Packages = [Path.Combine(releaseDir, wrapper.Tarball), Path.Combine(releaseDir, hostPackage.Tarball)],
             });
             var binaries = hostPackage.Files.Where(f => f.Role == "release").Select(f => Path.GetFileNameWithoutExtension(f.Path)).ToList();

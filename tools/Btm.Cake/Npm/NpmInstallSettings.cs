@@ -14,8 +14,5 @@ public sealed class NpmInstallSettings : NpmSettings
     public string? Cpu { get; init; }
     public string? Libc { get; init; }
 
-    /// <summary>Fail fast instead of npm's minutes of retries when a registry does not answer.</summary>
-    public int FetchRetries { get; init; } = 0;
-
     public bool NoSave { get; init; }
 }

@@ -17,7 +17,9 @@ public sealed class NpmRunner<TSettings>(IFileSystem fileSystem, ICakeEnvironmen
             arguments.Append("--registry").AppendQuoted(settings.Registry);
         if (settings.UserConfig is not null)
             arguments.Append("--userconfig").AppendQuoted(settings.UserConfig.MakeAbsolute(CakeEnvironment).FullPath);
-        arguments.Append("--no-audit").Append("--no-fund").Append("--no-update-notifier");
+        arguments.Append("--no-audit").Append("--no-fund").Append("--no-update-notifier")
+            .Append($"--fetch-retries={settings.FetchRetries}").Append("--fetch-retry-mintimeout=1000").Append("--fetch-retry-maxtimeout=3000")
+            .Append("--fetch-timeout=60000");
         return RunCaptured(settings, arguments);
     }
 
@@ -37,8 +39,7 @@ public static class NpmArguments
     {
         var args = new ProcessArgumentBuilder().Append("install")
             .Append("--prefix").AppendQuoted(s.Prefix.MakeAbsolute(env).FullPath)
-            .Append("--ignore-scripts")
-            .Append($"--fetch-retries={s.FetchRetries}");
+            .Append("--ignore-scripts");
         if (s.NoSave)
             args.Append("--no-save").Append("--no-package-lock");
         if (s.Os is not null) args.Append($"--os={s.Os}");

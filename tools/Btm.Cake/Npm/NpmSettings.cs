@@ -11,4 +11,10 @@ public abstract class NpmSettings : ToolSettings
 
     /// <summary>--userconfig, e.g. a temp .npmrc holding the auth token, so it never reaches a command line.</summary>
     public FilePath? UserConfig { get; init; }
+
+    /// <summary>
+    /// npm's own retries; its default backs off for minutes when a registry is down. One quick
+    /// retry, then fail: a release run resumes on the next attempt anyway.
+    /// </summary>
+    public int FetchRetries { get; init; } = 1;
 }

@@ -4,10 +4,12 @@ namespace Btm.Cake.Npm;
 public sealed class NpmSpecSettings : NpmSettings
 {
     public required string Name { get; init; }
-    public required string Version { get; init; }
+
+    /// <summary>Null means the whole package (unpublish only).</summary>
+    public required string? Version { get; init; }
 
     /// <summary>For view: the field to print (e.g. dist.integrity). For deprecate: the message ("" clears it).</summary>
     public string? Argument { get; init; }
 
-    public string Spec => $"{Name}@{Version}";
+    public string Spec => Version is null ? Name : $"{Name}@{Version}";
 }

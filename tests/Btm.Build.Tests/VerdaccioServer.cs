@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Btm.Build.Tests;
+
+/// <summary>A real verdaccio (from the repo's node_modules) on a free loopback port, with storage in a temp folder.</summary>
+public sealed class VerdaccioServer : IDisposable
+{
+    private readonly string _config;
+    private Process? _process;
+
+    public VerdaccioServer(string root, string? forbiddenPackage = null)
+    {
+        var bin = Path.Combine(Sandbox.RepoRoot, "node_modules", ".bin", "verdaccio");
+        if (!File.Exists(bin))
+            Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
+        Root = Path.Combine(root, "verdaccio");
+        Directory.CreateDirectory(Root);
+        Port = FreePort();
+        var forbidden = forbiddenPackage is null ? "" : $"""
+              '{forbiddenPackage}':
+                access: $all
+                publish: no-one-may-publish-this
+                unpublish: no-one-may-publish-this
+
+            """;
+        _config = Path.Combine(Root, "config.yaml");
+        File.WriteAllText(_config, $$"""
+            storage: {{Path.Combine(Root, "storage")}}
+            auth:
+              htpasswd:
+                file: {{Path.Combine(Root, "htpasswd")}}
+                max_users: 1000
+            uplinks: {}
+            packages:
+            {{forbidden}}  '@*/*':
+                access: $all
+                publish: $authenticated
+                unpublish: $authenticated
+              '**':
+                access: $all
+                publish: $authenticated
+                unpublish: $authenticated
+            log: { type: stdout, format: pretty, level: warn }
+            """);
+        Start();
+        using var http = new HttpClient();
+        var body = new StringContent("{\"name\": \"tester\", \"password\": \"tester-password\"}", System.Text.Encoding.UTF8, "application/json");
+        var response = http.PutAsync($"{Url}/-/user/org.couchdb.user:tester", body).GetAwaiter().GetResult();
+        using var doc = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        Token = doc.RootElement.GetProperty("token").GetString()!;
+    }
+
+    public string Root { get; }
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+    public string Token { get; }
+
+    public void Start()
+    {
+        var start = new ProcessStartInfo(Path.Combine(Sandbox.RepoRoot, "node_modules", ".bin", "verdaccio"),
+            ["--config", _config, "--listen", $"127.0.0.1:{Port}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if (http.GetAsync($"{Url}/-/ping").GetAwaiter().GetResult().IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            Thread.Sleep(100);
+        }
+        Assert.Fail("verdaccio did not start within 30 s");
+    }
+
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>name@version's integrity and the package's dist-tags, as the registry reports them; null when absent.</summary>
+    public (string? Integrity, Dictionary<string, string> Tags) Lookup(string name, string version)
+    {
+        using var http = new HttpClient();
+        var response = http.GetAsync($"{Url}/{name.Replace("/", "%2f")}").GetAwaiter().GetResult();
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return (null, []);
+        using var doc = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+        var tags = doc.RootElement.TryGetProperty("dist-tags", out var t)
+            ? t.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)
+            : [];
+        var integrity = doc.RootElement.TryGetProperty("versions", out var v) && v.TryGetProperty(version, out var ver)
+            ? ver.GetProperty("dist").GetProperty("integrity").GetString()
+            : null;
+        return (integrity, tags);
+    }
+
+    public void Dispose() => Kill();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// An HTTP proxy in front of a registry that kills the registry right after it has accepted the
+/// first publish: a registry that dies mid-release, at a known point.
+/// </summary>
+public sealed class KillAfterFirstPublishProxy : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly HttpClient _http = new();
+    private readonly VerdaccioServer _target;
+    private int _publishes;
+
+    public KillAfterFirstPublishProxy(VerdaccioServer target)
+    {
+        _target = target;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _ = Task.Run(Loop);
+    }
+
+    public int Port { get; }
+    public string Url => $"http://127.0.0.1:{Port}";
+    public bool Armed { get; set; } = true;
+    public int Publishes => _publishes;
+
+    private async Task Loop()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
+            _ = Task.Run(() => Handle(context));
+        }
+    }
+
+    private async Task Handle(HttpListenerContext context)
+    {
+        try
+        {
+            var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), _target.Url + context.Request.RawUrl);
+            if (context.Request.HasEntityBody)
+            {
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                request.Content = new ByteArrayContent(body.ToArray());
+                if (context.Request.ContentType is { } type)
+                    request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+            }
+            foreach (var name in new[] { "Authorization", "Accept", "npm-command" })
+            {
+                if (context.Request.Headers[name] is { } value)
+                    request.Headers.TryAddWithoutValidation(name, value);
+            }
+            using var response = await _http.SendAsync(request);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var isPublish = context.Request.HttpMethod == "PUT" && context.Request.RawUrl!.StartsWith("/@", StringComparison.Ordinal)
+                && !context.Request.RawUrl.Contains("/-/", StringComparison.Ordinal) && response.IsSuccessStatusCode;
+            if (isPublish && Interlocked.Increment(ref _publishes) == 1 && Armed)
+                _target.Kill();
+            context.Response.StatusCode = (int)response.StatusCode;
+            if (response.Content.Headers.ContentType is { } contentType)
+                context.Response.ContentType = contentType.ToString();
+            await context.Response.OutputStream.WriteAsync(bytes);
+        }
+        catch (HttpRequestException)
+        {
+            context.Response.StatusCode = 502;
+        }
+        finally
+        {
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Close();
+        _http.Dispose();
+    }
+}
