@@ -18,8 +18,9 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
 {
     public const string StagingTag = "btm-staging";
 
-    // Publishing is network-bound; more than a few at once only makes registries throttle.
-    private const int MaxParallel = 4;
+    // Each publish is an npm process that mostly waits on the network; beyond this, registries
+    // throttle and a 2-core machine spends its time starting node.
+    private const int MaxParallel = 6;
 
     public PublishReport Report { get; } = new();
 
@@ -65,13 +66,12 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             throw new PublishException($"preflight: {down}; nothing was published");
         try
         {
-            var user = context.NpmWhoAmI(new NpmWhoAmISettings { Registry = registry.Url, UserConfig = credentials.Path });
+            var user = registry.WhoAmIAsync().GetAwaiter().GetResult();
             context.Info($"registry {registry.Url} accepts the credentials (user {user})");
         }
-        catch (ToolFailedException e)
+        catch (HttpRequestException e)
         {
-            throw new PublishException($"preflight: {registry.Url} refused the credentials (NPM_TOKEN): " +
-                $"{e.Tail.LastOrDefault(l => l.Contains("E401") || l.Contains("E403") || l.Contains("ENEEDAUTH")) ?? e.Tail.LastOrDefault()}; nothing was published");
+            throw new PublishException($"preflight: {registry.Url} refused the credentials (NPM_TOKEN): {e.Message}; nothing was published");
         }
 
         var states = manifest.Packages.AsParallel().WithDegreeOfParallelism(MaxParallel)
@@ -124,45 +124,49 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
     private void PublishAll(IReadOnlyList<ManifestPackage> packages)
     {
         var errors = new List<string>();
-        Parallel.ForEach(packages, new ParallelOptions { MaxDegreeOfParallelism = MaxParallel }, p =>
+        Task.WhenAll(packages.Select(async p =>
         {
-            FaultPoints.Hit($"publish.before:{p.Name}");
+            await _gate.WaitAsync();
             try
             {
-                PublishOne(p);
+                FaultPoints.Hit($"publish.before:{p.Name}");
+                await PublishOne(p);
                 lock (_publishedByUs)
                     _publishedByUs.Add(p);
                 Report.Set(p.Name, PublishOutcome.Published, $"under {StagingTag}");
                 context.Success($"published {p.Name}@{p.Version} ({StagingTag})");
             }
-            catch (ToolFailedException e)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or PublishException)
             {
-                var reason = RegistryError(e);
-                Report.Set(p.Name, PublishOutcome.Failed, reason);
+                Report.Set(p.Name, PublishOutcome.Failed, e.Message);
                 lock (errors)
-                    errors.Add($"{p.Name}: {reason}");
+                    errors.Add($"{p.Name}: {e.Message}");
             }
-        });
+            finally
+            {
+                _gate.Release();
+            }
+        })).GetAwaiter().GetResult();
         if (errors.Count > 0)
             throw new PublishException(string.Join("; ", errors));
     }
 
-    private void PublishOne(ManifestPackage p)
+    private readonly SemaphoreSlim _gate = new(MaxParallel);
+
+    private async Task PublishOne(ManifestPackage p)
     {
-        var settings = new NpmPublishSettings
-        {
-            Tarball = Path.Combine(releaseDir, p.Tarball), Tag = StagingTag, Registry = registry.Url, UserConfig = credentials.Path,
-        };
+        var tarball = Path.Combine(releaseDir, p.Tarball);
+        var packageJson = TarballReader.ReadText(tarball, "package/package.json");
         try
         {
-            context.NpmPublish(settings);
+            await registry.PublishAsync(tarball, packageJson, p.Integrity, StagingTag, "public");
         }
-        catch (ToolFailedException e) when (RegistryError(e).Contains("E409", StringComparison.Ordinal))
+        catch (RegistryRefusedException e) when (e.Status == 409)
         {
             // A registry that died mid-upload can keep the tarball without the version in its
             // metadata: the upload "conflicts" with a version that does not exist. A package with
             // no versions at all holds nothing but that stray upload, so it is safe to clear.
-            var (state, _) = registry.VersionAsync(p.Name, p.Version).GetAwaiter().GetResult();
+            var (state, _) = await registry.VersionAsync(p.Name, p.Version);
             if (state.Exists)
             {
                 if (state.Integrity != p.Integrity)
@@ -171,19 +175,19 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             }
             if (state.VersionCount > 0)
                 throw new PublishException($"{p.Name}@{p.Version}: the registry holds a partial upload from an interrupted publish " +
-                    $"(E409 for a version its metadata does not list); remove it on the registry, then re-run");
+                    $"(409 for a version its metadata does not list); remove it on the registry, then re-run");
             context.Warn($"{p.Name}: clearing a partial upload left by an interrupted publish, then publishing again");
             context.NpmUnpublish(new NpmSpecSettings { Name = p.Name, Version = null, Registry = registry.Url, UserConfig = credentials.Path });
-            context.NpmPublish(settings);
+            await registry.PublishAsync(tarball, packageJson, p.Integrity, StagingTag, "public");
         }
     }
 
     /// <summary>Registry metadata, not npm's exit code, decides: each name@version must be there with our integrity.</summary>
     private void Confirm(IEnumerable<ManifestPackage> packages)
     {
-        foreach (var p in packages)
+        var states = Task.WhenAll(packages.Select(async p => (p, (await registry.VersionAsync(p.Name, p.Version)).Version))).GetAwaiter().GetResult();
+        foreach (var (p, version) in states)
         {
-            var (version, _) = registry.VersionAsync(p.Name, p.Version).GetAwaiter().GetResult();
             if (!version.Exists)
                 throw new PublishException($"{p.Name}@{p.Version} is not on {registry.Url} after publishing");
             if (version.Integrity != p.Integrity)
@@ -191,10 +195,11 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         }
     }
 
-    /// <summary>A fresh install of each wrapper at the exact version, from the registry, must run the host binary.</summary>
+    /// <summary>A fresh install of the wrappers at the exact version, from the registry, must run the host binaries.</summary>
     private void InstallFromRegistry()
     {
         var host = context.Host.ToString();
+        var checks = new List<(ManifestPackage Wrapper, string Binary)>();
         foreach (var wrapper in Wrappers)
         {
             var hostPackage = manifest.Packages.FirstOrDefault(p => p.Component == wrapper.Component && p.Platform == host);
@@ -203,44 +208,56 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 context.Warn($"{wrapper.Name}: this release has no {host} package, so its install was not run here");
                 continue;
             }
-            var project = Path.Combine(Path.GetTempPath(), "btm-publish-check-" + Guid.NewGuid().ToString("N")[..8]);
-            Directory.CreateDirectory(project);
-            try
+            checks.AddRange(hostPackage.Files.Where(f => f.Role == "release").Select(f => (wrapper, Path.GetFileNameWithoutExtension(f.Path))));
+        }
+        if (checks.Count == 0)
+            return;
+        // One npm install for every wrapper: npm resolves them together in one process.
+        var project = Path.Combine(Path.GetTempPath(), "btm-publish-check-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(project);
+        try
+        {
+            File.WriteAllText(Path.Combine(project, "package.json"), "{\"name\": \"btm-publish-check\", \"version\": \"0.0.0\", \"private\": true}\n");
+            context.NpmInstall(new NpmInstallSettings
             {
-                File.WriteAllText(Path.Combine(project, "package.json"), "{\"name\": \"btm-publish-check\", \"version\": \"0.0.0\", \"private\": true}\n");
-                context.NpmInstall(new NpmInstallSettings
-                {
-                    Prefix = project, Packages = [$"{wrapper.Name}@{wrapper.Version}"], Registry = registry.Url, UserConfig = credentials.Path,
-                });
-                foreach (var binary in hostPackage.Files.Where(f => f.Role == "release").Select(f => Path.GetFileNameWithoutExtension(f.Path)))
-                {
-                    var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
-                    var (exit, output) = ToolProbe.Run(shim, "--version");
-                    if (exit != 0 || !output.Contains(manifest.Version, StringComparison.Ordinal))
-                        throw new PublishException($"a fresh `npm install {wrapper.Name}@{wrapper.Version}` from {registry.Url} does not run: `{binary} --version` exited {exit} printing '{output.Trim()}'");
-                    context.Success($"fresh install of {wrapper.Name}@{wrapper.Version} runs: {output.Trim()}");
-                }
-            }
-            finally
+                Prefix = project, Packages = checks.Select(c => $"{c.Wrapper.Name}@{c.Wrapper.Version}").Distinct().ToList(),
+                Registry = registry.Url, UserConfig = credentials.Path,
+            });
+            foreach (var (wrapper, binary) in checks)
             {
-                Directory.Delete(project, recursive: true);
+                var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
+                var (exit, output) = ToolProbe.Run(shim, "--version");
+                if (exit != 0 || !output.Contains(manifest.Version, StringComparison.Ordinal))
+                    throw new PublishException($"a fresh `npm install {wrapper.Name}@{wrapper.Version}` from {registry.Url} does not run: `{binary} --version` exited {exit} printing '{output.Trim()}'");
+                context.Success($"fresh install of {wrapper.Name}@{wrapper.Version} runs: {output.Trim()}");
             }
+        }
+        finally
+        {
+            Directory.Delete(project, recursive: true);
         }
     }
 
     private void MoveTags()
     {
-        foreach (var p in Platforms.Concat(Wrappers))
+        // Within a phase the order does not matter; between phases it does: every platform
+        // package carries the tag before any wrapper does.
+        foreach (var phase in new[] { Platforms.ToList(), Wrappers.ToList() })
         {
-            FaultPoints.Hit($"publish.tag:{p.Name}");
-            registry.SetDistTagAsync(p.Name, tag, p.Version).GetAwaiter().GetResult();
-            _tagged.Add(p.Name);
-            if (Report[p.Name] == PublishOutcome.Published)
-                Report.Set(p.Name, PublishOutcome.Published, $"tagged {tag}");
+            foreach (var p in phase)
+                FaultPoints.Hit($"publish.tag:{p.Name}");
+            Task.WhenAll(phase.Select(async p =>
+            {
+                await registry.SetDistTagAsync(p.Name, tag, p.Version);
+                lock (_tagged)
+                    _tagged.Add(p.Name);
+                if (Report[p.Name] == PublishOutcome.Published)
+                    Report.Set(p.Name, PublishOutcome.Published, $"tagged {tag}");
+            })).GetAwaiter().GetResult();
         }
-        foreach (var p in manifest.Packages)
+        var after = Task.WhenAll(manifest.Packages.Select(async p => (p, (await registry.VersionAsync(p.Name, p.Version)).Tags))).GetAwaiter().GetResult();
+        foreach (var (p, tags) in after)
         {
-            var (_, tags) = registry.VersionAsync(p.Name, p.Version).GetAwaiter().GetResult();
             if (!tags.TryGetValue(tag, out var v) || v != p.Version)
                 throw new PublishException($"{p.Name}: dist-tag {tag} is {(v ?? "unset")} after moving it to {p.Version}");
         }
@@ -249,17 +266,17 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
 
     private void Tidy()
     {
-        foreach (var p in manifest.Packages)
+        Task.WhenAll(manifest.Packages.Select(async p =>
         {
             try
             {
-                registry.RemoveDistTagAsync(p.Name, StagingTag).GetAwaiter().GetResult();
+                await registry.RemoveDistTagAsync(p.Name, StagingTag);
             }
             catch (HttpRequestException e)
             {
                 context.Warn($"{p.Name}: could not remove the {StagingTag} tag ({e.Message}); harmless");
             }
-        }
+        })).GetAwaiter().GetResult();
     }
 
     private const string FailedReleasePrefix = "failed release";

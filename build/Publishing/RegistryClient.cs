@@ -77,6 +77,79 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
             throw new HttpRequestException($"removing tag {tag} from {name} answered {(int)response.StatusCode}");
     }
 
+    /// <summary>
+    /// Publishes a tarball exactly as it is, with the request `npm publish` sends (libnpmpublish):
+    /// the version manifest from the tarball's package.json plus dist fields, and the tarball
+    /// itself as a base64 attachment. Throws <see cref="RegistryRefusedException"/> with the
+    /// registry's own error.
+    /// </summary>
+    public async Task PublishAsync(string tarballPath, string packageJson, string integrity, string tag, string access)
+    {
+        var tarball = await File.ReadAllBytesAsync(tarballPath);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(packageJson)!.AsObject();
+        var name = manifest["name"]!.GetValue<string>();
+        var version = manifest["version"]!.GetValue<string>();
+        var unscoped = name.Contains('/') ? name[(name.IndexOf('/') + 1)..] : name;
+        manifest["_id"] = $"{name}@{version}";
+        manifest["dist"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["integrity"] = integrity,
+            ["shasum"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(tarball)),
+            ["tarball"] = $"{Url}/{name}/-/{unscoped}-{version}.tgz",
+        };
+        var document = new System.Text.Json.Nodes.JsonObject
+        {
+            ["_id"] = name,
+            ["name"] = name,
+            ["description"] = manifest["description"]?.DeepClone(),
+            ["dist-tags"] = new System.Text.Json.Nodes.JsonObject { [tag] = version },
+            ["versions"] = new System.Text.Json.Nodes.JsonObject { [version] = manifest },
+            ["access"] = access,
+            ["_attachments"] = new System.Text.Json.Nodes.JsonObject
+            {
+                [$"{name}-{version}.tgz"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["content_type"] = "application/octet-stream",
+                    ["data"] = Convert.ToBase64String(tarball),
+                    ["length"] = tarball.Length,
+                },
+            },
+        };
+        using var body = new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{Url}/{Escape(name)}") { Content = body };
+        request.Headers.Add("npm-command", "publish");
+        using var response = await _http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+            throw new RegistryRefusedException((int)response.StatusCode, $"PUT {Url}/{Escape(name)} answered {(int)response.StatusCode}: {ErrorText(await response.Content.ReadAsStringAsync())}");
+    }
+
+    private static string ErrorText(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.TryGetProperty("error", out var e))
+                return e.GetString() ?? body;
+        }
+        catch (JsonException)
+        {
+        }
+        return body.Trim();
+    }
+
+    /// <summary>The user the registry sees for this token (npm whoami's own request); throws when refused.</summary>
+    public async Task<string> WhoAmIAsync()
+    {
+        using var response = await _http.GetAsync($"{Url}/-/whoami");
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"GET {Url}/-/whoami answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.TryGetProperty("username", out var u) && u.GetString() is { Length: > 0 } name
+            ? name
+            : throw new HttpRequestException($"GET {Url}/-/whoami: no user for these credentials");
+    }
+
     /// <summary>Registers a user (verdaccio's adduser) and returns its token.</summary>
     public async Task<string> AddUserAsync(string user, string password)
     {
@@ -94,4 +167,10 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
     private static string Escape(string name) => name.Replace("/", "%2f");
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>The registry answered a write with an error status.</summary>
+public sealed class RegistryRefusedException(int status, string message) : HttpRequestException(message)
+{
+    public int Status { get; } = status;
 }

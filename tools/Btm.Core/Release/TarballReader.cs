@@ -7,6 +7,20 @@ namespace Btm.Core.Release;
 /// <summary>Lists the files of a .tgz with their sizes, modes and hashes (folders are implied by paths).</summary>
 public static class TarballReader
 {
+    /// <summary>The text of one file in a .tgz (e.g. package/package.json).</summary>
+    public static string ReadText(string tarball, string path)
+    {
+        using var file = File.OpenRead(tarball);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.Name == path && entry.DataStream is { } data)
+                return new StreamReader(data).ReadToEnd();
+        }
+        throw new InvalidDataException($"{tarball} has no {path}");
+    }
+
     public static IReadOnlyList<TarballEntry> Read(string path)
     {
         using var file = File.OpenRead(path);
