@@ -5,8 +5,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-6}"
 work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# start_registry runs in a subshell, so registries are remembered in pid files, not a variable.
+cleanup() { for f in "$work"/*/verdaccio.pid; do [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null; done; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$root"
 [[ -x node_modules/.bin/verdaccio ]] || npm ci --no-audit --no-fund >/dev/null
@@ -38,7 +38,7 @@ packages: { '@*/*': { access: \$all, publish: \$authenticated, unpublish: \$auth
 log: { type: stdout, format: pretty, level: error }
 YAML
   node_modules/.bin/verdaccio --config "$dir/config.yaml" --listen "127.0.0.1:$port" >"$dir/log" 2>&1 &
-  pids+=($!)
+  echo $! > "$dir/verdaccio.pid"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/-/ping" >/dev/null && break; sleep 0.1; done
   local token
   token=$(curl -s -XPUT -H 'content-type: application/json' -d '{"name":"bench","password":"bench-password"}' \

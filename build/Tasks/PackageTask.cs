@@ -69,7 +69,12 @@ public sealed class PackageTask : UnitTask
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SumsFileName), System.Text.Encoding.UTF8.GetBytes(Sha256Sums.Render(sums)));
 
             if (Directory.Exists(releaseDir))
+            {
+                // The template package (Templates task) lives beside the npm release; keep it.
+                foreach (var nupkg in Directory.GetFiles(releaseDir, "*.nupkg"))
+                    File.Move(nupkg, Path.Combine(temp, Path.GetFileName(nupkg)));
                 Directory.Delete(releaseDir, recursive: true);
+            }
             Directory.Move(temp, releaseDir);
         }
         finally

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Btm.Build.Tests;
+
+namespace Btm.Templates.Tests;
+
+public class BtmPackageTemplateTests
+{
+    private static readonly string[] Placeholders = ["btm-package-name", "btm-binary-name", "btm-package-description", "btm-json-description", "btm-targets-list", "#if", "#endif"];
+
+    private static void AssertNoPlaceholders(string dir)
+    {
+        foreach (var file in Directory.GetFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            foreach (var p in Placeholders)
+                Assert.That(text, Does.Not.Contain(p), $"{file} still holds {p}");
+        }
+    }
+
+    private static JsonElement BtmJson(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "btm.json"))).RootElement;
+
+    [Test]
+    public void Defaults_make_a_c_package_with_every_conventional_file()
+    {
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        var output = Path.Combine(hive.Root, "probe-tool");
+        var files = hive.Create(output, "-n", "probe-tool");
+        Assert.That(files, Is.EqualTo(new[] { ".gitignore", "CMakeLists.txt", "README.md", "btm.json", "src/main.c", "test/version_test.c" }));
+        AssertNoPlaceholders(output);
+        var json = BtmJson(output);
+        Assert.That(json.GetProperty("$schema").GetString(), Is.EqualTo("../../docs/schemas/btm.schema.json"));
+        Assert.That(json.GetProperty("name").GetString(), Is.EqualTo("probe-tool"));
+        Assert.That(json.GetProperty("builder").GetString(), Is.EqualTo("cmake"));
+        Assert.That(json.GetProperty("binaries")[0].GetString(), Is.EqualTo("probe-tool"));
+        Assert.That(json.TryGetProperty("targets", out _), Is.False, "targets default to the repo's conventions");
+        Assert.That(json.GetProperty("tools").GetArrayLength(), Is.Zero);
+        var cmake = File.ReadAllText(Path.Combine(output, "CMakeLists.txt"));
+        Assert.That(cmake, Does.Contain("project(probe-tool LANGUAGES C)").And.Contain("add_executable(probe-tool src/main.c)").And.Contain("add_test(NAME version"));
+        Assert.That(File.ReadAllText(Path.Combine(output, ".gitignore")), Is.EqualTo("build/\n"));
+    }
+
+    [Test]
+    public void Every_symbol_set_comes_out_in_files_and_contents()
+    {
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        var output = Path.Combine(hive.Root, "x");
+        var files = hive.Create(output, "-n", "fast-zip", "--lang", "cpp", "--binary", "fzip", "--targets", "linux-x64, win32-x64",
+            "--description", "Zips \"fast\" \\ <really>");
+        Assert.That(files, Is.EqualTo(new[] { ".gitignore", "CMakeLists.txt", "README.md", "btm.json", "src/main.cpp", "test/version_test.cpp" }));
+        AssertNoPlaceholders(output);
+        var json = BtmJson(output);
+        Assert.That(json.GetProperty("name").GetString(), Is.EqualTo("fast-zip"));
+        Assert.That(json.GetProperty("description").GetString(), Is.EqualTo("Zips \"fast\" \\ <really>"));
+        Assert.That(json.GetProperty("binaries")[0].GetString(), Is.EqualTo("fzip"));
+        Assert.That(json.GetProperty("targets").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "linux-x64", "win32-x64" }));
+        var cmake = File.ReadAllText(Path.Combine(output, "CMakeLists.txt"));
+        Assert.That(cmake, Does.Contain("project(fast-zip LANGUAGES CXX)").And.Contain("add_executable(fzip src/main.cpp)").And.Contain("TOOL_NAME=\"fzip\""));
+        Assert.That(File.ReadAllText(Path.Combine(output, "README.md")), Does.Contain("Zips \"fast\" \\ <really>"));
+    }
+
+    [Test]
+    public void Names_with_dashes_and_dots_stay_exactly_as_given()
+    {
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        var output = Path.Combine(hive.Root, "dots");
+        hive.Create(output, "-n", "my.cool-tool");
+        AssertNoPlaceholders(output);
+        Assert.That(BtmJson(output).GetProperty("name").GetString(), Is.EqualTo("my.cool-tool"));
+        foreach (var file in Directory.GetFiles(output, "*", SearchOption.AllDirectories))
+        {
+            // The engine derives "safe" forms of sourceName (my.cool_tool, my_cool_tool); none may appear.
+            Assert.That(File.ReadAllText(file), Does.Not.Contain("cool_tool"), file);
+        }
+        Assert.That(File.ReadAllText(Path.Combine(output, "CMakeLists.txt")), Does.Contain("add_executable(my.cool-tool src/main.c)"));
+    }
+
+    [Test]
+    public void The_packed_nupkg_installs_and_makes_the_same_package_as_the_folder()
+    {
+        using var hive = new TemplateHive();
+        var pack = ProcessResult.Run("dotnet", ["pack", Path.Combine(Sandbox.RepoRoot, "templates", "Btm.Templates.csproj"), "-o", Path.Combine(hive.Root, "nupkg"),
+            "-p:PackageVersion=9.9.9", "-nologo"], hive.Root, timeoutSeconds: 600);
+        Assert.That(pack.ExitCode, Is.Zero, pack.Output);
+        var nupkg = Directory.GetFiles(Path.Combine(hive.Root, "nupkg"), "*.nupkg").Single();
+        Assert.That(Path.GetFileName(nupkg), Is.EqualTo("Btm.Templates.9.9.9.nupkg"));
+        hive.Install(nupkg);
+        var fromNupkg = Path.Combine(hive.Root, "from-nupkg");
+        var files = hive.Create(fromNupkg, "-n", "probe-tool");
+
+        using var folderHive = new TemplateHive();
+        folderHive.Install(folderHive.TemplateFolder);
+        var fromFolder = Path.Combine(folderHive.Root, "from-folder");
+        Assert.That(folderHive.Create(fromFolder, "-n", "probe-tool"), Is.EqualTo(files));
+        foreach (var file in files)
+            Assert.That(File.ReadAllBytes(Path.Combine(fromNupkg, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(fromFolder, file))), file);
+    }
+
+    [Test]
+    public void The_install_stays_in_its_own_hive()
+    {
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        Assert.That(hive.DotnetNew(hive.Root, "list", "btm-package").Output, Does.Contain("btm-package"));
+        using var other = new TemplateHive();
+        Assert.That(other.DotnetNew(other.Root, "list", "btm-package").ExitCode, Is.Not.Zero, "another hive (like the user's) does not see it");
+    }
+
+    [TestCase("My_Tool", "not an npm-safe name")]
+    [TestCase("-dash-first", "not an npm-safe name")]
+    public void A_name_npm_would_reject_fails_at_the_first_build_naming_the_rule(string name, string rule)
+    {
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        using var box = new Sandbox();
+        var output = Path.Combine(box.Root, "packages", name);
+        var r = hive.DotnetNew(box.Root, "btm-package", $"--name={name}", "-o", output);
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        var build = box.Run("--target=Build");
+        Assert.That(build.ExitCode, Is.EqualTo(2));
+        Assert.That(build.Output, Does.Contain($"packages/{name}/btm.json: name: '{name}' is {rule}").And.Contain("Fix:"));
+        Assert.That(Directory.Exists(Path.Combine(output, "build")), Is.False, "nothing is compiled");
+    }
+
+    [TestCase("c")]
+    [TestCase("cpp")]
+    public void A_generated_package_builds_tests_packages_and_verifies_with_no_edits(string lang)
+    {
+        foreach (var tool in new[] { "cmake", "node", "npm" })
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        using var box = new Sandbox();
+        var r = hive.DotnetNew(box.Root, "btm-package", "-n", "probe-tool", "--lang", lang, "-o", Path.Combine(box.Root, "packages", "probe-tool"));
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        box.CommitAll();
+
+        var test = box.Run("--target=Test", "--package=probe-tool");
+        Assert.That(test.ExitCode, Is.Zero, test.Output);
+        Assert.That(box.Outcome("probe-tool", "test"), Is.EqualTo("passed"));
+        var package = box.Run("--target=Package", "--package=probe-tool");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        Assert.That(File.Exists(Path.Combine(box.ReleaseDir, "npm", $"btm-probe-tool-{Sandbox.Host}-0.1.0.tgz")), Is.True);
+        Assert.That(File.Exists(Path.Combine(box.ReleaseDir, "npm", "btm-probe-tool-0.1.0.tgz")), Is.True);
+        var manifest = File.ReadAllText(Path.Combine(box.ReleaseDir, "manifest.json"));
+        Assert.That(manifest, Does.Contain("\"name\": \"@btm/probe-tool\"").And.Contain($"\"name\": \"@btm/probe-tool-{Sandbox.Host}\""));
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("probe-tool --version via @btm/probe-tool: probe-tool 0.1.0"));
+    }
+}
