@@ -1,0 +1,3 @@
+using Btm.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);

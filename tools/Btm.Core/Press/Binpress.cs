@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using Btm.Core.IO;
+
+namespace Btm.Core.Press;
+
+public sealed record PressResult(long OriginalSize, long CompressedSize, long StubSize, string OriginalSha256);
+
+/// <summary>Makes and undoes compressed binaries: stub + zstd payload + trailer (docs/binpress-format.md).</summary>
+public static class Binpress
+{
+    /// <summary>Level 19 matches `zstd -19` (bench/binpress.sh measures size and time); decompression speed barely depends on it.</summary>
+    public const int DefaultLevel = 19;
+
+    public static PressResult Compress(string input, string stub, string output, int level = DefaultLevel)
+    {
+        if (level < 1 || level > Zstd.MaxLevel)
+            throw new ArgumentOutOfRangeException(nameof(level), $"zstd level {level} is outside 1..{Zstd.MaxLevel}");
+        var stubBytes = File.ReadAllBytes(stub);
+        using (var probe = File.OpenRead(stub))
+        {
+            if (probe.Length >= PressTrailer.Size)
+            {
+                try
+                {
+                    PressTrailer.Read(probe);
+                    throw new InvalidDataException($"{stub} is itself a compressed binary, not a bare stub");
+                }
+                catch (NotPressedException)
+                {
+                }
+            }
+        }
+        long originalSize = 0;
+        byte[] originalSha = [];
+        long payloadSize = 0;
+        AtomicFile.Write(output, stream =>
+        {
+            stream.Write(stubBytes);
+            using var source = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            using var originalHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using (var hashingInput = new HashingStream(source, originalHash))
+            using (var hashingOutput = new HashingStream(stream, payloadHash, leaveOpen: true))
+            {
+                Zstd.Compress(hashingInput, hashingOutput, level, Environment.ProcessorCount);
+                originalSize = hashingInput.Count;
+                payloadSize = hashingOutput.Count;
+            }
+            originalSha = originalHash.GetHashAndReset();
+            var trailer = new PressTrailer(stubBytes.Length, payloadSize, originalSize, originalSha, payloadHash.GetHashAndReset(),
+                PressTrailer.KeyFor(originalSha));
+            stream.Write(trailer.Serialize());
+        });
+        CopyMode(input, output);
+        return new PressResult(originalSize, new FileInfo(output).Length, stubBytes.Length, Convert.ToHexStringLower(originalSha));
+    }
+
+    /// <summary>Restores the original bytes of a compressed binary, checking both hashes; the output appears only when they match.</summary>
+    public static PressTrailer Restore(string input, string output)
+    {
+        using var file = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var trailer = PressTrailer.Read(file);
+        AtomicFile.Write(output, stream =>
+        {
+            using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var originalHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            file.Seek(trailer.PayloadOffset, SeekOrigin.Begin);
+            using var payload = new HashingStream(file, payloadHash, leaveOpen: true);
+            using var restored = new HashingStream(stream, originalHash, leaveOpen: true);
+            var produced = Zstd.Decompress(payload, trailer.PayloadSize, restored, trailer.UncompressedSize);
+            if (!payloadHash.GetHashAndReset().AsSpan().SequenceEqual(trailer.PayloadSha256))
+                throw new InvalidDataException($"{input}: corrupt payload: SHA-256 of the payload does not match the trailer");
+            if (produced != trailer.UncompressedSize)
+                throw new InvalidDataException($"{input}: corrupt payload: {produced} bytes restored, the trailer says {trailer.UncompressedSize}");
+            if (!originalHash.GetHashAndReset().AsSpan().SequenceEqual(trailer.OriginalSha256))
+                throw new InvalidDataException($"{input}: corrupt payload: SHA-256 of the restored binary does not match the trailer");
+        });
+        CopyMode(input, output);
+        return trailer;
+    }
+
+    private static void CopyMode(string from, string to)
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+    }
+
+    /// <summary>Hashes and counts what passes through, in either direction.</summary>
+    private sealed class HashingStream(Stream inner, IncrementalHash hash, bool leaveOpen = false) : Stream
+    {
+        public long Count { get; private set; }
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            hash.AppendData(buffer, offset, n);
+            Count += n;
+            return n;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            hash.AppendData(buffer, offset, count);
+            Count += count;
+            inner.Write(buffer, offset, count);
+        }
+
+        public override void Flush() => inner.Flush();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !leaveOpen)
+                inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
