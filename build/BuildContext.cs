@@ -105,7 +105,7 @@ public sealed class BuildContext : CakeContextAdapter
         if (_keys.TryGetValue(unit, out var known))
             return known;
         var deps = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var dep in unit.Package.DependsOn)
+        foreach (var dep in unit.Package.AllDependencies)
         {
             var depUnit = Units.FirstOrDefault(u => u.Package.Name == dep && u.Platform == unit.Platform)
                 ?? throw new InvalidOperationException($"{unit}: dependency {dep} has no unit for {unit.Platform}");

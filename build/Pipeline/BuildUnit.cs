@@ -26,5 +26,8 @@ public sealed class BuildUnit(PackageManifest package, PlatformId platform, stri
 
     public string BinaryFileName(string binary) => binary + Platform.ExecutableSuffix;
 
+    /// <summary>Compressed binaries ship in prod; dev keeps plain ones to debug and iterate on.</summary>
+    public bool Compresses => Package.Compress && Mode == "prod";
+
     public override string ToString() => $"{Package.Name} {Platform} {Mode}";
 }

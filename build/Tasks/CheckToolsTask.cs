@@ -25,7 +25,7 @@ public sealed class CheckToolsTask : BtmTask
                     Skip(context, package.Name, platform.ToString(), $"{platform} is not in its btm.json targets");
                     continue;
                 }
-                var missingDeps = package.DependsOn
+                var missingDeps = package.AllDependencies
                     .Where(dep => !units.Any(u => u.Package.Name == dep && u.Platform == platform))
                     .ToList();
                 if (missingDeps.Count > 0)

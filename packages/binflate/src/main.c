@@ -10,11 +10,14 @@
 #endif
 
 static void usage(FILE *to) {
-  fputs("Usage: binflate <input.zst> -o <output> [--size <bytes>] [--sha256 <hex>] [--mode <octal>]\n"
+  fputs("Usage: binflate <compressed-binary> -o <output>\n"
+        "       binflate <input.zst> -o <output> [--size <bytes>] [--sha256 <hex>] [--mode <octal>]\n"
         "       binflate --version\n"
         "\n"
-        "Restores a file from a zstd frame. With --size and --sha256 the result must match exactly;\n"
-        "the output appears only when every check passes.\n"
+        "Restores the byte-identical original of a BTM compressed binary (made by `btm binpress`),\n"
+        "checking the payload's and the result's SHA-256 against its trailer; or restores a file\n"
+        "from a plain zstd frame, where --size and --sha256 give what it must match.\n"
+        "The output appears only when every check passes.\n"
         "\n"
         "Exit codes: 0 ok, 1 usage, 2 read/write error, 3 corrupt or truncated input, 4 size or hash mismatch\n",
         to);
@@ -72,7 +75,8 @@ int main(int argc, char **argv) {
   if (output == NULL) return usage_error("no output: pass -o <file>", "");
 
   restore_result result;
-  restore_status status = restore_file(input, output, &options, &result);
+  restore_status status = restore_pressed(input, output, &result);
+  if (status == RESTORE_USAGE) status = restore_file(input, output, &options, &result);
   if (status != RESTORE_OK) {
     fprintf(stderr, "binflate: %s\n", result.message);
     return status;

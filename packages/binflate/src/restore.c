@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "btm_format.h"
 #include "sha256.h"
 
 #ifdef _WIN32
@@ -15,6 +16,7 @@
 #include <windows.h>
 #define getpid _getpid
 #else
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -139,4 +141,44 @@ done:
     status = fail(result, RESTORE_IO, "cannot move the restored file to %s: %s", output, strerror(errno));
   if (status != RESTORE_OK) remove(temp);
   return status;
+}
+
+restore_status restore_pressed(const char *input, const char *output, restore_result *result) {
+  memset(result, 0, sizeof *result);
+  int fd = open(input, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) return fail(result, RESTORE_IO, "cannot open %s: %s", input, strerror(errno));
+  btm_trailer trailer;
+  char error[512];
+  btm_status status = btm_read_trailer(fd, (uint64_t)st.st_size, &trailer, error, sizeof error);
+  if (status != BTM_OK) {
+    close(fd);
+    if (status == BTM_NOT_PRESSED) return RESTORE_USAGE;
+    return fail(result, status == BTM_CORRUPT ? RESTORE_CORRUPT : RESTORE_IO, "%s: %s", input, error);
+  }
+  char temp[4096];
+  FILE *out = create_temp(output, temp, sizeof temp);
+  if (out == NULL) {
+    close(fd);
+    return fail(result, RESTORE_IO, "cannot create a temp file beside %s: %s", output, strerror(errno));
+  }
+  status = btm_unpack(fd, &trailer, fileno(out), error, sizeof error);
+  close(fd);
+  restore_status code = status == BTM_OK ? RESTORE_OK : status == BTM_CORRUPT ? RESTORE_CORRUPT : RESTORE_IO;
+  if (code != RESTORE_OK) fail(result, code, "%s: %s", input, error);
+  if (code == RESTORE_OK && flush_to_disk(out) != 0) code = fail(result, RESTORE_IO, "cannot flush %s: %s", temp, strerror(errno));
+  if (fclose(out) != 0 && code == RESTORE_OK) code = fail(result, RESTORE_IO, "cannot close %s: %s", temp, strerror(errno));
+#ifndef _WIN32
+  if (code == RESTORE_OK && chmod(temp, st.st_mode & 07777) != 0)
+    code = fail(result, RESTORE_IO, "cannot set the mode of %s: %s", temp, strerror(errno));
+#endif
+  if (code == RESTORE_OK && replace_file(temp, output) != 0)
+    code = fail(result, RESTORE_IO, "cannot move the restored file to %s: %s", output, strerror(errno));
+  if (code != RESTORE_OK) {
+    remove(temp);
+    return code;
+  }
+  result->size = trailer.uncompressed_size;
+  sha256_hex(trailer.original_sha256, result->sha256);
+  return RESTORE_OK;
 }

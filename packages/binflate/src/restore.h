@@ -32,4 +32,11 @@ typedef struct {
 restore_status restore_file(const char *input, const char *output, const restore_options *options,
                             restore_result *result);
 
+/*
+ * Restores the original of a BTM compressed binary (docs/binpress-format.md), the same way:
+ * both SHA-256s must match the trailer before `output` appears. The output gets `input`'s mode.
+ * Returns RESTORE_USAGE when `input` has no BTM trailer (it is then taken as a zstd frame).
+ */
+restore_status restore_pressed(const char *input, const char *output, restore_result *result);
+
 #endif

@@ -5,9 +5,10 @@ public sealed record CheckpointStage(string Id, string OutputFolder)
 {
     public static readonly CheckpointStage Compiled = new("compiled", "Compiled");
     public static readonly CheckpointStage Stripped = new("stripped", "Stripped");
+    public static readonly CheckpointStage Compressed = new("compressed", "Compressed");
     public static readonly CheckpointStage Final = new("final", "Final");
 
-    public static readonly IReadOnlyList<CheckpointStage> All = [Compiled, Stripped, Final];
+    public static readonly IReadOnlyList<CheckpointStage> All = [Compiled, Stripped, Compressed, Final];
 
     public static CheckpointStage? FromId(string id) => All.FirstOrDefault(s => s.Id == id);
 

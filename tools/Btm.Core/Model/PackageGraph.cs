@@ -48,6 +48,9 @@ public sealed class PackageGraph
                     throw new ConfigException(Display(m, repoRoot), $"dependsOn[{i}]", $"unknown package '{m.DependsOn[i]}'",
                         $"create packages/{m.DependsOn[i]}/btm.json or remove the entry (known: {string.Join(", ", byName.Keys.Order())})");
             }
+            if (m.Compress && !byName.ContainsKey(PackageManifest.StubPackage))
+                throw new ConfigException(Display(m, repoRoot), "compress", $"compressed binaries need packages/{PackageManifest.StubPackage}, which this repo does not have",
+                    $"add packages/{PackageManifest.StubPackage} (BTM's self-extracting stub) or remove \"compress\"");
         }
         return new PackageGraph(byName, Sort(byName, repoRoot));
     }
@@ -72,7 +75,7 @@ public sealed class PackageGraph
         {
             var name = stack.Pop();
             if (wanted.Add(name))
-                foreach (var dep in _byName[name].DependsOn)
+                foreach (var dep in _byName[name].AllDependencies)
                     stack.Push(dep);
         }
         return TopologicalOrder.Where(p => wanted.Contains(p.Name)).ToList();
@@ -88,7 +91,7 @@ public sealed class PackageGraph
             changed = false;
             foreach (var p in TopologicalOrder)
             {
-                if (!result.Contains(p.Name) && p.DependsOn.Any(d => d == name || result.Contains(d)))
+                if (!result.Contains(p.Name) && p.AllDependencies.Any(d => d == name || result.Contains(d)))
                     changed = result.Add(p.Name);
             }
         }
@@ -116,7 +119,7 @@ public sealed class PackageGraph
             }
             state[name] = false;
             path.Add(name);
-            foreach (var dep in byName[name].DependsOn.Order(StringComparer.Ordinal))
+            foreach (var dep in byName[name].AllDependencies.Order(StringComparer.Ordinal))
                 Visit(dep);
             path.RemoveAt(path.Count - 1);
             state[name] = true;

@@ -14,6 +14,7 @@ public sealed record PackageManifest(
     IReadOnlyList<ToolRequirement> Tools,
     bool Test,
     bool DebugBinaries,
+    bool Compress,
     string Directory,
     string ManifestPath)
 {
@@ -21,4 +22,11 @@ public sealed record PackageManifest(
 
     /// <summary>Inputs used when btm.json does not list its own: everything but build output.</summary>
     public static readonly IReadOnlyList<string> DefaultInputs = ["**/*"];
+
+    /// <summary>The package whose stub makes compressed binaries; every compressing package needs it.</summary>
+    public const string StubPackage = "bin-stub";
+
+    /// <summary>dependsOn plus what the settings imply: bin-stub for a package that sets "compress".</summary>
+    public IReadOnlyList<string> AllDependencies =>
+        Compress && Name != StubPackage && !DependsOn.Contains(StubPackage) ? [.. DependsOn, StubPackage] : DependsOn;
 }

@@ -12,7 +12,7 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries",
+        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries", "compress",
     };
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
@@ -125,8 +125,11 @@ public static partial class PackageManifestReader
 
         var test = Flag(root, "test", file, defaultValue: true);
         var debugBinaries = Flag(root, "debugBinaries", file, defaultValue: false);
+        var compress = Flag(root, "compress", file, defaultValue: false);
+        if (compress && name == PackageManifest.StubPackage)
+            throw new ConfigException(file, "compress", "the stub cannot compress itself", "remove \"compress\"");
 
-        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries,
+        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries, compress,
             Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
     }
 
