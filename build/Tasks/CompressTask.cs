@@ -25,7 +25,9 @@ public sealed class CompressTask : BtmTask
         foreach (var unit in context.Units.Where(u => u.Compresses))
         {
             var stubUnit = context.Units.First(u => u.Package.Name == PackageManifest.StubPackage && u.Platform == unit.Platform);
-            var stub = Path.Combine(stubUnit.OutputDir(CheckpointStage.Final), stubUnit.BinaryFileName("bin-stub"));
+            // Stages run stage by stage across packages, so the stub's Final is not made yet; in prod
+            // (the only mode that compresses) its Final is its Stripped output anyway.
+            var stub = Path.Combine(stubUnit.OutputDir(CheckpointStage.Stripped), stubUnit.BinaryFileName("bin-stub"));
             StageRunner.Run(context, unit, CheckpointStage.Compressed, context.KeyFor(unit), outDir =>
             {
                 foreach (var binary in unit.Package.Binaries.Select(unit.BinaryFileName))

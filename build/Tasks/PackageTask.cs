@@ -14,8 +14,14 @@ namespace Btm.Build.Tasks;
 [IsDependentOn(typeof(BuildTask))]
 public sealed class PackageTask : UnitTask
 {
+    public override RunDecision ShouldRun(BuildContext context) =>
+        Shipped(context).Any() ? RunDecision.Run : RunDecision.Skip("no selected package is published (\"publish\": false)");
+
+    private static IEnumerable<BuildUnit> Shipped(BuildContext context) => context.Units.Where(u => u.Package.Publish);
+
     public override void Run(BuildContext context)
     {
+        var units = Shipped(context).ToList();
         if (ToolProbe.FindOnPath("npm") is null)
             throw new InvalidOperationException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
         var settings = context.Settings;
@@ -32,14 +38,14 @@ public sealed class PackageTask : UnitTask
         try
         {
             var packages = new List<ManifestPackage>();
-            foreach (var unit in context.Units)
+            foreach (var unit in units)
             {
                 var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
                 var dir = Path.Combine(stage, NpmNames.Flat(name));
                 PackageStager.StagePlatform(context, unit, dir);
                 packages.Add(Pack(context, dir, npmDir, name, unit.Package.Name, unit.Platform));
             }
-            foreach (var group in context.Units.GroupBy(u => u.Package.Name))
+            foreach (var group in units.GroupBy(u => u.Package.Name))
             {
                 var package = group.First().Package;
                 var name = NpmNames.Wrapper(settings, package);
@@ -53,7 +59,7 @@ public sealed class PackageTask : UnitTask
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(context), key is not null, key?.PublicKeyHex, packages);
+                Toolchains(units, context), key is not null, key?.PublicKeyHex, packages);
             var manifestBytes = ReleaseManifestSerializer.Serialize(manifest);
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.FileName), manifestBytes);
             if (key is not null)
@@ -82,8 +88,8 @@ public sealed class PackageTask : UnitTask
             if (Directory.Exists(temp))
                 Directory.Delete(temp, recursive: true);
         }
-        context.Success($"{Path.GetRelativePath(context.RepoRoot, releaseDir)}: {context.Units.Count} platform package(s), " +
-            $"{context.Units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
+        context.Success($"{Path.GetRelativePath(context.RepoRoot, releaseDir)}: {units.Count} platform package(s), " +
+            $"{units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
     }
 
     private static ManifestPackage Pack(BuildContext context, string dir, string npmDir, string name, string component, PlatformId? platform)
@@ -108,8 +114,8 @@ public sealed class PackageTask : UnitTask
         _ => "metadata",
     };
 
-    private static List<ManifestToolchain> Toolchains(BuildContext context) =>
-        context.Units.GroupBy(u => u.Platform.ToString()).Select(g =>
+    private static List<ManifestToolchain> Toolchains(IEnumerable<BuildUnit> units, BuildContext context) =>
+        units.GroupBy(u => u.Platform.ToString()).Select(g =>
         {
             static string FirstLineAfter(string identity, string role)
             {

@@ -150,7 +150,8 @@ int main(int argc, char **argv) {
   if (self_fd < 0 || fstat(self_fd, &st) != 0) return die(BTM_EXIT_SELF, "cannot read its own executable", strerror(errno));
   btm_trailer t;
   btm_status status = btm_read_trailer(self_fd, (uint64_t)st.st_size, &t, error, sizeof error);
-  if (status == BTM_NOT_PRESSED) return die(BTM_EXIT_CORRUPT, "no payload: this is the bare stub; make a compressed binary with `btm binpress`", "");
+  if (status == BTM_NOT_PRESSED)
+    return die(BTM_EXIT_CORRUPT, "no BTMPRESS trailer in the last 128 bytes: a truncated compressed binary, or the bare stub (make one with `btm binpress`)", "");
   if (status != BTM_OK) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
 
   const char *slash = strrchr(self, '/');
@@ -166,7 +167,9 @@ int main(int argc, char **argv) {
     execve(entry, argv, environ);
     /* An unusable entry (noexec mount, deleted meanwhile) falls through to extraction. */
   }
-  if (have_cache && mkdirs(dir) == 0) {
+  int cache_ok = have_cache && mkdirs(dir) == 0;
+  if (have_cache && !cache_ok) fprintf(stderr, "%s: cannot create the cache folder %s (%s); extracting privately\n", self_name, dir, strerror(errno));
+  if (cache_ok) {
     /* One extractor at a time; the others wait, then find the entry complete. */
     int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd >= 0) flock(lock_fd, LOCK_EX);

@@ -15,6 +15,7 @@ public sealed record PackageManifest(
     bool Test,
     bool DebugBinaries,
     bool Compress,
+    bool Publish,
     string Directory,
     string ManifestPath)
 {

@@ -12,7 +12,7 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries", "compress",
+        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries", "compress", "publish",
     };
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
@@ -126,10 +126,11 @@ public static partial class PackageManifestReader
         var test = Flag(root, "test", file, defaultValue: true);
         var debugBinaries = Flag(root, "debugBinaries", file, defaultValue: false);
         var compress = Flag(root, "compress", file, defaultValue: false);
+        var publish = Flag(root, "publish", file, defaultValue: true);
         if (compress && name == PackageManifest.StubPackage)
             throw new ConfigException(file, "compress", "the stub cannot compress itself", "remove \"compress\"");
 
-        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries, compress,
+        return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries, compress, publish,
             Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
     }
 

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Btm.Core.Press;
+
+namespace Btm.Build.Tests;
+
+/// <summary>Compressed binaries with the real C stub, real executables and real processes.</summary>
+[NonParallelizable]
+public class CompressedBinaryTests
+{
+    private Sandbox? _box;
+    private string _stub = "";
+    private string _binflate = "";
+    private string _work = "";
+
+    private static readonly string BtmCli = Path.Combine(TestContext.CurrentContext.TestDirectory, "btm.dll");
+
+    [OneTimeSetUp]
+    public void BuildStub()
+    {
+        foreach (var tool in new[] { "cmake", "cc", "pkg-config" })
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+        _box = new Sandbox("bin-stub", "binflate");
+        var r = _box.Run("--target=Test", "--mode=prod");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        _stub = Path.Combine(_box.Package("bin-stub"), "build", "prod", Sandbox.Host, "out", "Final", "bin-stub");
+        _binflate = Path.Combine(_box.Package("binflate"), "build", "prod", Sandbox.Host, "out", "Final", "binflate");
+        _work = Path.Combine(_box.Root, "work");
+        Directory.CreateDirectory(_work);
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => _box?.Dispose();
+
+    /// <summary>A compressed copy under work/&lt;folder&gt;/, named like the original (git dispatches on its own name).</summary>
+    private string Press(string input, string folder, int level = 3)
+    {
+        Directory.CreateDirectory(Path.Combine(_work, folder));
+        var output = Path.Combine(_work, folder, Path.GetFileName(input));
+        var r = ProcessResult.Run("dotnet", [BtmCli, "binpress", input, "-o", output, "--stub", _stub, "--level", level.ToString()], _work, timeoutSeconds: 600);
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        return output;
+    }
+
+    private string FreshCache() => Path.Combine(_work, "dlx-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static ProcessResult RunWithCache(string exe, string cache, params string[] args) =>
+        ProcessResult.Run(exe, args, Path.GetTempPath(), new Dictionary<string, string?> { ["BTM_DLX_DIR"] = cache });
+
+    private static string? Which(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, command)).FirstOrDefault(File.Exists);
+
+    private static IEnumerable<string> RealExecutables()
+    {
+        foreach (var candidate in new[] { "cmake", "git", "node" })
+        {
+            if (Which(candidate) is { } path)
+                yield return path;
+        }
+        if (Environment.ProcessPath is { } dotnet && Path.GetFileNameWithoutExtension(dotnet) == "dotnet")
+            yield return dotnet;
+    }
+
+    [Test]
+    public void Real_executables_round_trip_byte_identical_through_csharp_and_c_binflate()
+    {
+        foreach (var exe in RealExecutables())
+        {
+            var pressed = Press(exe, Path.GetFileName(exe) + ".pressed");
+            Assert.That(new FileInfo(pressed).Length, Is.LessThan(new FileInfo(exe).Length + 300_000), exe);
+            var viaCli = Path.Combine(_work, Path.GetFileName(exe) + ".restored-cs");
+            Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binflate", pressed, "-o", viaCli], _work).ExitCode, Is.Zero);
+            var viaC = Path.Combine(_work, Path.GetFileName(exe) + ".restored-c");
+            var c = ProcessResult.Run(_binflate, [pressed, "-o", viaC], _work);
+            Assert.That(c.ExitCode, Is.Zero, c.Output);
+            var expected = SHA256.HashData(File.ReadAllBytes(exe));
+            Assert.That(SHA256.HashData(File.ReadAllBytes(viaCli)), Is.EqualTo(expected), $"{exe} via btm binflate");
+            Assert.That(SHA256.HashData(File.ReadAllBytes(viaC)), Is.EqualTo(expected), $"{exe} via binflate (C)");
+        }
+    }
+
+    [Test]
+    public void A_compressed_binary_behaves_like_the_original_cold_and_warm()
+    {
+        foreach (var exe in RealExecutables().Where(e => Path.GetFileName(e) is "git" or "node"))
+        {
+            var pressed = Press(exe, "behaves-" + Path.GetFileName(exe));
+            var original = ProcessResult.Run(exe, ["--version"], Path.GetTempPath());
+            var cache = FreshCache();
+            var cold = RunWithCache(pressed, cache, "--version");
+            var warm = RunWithCache(pressed, cache, "--version");
+            Assert.That((cold.ExitCode, cold.Stdout), Is.EqualTo((original.ExitCode, original.Stdout)), $"{exe} cold");
+            Assert.That((warm.ExitCode, warm.Stdout), Is.EqualTo((original.ExitCode, original.Stdout)), $"{exe} warm");
+            var entry = Directory.GetDirectories(cache).Single();
+            Assert.That(Path.GetFileName(entry), Has.Length.EqualTo(32), "the cache key names the entry");
+            Assert.That(File.ReadAllBytes(Path.Combine(entry, Path.GetFileName(exe))), Is.EqualTo(File.ReadAllBytes(exe)));
+        }
+    }
+
+    [Test]
+    public void Arguments_stdin_exit_codes_and_signals_pass_through()
+    {
+        var sh = Which("dash") ?? Which("sh")!;
+        var pressed = Press(sh, "sh");
+        var cache = FreshCache();
+        var args = RunWithCache(pressed, cache, "-c", "printf '[%s]' \"$@\"", "zero", "a b", "", "ü");
+        Assert.That((args.ExitCode, args.Stdout), Is.EqualTo((0, "[a b][][ü]")));
+        Assert.That(RunWithCache(pressed, cache, "-c", "exit 42").ExitCode, Is.EqualTo(42));
+        var env = ProcessResult.Run(pressed, ["-c", "echo \"$BTM_TEST_VALUE\""], _work,
+            new Dictionary<string, string?> { ["BTM_DLX_DIR"] = cache, ["BTM_TEST_VALUE"] = "through" });
+        Assert.That(env.Stdout, Is.EqualTo("through\n"));
+
+        var start = new ProcessStartInfo(pressed, ["-c", "cat"]) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        start.Environment["BTM_DLX_DIR"] = cache;
+        using (var cat = Process.Start(start)!)
+        {
+            cat.StandardInput.Write("stdin line\n");
+            cat.StandardInput.Close();
+            Assert.That(cat.StandardOutput.ReadToEnd(), Is.EqualTo("stdin line\n"));
+            cat.WaitForExit();
+        }
+
+        var sleeper = new ProcessStartInfo(pressed, ["-c", "echo ready; exec sleep 30"]) { RedirectStandardOutput = true };
+        sleeper.Environment["BTM_DLX_DIR"] = cache;
+        using var p = Process.Start(sleeper)!;
+        Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
+        Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
+        Assert.That(p.WaitForExit(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(p.ExitCode, Is.EqualTo(128 + 15), "the signal reached the process that the stub became");
+    }
+
+    [Test]
+    public void A_flipped_payload_byte_is_refused_with_its_exit_code_and_message()
+    {
+        var pressed = Press(Which("git")!, "git-flipped");
+        var bytes = File.ReadAllBytes(pressed);
+        var payloadStart = new FileInfo(_stub).Length;
+        bytes[payloadStart + (bytes.Length - payloadStart - PressTrailer.Size) / 2] ^= 0x01;
+        File.WriteAllBytes(pressed, bytes);
+        var cache = FreshCache();
+        var r = RunWithCache(pressed, cache, "--version");
+        Assert.That(r.ExitCode, Is.EqualTo(120));
+        Assert.That(r.Stderr, Does.Contain("git: corrupt compressed binary: corrupt payload"));
+        Assert.That(Directory.Exists(cache) ? Directory.GetFiles(cache, "git", SearchOption.AllDirectories) : [], Is.Empty);
+        Assert.That(Directory.Exists(cache) ? Directory.GetFiles(cache, ".extract.tmp-*", SearchOption.AllDirectories) : [], Is.Empty);
+    }
+
+    [Test]
+    public void A_truncated_file_is_refused()
+    {
+        var pressed = Press(Which("git")!, "git-cut");
+        var bytes = File.ReadAllBytes(pressed);
+        File.WriteAllBytes(pressed, bytes[..(bytes.Length / 2)]);
+        var r = RunWithCache(pressed, FreshCache(), "--version");
+        Assert.That(r.ExitCode, Is.EqualTo(120));
+        Assert.That(r.Stderr, Does.Contain("git: no BTMPRESS trailer").And.Contain("truncated"));
+        var cut = File.ReadAllBytes(pressed);
+        File.WriteAllBytes(pressed, [.. bytes[..(bytes.Length / 2)], .. bytes[^PressTrailer.Size..]]);
+        var inside = RunWithCache(pressed, FreshCache(), "--version");
+        Assert.That(inside.ExitCode, Is.EqualTo(120), "the trailer survived but the payload it points at did not");
+        Assert.That(inside.Stderr, Does.Contain("outside the file"));
+        Assert.That(cut, Has.Length.EqualTo(bytes.Length / 2));
+        Assert.That(RunWithCache(_stub, FreshCache()).Stderr, Does.Contain("bare stub"));
+    }
+
+    [Test]
+    public void Thirty_two_concurrent_first_runs_all_succeed_with_one_entry_and_no_temp_files()
+    {
+        var git = Which("git")!;
+        var pressed = Press(git, "git-concurrent");
+        var expected = ProcessResult.Run(git, ["--version"], _work).Stdout;
+        var cache = FreshCache();
+        var starts = Enumerable.Range(0, 32).Select(_ =>
+        {
+            var start = new ProcessStartInfo(pressed, ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["BTM_DLX_DIR"] = cache;
+            return Process.Start(start)!;
+        }).ToList();
+        foreach (var p in starts)
+        {
+            var output = p.StandardOutput.ReadToEnd();
+            var error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.That((p.ExitCode, output), Is.EqualTo((0, expected)), error);
+        }
+        var entries = Directory.GetDirectories(cache);
+        Assert.That(entries, Has.Length.EqualTo(1));
+        Assert.That(Directory.GetFiles(entries[0]).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { ".git.complete", ".lock", "git" }));
+        Assert.That(File.ReadAllBytes(Path.Combine(entries[0], "git")), Is.EqualTo(File.ReadAllBytes(git)));
+    }
+
+    [Test]
+    public void An_unwritable_cache_falls_back_and_still_runs()
+    {
+        var git = Which("git")!;
+        var pressed = Press(git, "git-nocache");
+        // Nothing can be created under /proc, not even by root: the cache is unusable.
+        var r = RunWithCache(pressed, "/proc/btm-cannot-write-here", "--version");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(r.Stdout, Is.EqualTo(ProcessResult.Run(git, ["--version"], _work).Stdout));
+        Assert.That(r.Stderr, Does.Contain("cannot create the cache folder").And.Contain("extracting privately"));
+    }
+
+    [Test]
+    public void Fuzzing_the_trailer_against_the_stub_for_four_seconds_gives_no_crash_and_no_hang()
+    {
+        var pressed = Press(Which("dash") ?? Which("sh")!, "fuzzed");
+        var original = File.ReadAllBytes(pressed);
+        var random = new Random(42);
+        var watch = Stopwatch.StartNew();
+        var runs = 0;
+        var outcomes = new Dictionary<int, int>();
+        while (watch.Elapsed < TimeSpan.FromSeconds(4))
+        {
+            var bytes = (byte[])original.Clone();
+            var trailer = bytes.Length - PressTrailer.Size;
+            for (var n = random.Next(1, 4); n > 0; n--)
+                bytes[trailer + random.Next(8, 120)] = (byte)random.Next(256);
+            if (random.Next(2) == 0) // a valid check lets the mutation reach the range checks
+                SHA256.HashData(bytes.AsSpan(trailer, 120))[..8].CopyTo(bytes.AsSpan(trailer + 120));
+            var file = Path.Combine(_work, "fuzzed", "fuzzed-copy");
+            File.WriteAllBytes(file, bytes);
+            File.SetUnixFileMode(file, (UnixFileMode)0x1ED);
+            var start = new ProcessStartInfo(file, ["-c", "exit 7"]) { RedirectStandardError = true, RedirectStandardOutput = true };
+            start.Environment["BTM_DLX_DIR"] = Path.Combine(_work, "fuzz-cache");
+            using var p = Process.Start(start)!;
+            p.StandardError.ReadToEnd();
+            Assert.That(p.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the stub hung");
+            Assert.That(p.ExitCode, Is.AnyOf(7, 120), $"run {runs}: exit {p.ExitCode} (a crash or a wrong binary)");
+            outcomes[p.ExitCode] = outcomes.GetValueOrDefault(p.ExitCode) + 1;
+            runs++;
+        }
+        Assert.That(runs, Is.GreaterThan(50));
+        Assert.That(outcomes.GetValueOrDefault(120), Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void The_btm_cli_explains_itself_and_refuses_bad_input()
+    {
+        Assert.That(ProcessResult.Run("dotnet", [BtmCli, "--help"], _work).Stdout, Does.Contain("binpress <input> -o <output>"));
+        Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binpress", "--help"], _work).Stdout, Does.Contain("--level"));
+        Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binflate", "--help"], _work).Stdout, Does.Contain("SHA-256"));
+        var missing = ProcessResult.Run("dotnet", [BtmCli, "binpress", "/no/such/file", "-o", "x"], _work);
+        Assert.That((missing.ExitCode, missing.Stderr.Trim()), Is.EqualTo((2, "btm: binpress: /no/such/file does not exist")));
+        var notPressed = ProcessResult.Run("dotnet", [BtmCli, "binflate", Which("git")!, "-o", Path.Combine(_work, "x")], _work);
+        Assert.That(notPressed.ExitCode, Is.EqualTo(1));
+        Assert.That(notPressed.Stderr, Does.Contain("no BTMPRESS trailer"));
+        Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", "y", "--stub", _stub, "--level", "99"], _work).ExitCode, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Compress_true_ships_a_verified_self_extracting_binary_in_prod_only()
+    {
+        if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, "npm"))))
+            Assert.Ignore("npm is not installed (see README prerequisites)");
+        using var box = new Sandbox("bin-stub");
+        box.AddEchoer(extraJson: "\"compress\": true");
+        box.CommitAll();
+        var prod = box.Run("--target=Package", "--mode=prod", "--package=echoer");
+        Assert.That(prod.ExitCode, Is.Zero, prod.Output);
+        Assert.That(box.LastSummary().Select(s => (s.Package, s.Stage)), Does.Contain(("bin-stub", "final")), "the stub is built first, implied by compress");
+        Assert.That(box.Outcome("echoer", "compressed"), Is.EqualTo("built"));
+        var final = box.Final("echoer", "echoer", "prod");
+        using (var file = File.OpenRead(final))
+            Assert.That(PressTrailer.Read(file).UncompressedSize, Is.GreaterThan(0), "Final is the compressed binary");
+        var run = ProcessResult.Run(final, ["--version"], box.Root, new Dictionary<string, string?> { ["BTM_DLX_DIR"] = Path.Combine(box.Root, "dlx") });
+        Assert.That(run.Stdout, Is.EqualTo("echoer 0.1.0\n"));
+        Assert.That(Directory.GetFiles(Path.Combine(box.ReleaseDir, "npm")).Select(Path.GetFileName), Has.None.Contains("bin-stub"), "bin-stub is not published");
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("echoer --version via @btm/echoer: echoer 0.1.0"));
+
+        var again = box.Run("--target=Build", "--mode=prod", "--package=echoer");
+        Assert.That(box.Outcome("echoer", "compressed"), Is.EqualTo("restored"));
+        var dev = box.Run("--target=Build", "--package=echoer");
+        Assert.That(dev.Output, Does.Contain("Compress skipped: dev mode ships plain binaries"));
+        using (var file = File.OpenRead(box.Final("echoer", "echoer")))
+            Assert.Throws<NotPressedException>(() => PressTrailer.Read(file));
+        Assert.That(again.ExitCode, Is.Zero);
+    }
+}
