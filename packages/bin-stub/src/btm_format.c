@@ -82,7 +82,7 @@ static btm_status write_all(int fd, const uint8_t *data, size_t size, char *erro
   return BTM_OK;
 }
 
-btm_status btm_unpack(int fd, const btm_trailer *t, int out_fd, char *error, size_t error_size) {
+btm_status btm_unpack(int fd, const btm_trailer *t, int out_fd, int check_payload, char *error, size_t error_size) {
   btm_status status = BTM_OK;
   size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize();
   uint8_t *in = malloc(in_cap), *out = malloc(out_cap);
@@ -104,7 +104,7 @@ btm_status btm_unpack(int fd, const btm_trailer *t, int out_fd, char *error, siz
       status = fail(error, error_size, got == 0 ? BTM_CORRUPT : BTM_IO, got == 0 ? "payload truncated" : "cannot read the payload");
       goto done;
     }
-    sha256_update(&payload_hash, in, (size_t)got);
+    if (check_payload) sha256_update(&payload_hash, in, (size_t)got);
     offset += (uint64_t)got;
     left -= (uint64_t)got;
     ZSTD_inBuffer src = {in, (size_t)got, 0};
@@ -127,7 +127,7 @@ btm_status btm_unpack(int fd, const btm_trailer *t, int out_fd, char *error, siz
   }
   uint8_t digest[32];
   sha256_final(&payload_hash, digest);
-  if (memcmp(digest, t->payload_sha256, 32) != 0) {
+  if (check_payload && memcmp(digest, t->payload_sha256, 32) != 0) {
     status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: SHA-256 of the payload does not match the trailer");
     goto done;
   }

@@ -51,10 +51,12 @@ btm_status btm_parse_trailer(const uint8_t bytes[BTM_TRAILER_SIZE], uint64_t fil
 btm_status btm_read_trailer(int fd, uint64_t file_size, btm_trailer *trailer, char *error, size_t error_size);
 
 /*
- * Decompresses the payload of fd into out_fd, checking the payload's and the output's size and
- * SHA-256 against the trailer. On BTM_OK, out_fd holds exactly the original bytes.
+ * Decompresses the payload of fd into out_fd, checking the output's size and SHA-256 against
+ * the trailer (and, with check_payload, the payload's SHA-256 too). On BTM_OK, out_fd holds
+ * exactly the original bytes. The original's hash alone proves that; the stub skips the payload
+ * pass to start faster, binflate checks both.
  */
-btm_status btm_unpack(int fd, const btm_trailer *trailer, int out_fd, char *error, size_t error_size);
+btm_status btm_unpack(int fd, const btm_trailer *trailer, int out_fd, int check_payload, char *error, size_t error_size);
 
 /* 32 lowercase hex digits of the cache key, NUL-terminated. */
 void btm_cache_key_hex(const btm_trailer *trailer, char hex[33]);

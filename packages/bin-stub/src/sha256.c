@@ -15,7 +15,7 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void compress(uint32_t state[8], const uint8_t block[64]) {
+static void compress_portable(uint32_t state[8], const uint8_t block[64]) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++) {
     w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
@@ -50,6 +50,63 @@ static void compress(uint32_t state[8], const uint8_t block[64]) {
   state[7] += h;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_SHA_NI 1
+
+/*
+ * The same compression function with the x86 SHA extensions: about 5x the portable speed, which
+ * is most of a compressed binary's cold start. The state is kept as ABEF/CDGH, the layout
+ * sha256rnds2 works on.
+ */
+__attribute__((target("sha,sse4.1"))) static void compress_sha_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1); /* CDAB */
+  __m128i cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B); /* EFGH */
+  __m128i abef = _mm_alignr_epi8(tmp, cdgh, 8);                                          /* ABEF */
+  cdgh = _mm_blend_epi16(cdgh, tmp, 0xF0);                                               /* CDGH */
+  for (; blocks > 0; blocks--, data += 64) {
+    const __m128i abef_saved = abef, cdgh_saved = cdgh;
+    __m128i w[4];
+    for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * i)), byte_swap);
+    for (int group = 0; group < 16; group++) {
+      __m128i k = _mm_add_epi32(w[group & 3], _mm_loadu_si128((const __m128i *)&K[4 * group]));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0E));
+      if (group < 12) {
+        /* W[t+16..t+19] from W[t..t+15]: msg1 adds sigma0, alignr brings W[t+9..t+12], msg2 adds sigma1. */
+        __m128i next = _mm_sha256msg1_epu32(w[group & 3], w[(group + 1) & 3]);
+        next = _mm_add_epi32(next, _mm_alignr_epi8(w[(group + 3) & 3], w[(group + 2) & 3], 4));
+        w[group & 3] = _mm_sha256msg2_epu32(next, w[(group + 3) & 3]);
+      }
+    }
+    abef = _mm_add_epi32(abef, abef_saved);
+    cdgh = _mm_add_epi32(cdgh, cdgh_saved);
+  }
+  tmp = _mm_shuffle_epi32(abef, 0x1B);  /* FEBA */
+  cdgh = _mm_shuffle_epi32(cdgh, 0xB1); /* DCHG */
+  _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(tmp, cdgh, 0xF0)); /* DCBA */
+  _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(cdgh, tmp, 8));    /* HGFE */
+}
+#endif
+
+static void compress_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) {
+#ifdef HAVE_SHA_NI
+  static int sha_ni = -1;
+  if (sha_ni < 0) {
+    __builtin_cpu_init();
+    sha_ni = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  }
+  if (sha_ni) {
+    compress_sha_ni(state, data, blocks);
+    return;
+  }
+#endif
+  for (; blocks > 0; blocks--, data += 64) compress_portable(state, data);
+}
+
+static void compress(uint32_t state[8], const uint8_t block[64]) { compress_blocks(state, block, 1); }
+
 void sha256_init(sha256_ctx *ctx) {
   static const uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -71,7 +128,9 @@ void sha256_update(sha256_ctx *ctx, const void *data, size_t size) {
     compress(ctx->state, ctx->block);
     ctx->used = 0;
   }
-  for (; size >= 64; p += 64, size -= 64) compress(ctx->state, p);
+  compress_blocks(ctx->state, p, size / 64);
+  p += size / 64 * 64;
+  size %= 64;
   memcpy(ctx->block, p, size);
   ctx->used = size;
 }

@@ -99,7 +99,7 @@ static btm_status extract(int self_fd, const btm_trailer *t, const char *dir, co
     snprintf(error, error_size, "cannot create %s: %s", temp, strerror(errno));
     return errno == ENOSPC || errno == EDQUOT ? BTM_NOSPACE : BTM_IO;
   }
-  btm_status status = btm_unpack(self_fd, t, out, error, error_size);
+  btm_status status = btm_unpack(self_fd, t, out, 0, error, error_size);
   if (status == BTM_OK && fsync(out) != 0) {
     snprintf(error, error_size, "cannot flush %s: %s", temp, strerror(errno));
     status = errno == ENOSPC ? BTM_NOSPACE : BTM_IO;
@@ -129,7 +129,7 @@ static int run_from_memory(int self_fd, const btm_trailer *t, char **argv) {
   char error[512];
   int fd = (int)memfd_create(self_name, MFD_CLOEXEC);
   if (fd < 0) return die(BTM_EXIT_CACHE, "no writable cache and no memfd", strerror(errno));
-  btm_status status = btm_unpack(self_fd, t, fd, error, sizeof error);
+  btm_status status = btm_unpack(self_fd, t, fd, 0, error, sizeof error);
   if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
   if (status != BTM_OK) return die(status == BTM_NOSPACE ? BTM_EXIT_NOSPACE : BTM_EXIT_CACHE, "cannot extract into memory", error);
   fexecve(fd, argv, environ);

@@ -162,7 +162,7 @@ restore_status restore_pressed(const char *input, const char *output, restore_re
     close(fd);
     return fail(result, RESTORE_IO, "cannot create a temp file beside %s: %s", output, strerror(errno));
   }
-  status = btm_unpack(fd, &trailer, fileno(out), error, sizeof error);
+  status = btm_unpack(fd, &trailer, fileno(out), 1, error, sizeof error);
   close(fd);
   restore_status code = status == BTM_OK ? RESTORE_OK : status == BTM_CORRUPT ? RESTORE_CORRUPT : RESTORE_IO;
   if (code != RESTORE_OK) fail(result, code, "%s: %s", input, error);
