@@ -23,12 +23,12 @@ public class BinflateTests
     public void Binflate_builds_tests_and_restores_through_the_host()
     {
         RequireBuildTools();
-        using var box = new Sandbox("binflate");
+        using var box = new Sandbox("bin-stub", "binflate");
         var first = box.Run("--target=Test");
         Assert.That(first.ExitCode, Is.Zero, first.Output);
         Assert.That(box.Outcome("binflate", "final"), Is.EqualTo("built"));
         Assert.That(box.Outcome("binflate", "test"), Is.EqualTo("passed"));
-        Assert.That(box.LastSummary().Single(s => s.Stage == "test").Detail, Does.Contain("100% tests passed"));
+        Assert.That(box.LastSummary().Single(s => s.Package == "binflate" && s.Stage == "test").Detail, Does.Contain("100% tests passed"));
 
         var binflate = box.Final("binflate", "binflate");
         var version = ProcessResult.Run(binflate, ["--version"], box.Root);
@@ -47,7 +47,7 @@ public class BinflateTests
         RequireBuildTools();
         if (Which("zstd") is null)
             Assert.Ignore("the zstd command is not installed (apt-get install zstd)");
-        using var box = new Sandbox("binflate");
+        using var box = new Sandbox("bin-stub", "binflate");
         Assert.That(box.Run("--target=Build", "--mode=prod").ExitCode, Is.Zero);
         var binflate = box.Final("binflate", "binflate", "prod");
 
