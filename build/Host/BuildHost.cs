@@ -127,7 +127,6 @@ public static class BuildHost
             report.Add(new TaskReportEntry(name, status, teardown.Duration, skipped ? skipReasons.GetValueOrDefault(name) : null));
         });
 
-        var exitCode = 0;
         try
         {
             engine.RunTargetAsync(cakeContext, new DefaultExecutionStrategy(log, new StepPrinter(log)),
@@ -139,12 +138,12 @@ public static class BuildHost
             PrintReports(context, report, options);
             // Expected failures carry their own explanation; only a bug deserves a stack trace.
             var expected = error is ConfigException or Btm.Cake.Tooling.ToolFailedException or InvalidOperationException or IOException
-                or HttpRequestException or TimeoutException || error.GetType().Namespace?.StartsWith("Btm.", StringComparison.Ordinal) == true;
+                or HttpRequestException or TimeoutException or CakeException || error.GetType().Namespace?.StartsWith("Btm.", StringComparison.Ordinal) == true;
             context.Fail(expected ? error.Message : error.ToString());
             return ExitFailed;
         }
         PrintReports(context, report, options);
-        return exitCode;
+        return 0;
     }
 
     // Cake wraps a task's exception (CakeReportException, AggregateException); the user needs the

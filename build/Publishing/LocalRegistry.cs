@@ -97,10 +97,16 @@ public sealed class LocalRegistry : IDisposable
         if (File.Exists(tokenFile))
         {
             var saved = File.ReadAllText(tokenFile).Trim();
-            using var probe = new NpmCredentials(Url, saved);
-            var npm = ToolProbe.FindOnPath("npm")!;
-            if (ToolProbe.Run(npm, "whoami", "--registry", Url, "--userconfig", probe.Path).ExitCode == 0)
+            using var probe = new RegistryClient(Url, saved);
+            try
+            {
+                probe.WhoAmIAsync().GetAwaiter().GetResult();
                 return saved;
+            }
+            catch (HttpRequestException)
+            {
+                // Storage reset or token expired: register a new user below.
+            }
         }
         var user = "btm-" + Guid.NewGuid().ToString("N")[..8];
         var token = client.AddUserAsync(user, Guid.NewGuid().ToString("N")).GetAwaiter().GetResult();

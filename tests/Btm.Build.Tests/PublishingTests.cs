@@ -166,4 +166,54 @@ public class PublishingTests
         Assert.That(registry.Lookup("@btm/alpha", "0.1.0").Integrity, Is.Null);
         Assert.That(Publish(box, registry.Url, registry.Token).ExitCode, Is.Zero, "--allow-unsigned lets it through");
     }
+
+    [Test]
+    public void Release_publishes_to_the_local_registry_and_Registry_serves_it_for_npm_install()
+    {
+        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", ".bin", "verdaccio")))
+            Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
+        using var box = Released("alpha");
+        box.AddReleaseTooling();
+        var release = box.Run("--target=Release");
+        Assert.That(release.ExitCode, Is.Zero, release.Output);
+        Assert.That(release.Output, Does.Contain("released 0.1.0 to http://127.0.0.1:").And.Contain("@btm/alpha on latest"));
+        Assert.That(File.Exists(Path.Combine(box.ReleaseDir, "Btm.Templates.0.1.0.nupkg")), Is.True, "the release carries the template package");
+        var again = box.Run("--target=Publish");
+        Assert.That(again.ExitCode, Is.Zero, again.Output);
+        Assert.That(again.Output, Does.Contain("0 to publish, 2 already published"), "the saved token and storage are reused");
+
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Sandbox.HostDll, $"--root={box.Root}", "--target=Registry"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["BTM_REGISTRY_PORT"] = port.ToString();
+        using var server = System.Diagnostics.Process.Start(start)!;
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginErrorReadLine();
+        string? line;
+        while ((line = server.StandardOutput.ReadLine()) is not null && !line.Contains("serving"))
+        {
+        }
+        Assert.That(line, Does.Contain($"serving http://127.0.0.1:{port}"));
+        // An empty project outside the sandbox: npm would otherwise join the sandbox's own package.json.
+        var consumer = Path.Combine(Path.GetTempPath(), "btm-consumer-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "package.json"), "{\"name\": \"consumer\", \"version\": \"1.0.0\", \"private\": true}\n");
+        var install = ProcessResult.Run("npm", ["install", "@btm/alpha", "--registry", $"http://127.0.0.1:{port}", "--no-audit", "--no-fund"], consumer);
+        Assert.That(install.ExitCode, Is.Zero, install.Output);
+        Assert.That(ProcessResult.Run(Path.Combine(consumer, "node_modules", ".bin", "alpha"), ["--version"], consumer).Stdout, Is.EqualTo("alpha 0.1.0\n"));
+
+        Directory.Delete(consumer, recursive: true);
+        System.Diagnostics.Process.Start("kill", ["-TERM", server.Id.ToString()])!.WaitForExit();
+        Assert.That(server.WaitForExit(TimeSpan.FromSeconds(20)), Is.True);
+        Assert.That(server.ExitCode, Is.Zero);
+        using var http = new HttpClient();
+        Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{port}/-/ping"), "verdaccio stops with the Registry task");
+    }
 }

@@ -24,6 +24,15 @@ public sealed class Sandbox : IDisposable
 
     public string Root { get; }
 
+    /// <summary>What the default local registry and the Templates task need: the node tools and the template.</summary>
+    public void AddReleaseTooling()
+    {
+        File.Copy(Path.Combine(RepoRoot, "package.json"), Path.Combine(Root, "package.json"));
+        File.Copy(Path.Combine(RepoRoot, "package-lock.json"), Path.Combine(Root, "package-lock.json"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "node_modules"), Path.Combine(RepoRoot, "node_modules"));
+        CopyTree(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
+    }
+
     public string SummaryPath => Path.Combine(Root, "summary.json");
 
     public string Package(string name) => Path.Combine(Root, "packages", name);
@@ -144,7 +153,7 @@ public sealed class Sandbox : IDisposable
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var rel = Path.GetRelativePath(from, file);
-            if (rel.Split(Path.DirectorySeparatorChar)[0] == "build")
+            if (rel.Split(Path.DirectorySeparatorChar)[0] is "build" or "bin" or "obj")
                 continue;
             var dest = Path.Combine(to, rel);
             Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
