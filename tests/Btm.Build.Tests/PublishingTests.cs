@@ -194,6 +194,20 @@ public class PublishingTests
         };
         start.Environment["BTM_REGISTRY_PORT"] = port.ToString();
         using var server = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            ServeAndInstall(server, port);
+        }
+        finally
+        {
+            // Disposing a Process does not stop it: a failed assertion must not leave a registry running.
+            if (!server.HasExited)
+                server.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static void ServeAndInstall(System.Diagnostics.Process server, int port)
+    {
         server.ErrorDataReceived += (_, _) => { };
         server.BeginErrorReadLine();
         string? line;
