@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
+using Btm.Core.Release;
 
 namespace Btm.Build.Tests;
 
@@ -30,30 +29,6 @@ public class ReleaseArtifactsTests
         return box;
     }
 
-    private static string ReadFromTarball(string tarball, string path)
-    {
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry() is { } entry)
-        {
-            if (entry.Name == path)
-                return new StreamReader(entry.DataStream!).ReadToEnd();
-        }
-        throw new FileNotFoundException($"{path} not in {tarball}");
-    }
-
-    private static Dictionary<string, UnixFileMode> Modes(string tarball)
-    {
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        var modes = new Dictionary<string, UnixFileMode>();
-        while (reader.GetNextEntry() is { } entry)
-            modes[entry.Name] = entry.Mode;
-        return modes;
-    }
-
     [Test]
     public void Package_writes_platform_and_wrapper_tarballs_with_the_npm_fields()
     {
@@ -63,7 +38,7 @@ public class ReleaseArtifactsTests
         var wrapperTgz = Path.Combine(npm, "btm-echoer-0.1.0.tgz");
         Assert.That(Directory.GetFiles(npm).Select(Path.GetFileName), Is.EquivalentTo(new[] { Path.GetFileName(platformTgz), Path.GetFileName(wrapperTgz) }));
 
-        using var platform = JsonDocument.Parse(ReadFromTarball(platformTgz, "package/package.json"));
+        using var platform = JsonDocument.Parse(TarballReader.ReadText(platformTgz, "package/package.json"));
         var p = platform.RootElement;
         Assert.That(p.GetProperty("name").GetString(), Is.EqualTo($"@btm/echoer-{Host}"));
         Assert.That(p.GetProperty("version").GetString(), Is.EqualTo("0.1.0"));
@@ -74,11 +49,11 @@ public class ReleaseArtifactsTests
         Assert.That(p.GetProperty("license").GetString(), Is.EqualTo("MIT"));
         Assert.That(p.GetProperty("repository").GetProperty("url").GetString(), Is.EqualTo("https://github.com/btm-dev/btm"));
         Assert.That(p.GetProperty("description").GetString(), Does.Contain("echoer"));
-        var modes = Modes(platformTgz);
+        var modes = TarballReader.Read(platformTgz).ToDictionary(e => e.Path, e => (UnixFileMode)e.Mode);
         Assert.That(modes["package/bin/echoer"], Is.EqualTo((UnixFileMode)0x1ED));
         Assert.That(modes.Keys, Does.Contain("package/debug/bin/echoer"));
 
-        using var wrapper = JsonDocument.Parse(ReadFromTarball(wrapperTgz, "package/package.json"));
+        using var wrapper = JsonDocument.Parse(TarballReader.ReadText(wrapperTgz, "package/package.json"));
         var w = wrapper.RootElement;
         Assert.That(w.GetProperty("name").GetString(), Is.EqualTo("@btm/echoer"));
         Assert.That(w.GetProperty("bin").GetProperty("echoer").GetString(), Is.EqualTo("bin/echoer"));

@@ -74,10 +74,10 @@ public sealed class CheckpointStore(string directory)
         string sha = "";
         AtomicFile.Write(archivePath, stream =>
         {
-            using var hashing = new HashingWriteStream(stream);
+            using var hashing = new HashingStream(stream, HashAlgorithmName.SHA256, leaveOpen: true);
             CheckpointArchive.Write(sourceDir, hashing);
             hashing.Flush();
-            size = hashing.Length;
+            size = hashing.Count;
             sha = hashing.HexDigest();
         });
         FaultPoints.Hit("checkpoint.before-metadata");
@@ -106,7 +106,7 @@ public sealed class CheckpointStore(string directory)
         try
         {
             using (var file = new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
-            using (var hashing = new HashingReadStream(file))
+            using (var hashing = new HashingStream(file, HashAlgorithmName.SHA256, leaveOpen: true))
             {
                 try
                 {
@@ -117,9 +117,9 @@ public sealed class CheckpointStore(string directory)
                 {
                     throw new CorruptCheckpointException(archive, $"unreadable archive ({e.Message})");
                 }
-                if (hashing.Length != meta.ArchiveSize || hashing.HexDigest() != meta.ArchiveSha256)
+                if (hashing.Count != meta.ArchiveSize || hashing.HexDigest() != meta.ArchiveSha256)
                     throw new CorruptCheckpointException(archive,
-                        $"sha256 {hashing.HexDigest()} ({hashing.Length} bytes) does not match metadata {meta.ArchiveSha256} ({meta.ArchiveSize} bytes)");
+                        $"sha256 {hashing.HexDigest()} ({hashing.Count} bytes) does not match metadata {meta.ArchiveSha256} ({meta.ArchiveSize} bytes)");
             }
             if (System.IO.Directory.Exists(destDir))
                 System.IO.Directory.Delete(destDir, recursive: true);
@@ -139,73 +139,5 @@ public sealed class CheckpointStore(string directory)
         File.Delete(StampPath(stage));
         File.Delete(MetadataPath(stage));
         File.Delete(ArchivePath(stage));
-    }
-
-    private sealed class HashingWriteStream(Stream inner) : Stream
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private long _length;
-        private byte[]? _digest;
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _hash.AppendData(buffer);
-            _length += buffer.Length;
-            inner.Write(buffer);
-        }
-
-        public string HexDigest() => Convert.ToHexStringLower(_digest ??= _hash.GetHashAndReset());
-
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
-
-    private sealed class HashingReadStream(Stream inner) : Stream
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private long _length;
-        private byte[]? _digest;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var read = inner.Read(buffer);
-            _hash.AppendData(buffer[..read]);
-            _length += read;
-            return read;
-        }
-
-        /// <summary>Hashes what the decompressor did not need (trailing bytes count too).</summary>
-        public void DrainToEnd()
-        {
-            var buffer = new byte[1 << 16];
-            while (Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-        }
-
-        public string HexDigest() => Convert.ToHexStringLower(_digest ??= _hash.GetHashAndReset());
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

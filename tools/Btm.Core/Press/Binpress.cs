@@ -37,17 +37,13 @@ public static class Binpress
         {
             stream.Write(stubBytes);
             using var source = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            using var originalHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using (var hashingInput = new HashingStream(source, originalHash))
-            using (var hashingOutput = new HashingStream(stream, payloadHash, leaveOpen: true))
-            {
-                Zstd.Compress(hashingInput, hashingOutput, level, Environment.ProcessorCount);
-                originalSize = hashingInput.Count;
-                payloadSize = hashingOutput.Count;
-            }
-            originalSha = originalHash.GetHashAndReset();
-            var trailer = new PressTrailer(stubBytes.Length, payloadSize, originalSize, originalSha, payloadHash.GetHashAndReset(),
+            using var hashingInput = new HashingStream(source, HashAlgorithmName.SHA256, leaveOpen: true);
+            using var hashingOutput = new HashingStream(stream, HashAlgorithmName.SHA256, leaveOpen: true);
+            Zstd.Compress(hashingInput, hashingOutput, level, Environment.ProcessorCount);
+            originalSize = hashingInput.Count;
+            payloadSize = hashingOutput.Count;
+            originalSha = hashingInput.Digest();
+            var trailer = new PressTrailer(stubBytes.Length, payloadSize, originalSize, originalSha, hashingOutput.Digest(),
                 PressTrailer.KeyFor(originalSha));
             stream.Write(trailer.Serialize());
         });
@@ -62,17 +58,15 @@ public static class Binpress
         var trailer = PressTrailer.Read(file);
         AtomicFile.Write(output, stream =>
         {
-            using var payloadHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using var originalHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             file.Seek(trailer.PayloadOffset, SeekOrigin.Begin);
-            using var payload = new HashingStream(file, payloadHash, leaveOpen: true);
-            using var restored = new HashingStream(stream, originalHash, leaveOpen: true);
+            using var payload = new HashingStream(file, HashAlgorithmName.SHA256, leaveOpen: true);
+            using var restored = new HashingStream(stream, HashAlgorithmName.SHA256, leaveOpen: true);
             var produced = Zstd.Decompress(payload, trailer.PayloadSize, restored, trailer.UncompressedSize);
-            if (!payloadHash.GetHashAndReset().AsSpan().SequenceEqual(trailer.PayloadSha256))
+            if (!payload.Digest().AsSpan().SequenceEqual(trailer.PayloadSha256))
                 throw new InvalidDataException($"{input}: corrupt payload: SHA-256 of the payload does not match the trailer");
             if (produced != trailer.UncompressedSize)
                 throw new InvalidDataException($"{input}: corrupt payload: {produced} bytes restored, the trailer says {trailer.UncompressedSize}");
-            if (!originalHash.GetHashAndReset().AsSpan().SequenceEqual(trailer.OriginalSha256))
+            if (!restored.Digest().AsSpan().SequenceEqual(trailer.OriginalSha256))
                 throw new InvalidDataException($"{input}: corrupt payload: SHA-256 of the restored binary does not match the trailer");
         });
         CopyMode(input, output);
@@ -83,42 +77,5 @@ public static class Binpress
     {
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(to, File.GetUnixFileMode(from));
-    }
-
-    /// <summary>Hashes and counts what passes through, in either direction.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash, bool leaveOpen = false) : Stream
-    {
-        public long Count { get; private set; }
-        public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
-        public override bool CanWrite => inner.CanWrite;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = inner.Read(buffer, offset, count);
-            hash.AppendData(buffer, offset, n);
-            Count += n;
-            return n;
-        }
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            hash.AppendData(buffer, offset, count);
-            Count += count;
-            inner.Write(buffer, offset, count);
-        }
-
-        public override void Flush() => inner.Flush();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing && !leaveOpen)
-                inner.Dispose();
-            base.Dispose(disposing);
-        }
     }
 }
