@@ -136,7 +136,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 Report.Set(p.Name, PublishOutcome.Published, $"under {StagingTag}");
                 context.Success($"published {p.Name}@{p.Version} ({StagingTag})");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or PublishException)
+            catch (Exception e) when (e is HttpRequestException or PublishException)
             {
                 Report.Set(p.Name, PublishOutcome.Failed, e.Message);
                 lock (errors)
@@ -297,7 +297,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 else
                     registry.RemoveDistTagAsync(name, tag).GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (HttpRequestException e)
             {
                 context.Fail($"{name}: could not restore dist-tag {tag}: {e.Message}");
             }

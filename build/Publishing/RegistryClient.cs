@@ -19,7 +19,7 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
 
     private static HttpClient Create(string? token)
     {
-        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient(new RegistryTimeoutHandler(TimeSpan.FromSeconds(30))) { Timeout = Timeout.InfiniteTimeSpan };
         if (token is not null)
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -34,7 +34,7 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
             using var response = await _http.GetAsync($"{Url}/-/ping");
             return response.IsSuccessStatusCode ? null : $"GET {Url}/-/ping answered {(int)response.StatusCode} {response.ReasonPhrase}";
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (HttpRequestException e)
         {
             return $"{Url} does not answer ({e.Message})";
         }

@@ -84,7 +84,7 @@ public class PublishingTests
         Assert.That(proxy.Publishes, Is.GreaterThanOrEqualTo(1));
 
         proxy.Armed = false;
-        registry.Start();
+        registry.Restart();
         foreach (var wrapper in new[] { "@btm/alpha", "@btm/beta", "@btm/gamma" })
             Assert.That(registry.Lookup(wrapper, "0.1.0").Integrity, Is.Null, $"{wrapper}: no wrapper went out while platform packages were missing");
 

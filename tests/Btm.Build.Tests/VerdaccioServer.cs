@@ -83,6 +83,22 @@ public sealed class VerdaccioServer : IDisposable
         Assert.Fail("verdaccio did not start within 30 s");
     }
 
+    /// <summary>
+    /// Starts a killed registry again the way its operator would: a SIGKILLed verdaccio leaves the
+    /// package.json.lock files of the writes it was doing, and treats them as stale only after
+    /// five minutes, so every write to those packages would wait that long.
+    /// </summary>
+    public void Restart()
+    {
+        Kill();
+        var storage = Path.Combine(Root, "storage");
+        var locks = Directory.Exists(storage) ? Directory.GetFiles(storage, "*.lock", SearchOption.AllDirectories) : [];
+        foreach (var file in locks)
+            File.Delete(file);
+        TestContext.Progress.WriteLine($"verdaccio restarted; removed {locks.Length} stale lock file(s)");
+        Start();
+    }
+
     public void Kill()
     {
         if (_process is { HasExited: false })
