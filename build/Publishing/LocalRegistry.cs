@@ -14,11 +14,13 @@ namespace Btm.Build.Publishing;
 public sealed class LocalRegistry : IDisposable
 {
     private readonly Process _process;
+    private readonly FileStream _ownership;
     private readonly StringBuilder _log = new();
 
-    private LocalRegistry(Process process, string url, string storageRoot)
+    private LocalRegistry(Process process, FileStream ownership, string url, string storageRoot)
     {
         _process = process;
+        _ownership = ownership;
         Url = url;
         StorageRoot = storageRoot;
     }
@@ -42,6 +44,7 @@ public sealed class LocalRegistry : IDisposable
         }
         var root = Root(context);
         Directory.CreateDirectory(Path.Combine(root, "storage"));
+        var ownership = TakeOwnership(context, root);
         var config = Path.Combine(root, "config.yaml");
         AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(Config(root)));
         port = port == 0 ? FreePort() : port;
@@ -55,14 +58,50 @@ public sealed class LocalRegistry : IDisposable
         };
         foreach (var a in new[] { "--config", config, "--listen", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start verdaccio");
-        var registry = new LocalRegistry(process, url, root);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("could not start verdaccio");
+        }
+        catch
+        {
+            ownership.Dispose();
+            throw;
+        }
+        var registry = new LocalRegistry(process, ownership, url, root);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         registry.WaitUntilUp();
         return registry;
+    }
+
+    /// <summary>
+    /// One BTM run at a time owns the local registry's storage. Holding it also proves that any
+    /// package.json.lock left in storage is from a verdaccio that was killed mid-write: verdaccio
+    /// would wait five minutes before treating such a lock as stale, stalling every write to
+    /// that package, so they are removed here.
+    /// </summary>
+    private static FileStream TakeOwnership(BuildContext context, string root)
+    {
+        FileStream ownership;
+        try
+        {
+            // FileShare.None is an exclusive advisory lock (flock) on Unix and a share lock on Windows.
+            ownership = new FileStream(Path.Combine(root, ".owner.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException(
+                $"another BTM run is using the local registry in {root} (a Release or Registry target): wait for it or stop it, then run again");
+        }
+        foreach (var stale in Directory.EnumerateFiles(Path.Combine(root, "storage"), "*.lock", SearchOption.AllDirectories))
+        {
+            File.Delete(stale);
+            Btm.Cake.Logging.BtmLog.Warn(context, $"removed {Path.GetRelativePath(root, stale)}, left by a local registry that was stopped mid-write");
+        }
+        return ownership;
     }
 
     private void WaitUntilUp()
@@ -129,6 +168,7 @@ public sealed class LocalRegistry : IDisposable
             _process.WaitForExit(5000);
         }
         _process.Dispose();
+        _ownership.Dispose();
     }
 
     private static int FreePort()

@@ -196,7 +196,7 @@ public class PublishingTests
         using var server = System.Diagnostics.Process.Start(start)!;
         try
         {
-            ServeAndInstall(server, port);
+            ServeAndInstall(box, server, port);
         }
         finally
         {
@@ -206,7 +206,7 @@ public class PublishingTests
         }
     }
 
-    private static void ServeAndInstall(System.Diagnostics.Process server, int port)
+    private static void ServeAndInstall(Sandbox box, System.Diagnostics.Process server, int port)
     {
         server.ErrorDataReceived += (_, _) => { };
         server.BeginErrorReadLine();
@@ -224,10 +224,22 @@ public class PublishingTests
         Assert.That(ProcessResult.Run(Path.Combine(consumer, "node_modules", ".bin", "alpha"), ["--version"], consumer).Stdout, Is.EqualTo("alpha 0.1.0\n"));
 
         Directory.Delete(consumer, recursive: true);
+        var concurrent = box.Run("--target=Publish");
+        Assert.That(concurrent.ExitCode, Is.EqualTo(1), concurrent.Output);
+        Assert.That(concurrent.Output, Does.Contain("another BTM run is using the local registry"));
+
         System.Diagnostics.Process.Start("kill", ["-TERM", server.Id.ToString()])!.WaitForExit();
         Assert.That(server.WaitForExit(TimeSpan.FromSeconds(20)), Is.True);
         Assert.That(server.ExitCode, Is.Zero);
         using var http = new HttpClient();
         Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{port}/-/ping"), "verdaccio stops with the Registry task");
+
+        // What a verdaccio killed mid-write leaves: it would stall writes to @btm/alpha for five minutes.
+        var stale = Path.Combine(box.Root, "artifacts", "registry", "storage", "@btm", "alpha", "package.json.lock");
+        File.WriteAllText(stale, "");
+        var after = box.Run("--target=Publish");
+        Assert.That(after.ExitCode, Is.Zero, after.Output);
+        Assert.That(after.Output, Does.Contain("removed storage/@btm/alpha/package.json.lock"));
+        Assert.That(File.Exists(stale), Is.False);
     }
 }
