@@ -22,6 +22,9 @@ public sealed class BuildSummary
             _entries.Add(entry);
     }
 
+    private static readonly StageOutcome[] OutcomeOrder =
+        [StageOutcome.Built, StageOutcome.Restored, StageOutcome.Skipped, StageOutcome.Passed, StageOutcome.Failed];
+
     public IReadOnlyList<string> Render()
     {
         var entries = Entries;
@@ -35,9 +38,21 @@ public sealed class BuildSummary
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
-        var lines = new List<string> { Line(header), new('-', widths.Sum() + 2 * (widths.Length - 1)) };
+        var ruleWidth = 2 * (widths.Length - 1);
+        foreach (var w in widths)
+            ruleWidth += w;
+        var lines = new List<string> { Line(header), new('-', ruleWidth) };
         lines.AddRange(rows.Select(Line));
-        var counts = entries.GroupBy(e => e.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+        // A loop, not GroupBy over the enum: each new generic shape costs a no-op build JIT time.
+        var counts = new List<string>();
+        foreach (var outcome in OutcomeOrder)
+        {
+            var n = 0;
+            foreach (var e in entries)
+                n += e.Outcome == outcome ? 1 : 0;
+            if (n > 0)
+                counts.Add($"{n} {outcome.ToString().ToLowerInvariant()}");
+        }
         lines.Add($"stages: {string.Join(", ", counts)}");
         return lines;
     }

@@ -12,6 +12,7 @@ public sealed class CheckToolsTask : BtmTask
     public override void Run(BuildContext context)
     {
         var checkedTools = new Dictionary<ToolRequirement, (string? Problem, string Found)>();
+        var found = new List<string>();
         var units = new List<BuildUnit>();
         var problems = new List<string>();
         var os = context.Host.Os;
@@ -56,7 +57,11 @@ public sealed class CheckToolsTask : BtmTask
                             result = ToolCheck.Check(tool, os, context.Versions);
                             checkedTools[tool] = result;
                             if (result.Problem is null)
+                            {
                                 context.Detail($"found {result.Found}");
+                                if (!found.Contains(result.Found.Split(' ')[0]))
+                                    found.Add(result.Found.Split(' ')[0]);
+                            }
                         }
                         if (result.Problem is not null)
                             missing.Add(result.Problem);
@@ -82,11 +87,10 @@ public sealed class CheckToolsTask : BtmTask
                 $"{problems.Count} missing tool(s): install them, or pass --skip-unavailable to list those targets as skipped");
         }
         context.Units = units;
-        var tools = checkedTools.Values.Where(v => v.Problem is null).Select(v => v.Found.Split(' ')[0]).Distinct().ToList();
         if (units.Count == 0)
             context.Warn("no package/platform to build: every selected target was skipped");
         else
-            context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", tools)}");
+            context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", found)}");
     }
 
     private static void Skip(BuildContext context, string package, string platform, string reason)

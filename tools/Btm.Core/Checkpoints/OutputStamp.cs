@@ -17,14 +17,18 @@ public static class OutputStamp
     public static string Describe(string archiveSha256, string outputDir)
     {
         var text = new StringBuilder(Header).Append('\n').Append(archiveSha256).Append('\n');
-        foreach (var file in Directory.EnumerateFiles(outputDir, "*", SearchOption.AllDirectories)
-                     .Select(f => (Full: f, Rel: Path.GetRelativePath(outputDir, f).Replace('\\', '/')))
-                     .OrderBy(f => f.Rel, StringComparer.Ordinal))
+        var files = Directory.GetFiles(outputDir, "*", SearchOption.AllDirectories);
+        var relative = new string[files.Length];
+        for (var i = 0; i < files.Length; i++)
+            relative[i] = Path.GetRelativePath(outputDir, files[i]).Replace('\\', '/');
+        // Sorted as strings (not LINQ over tuples): a no-op build pays JIT time for every new generic shape.
+        Array.Sort(relative, StringComparer.Ordinal);
+        for (var i = 0; i < relative.Length; i++)
         {
-            var info = new FileInfo(file.Full);
+            var info = new FileInfo(Path.Combine(outputDir, relative[i]));
             text.Append(info.Length.ToString(CultureInfo.InvariantCulture)).Append(' ')
                 .Append(info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                .Append(file.Rel).Append('\n');
+                .Append(relative[i]).Append('\n');
         }
         return text.ToString();
     }

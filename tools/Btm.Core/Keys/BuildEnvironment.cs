@@ -16,7 +16,7 @@ public static class BuildEnvironment
 
     public static IReadOnlyDictionary<string, string> Capture(Func<string, string?> lookup)
     {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in Names)
         {
             var value = lookup(name);

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
+using Btm.Core.IO;
 
 namespace Btm.Core.Keys;
 
@@ -10,7 +10,7 @@ namespace Btm.Core.Keys;
 /// </summary>
 public sealed class KeyDigest
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly PortableSha256 _hash = new();
 
     public KeyDigest(string domain) => Add("domain", domain);
 
@@ -29,7 +29,7 @@ public sealed class KeyDigest
     {
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(length, bytes.Length);
-        _hash.AppendData(length);
-        _hash.AppendData(bytes);
+        _hash.Append(length);
+        _hash.Append(bytes);
     }
 }

@@ -1,7 +1,7 @@
 namespace Btm.Core.Platforms;
 
 /// <summary>A build target named with npm's own os/cpu words: <c>&lt;os&gt;-&lt;cpu&gt;[-musl]</c>.</summary>
-public readonly record struct PlatformId(string Os, string Cpu, bool Musl)
+public sealed record PlatformId(string Os, string Cpu, bool Musl)
 {
     public static readonly IReadOnlyList<string> KnownOs = ["linux", "darwin", "win32"];
     public static readonly IReadOnlyList<string> KnownCpu = ["x64", "arm64"];
@@ -24,7 +24,7 @@ public readonly record struct PlatformId(string Os, string Cpu, bool Musl)
 
     public static bool TryParse(string? text, out PlatformId id, out string error)
     {
-        id = default;
+        id = null!;
         if (string.IsNullOrWhiteSpace(text))
         {
             error = "a platform id is empty";
