@@ -179,7 +179,8 @@ public sealed class LocalRegistry : IDisposable
     }
 
     // No uplinks: the local registry never proxies to the public one, so it holds exactly what
-    // our releases put there.
+    // our releases put there. JWT API tokens: verdaccio's legacy tokens make it check the
+    // password (bcrypt, about 65 ms of its single thread) on every authenticated request.
     private static string Config(string root) => $$"""
         # Written by BTM on every start; edit BTM's LocalRegistry, not this file.
         storage: {{Path.Combine(root, "storage")}}
@@ -197,6 +198,10 @@ public sealed class LocalRegistry : IDisposable
             access: $all
             publish: $authenticated
             unpublish: $authenticated
+        security:
+          api:
+            legacy: false
+            jwt: { sign: { expiresIn: 30d } }
         log: { type: stdout, format: pretty, level: warn }
         """;
 }

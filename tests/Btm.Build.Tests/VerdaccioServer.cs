@@ -43,6 +43,10 @@ public sealed class VerdaccioServer : IDisposable
                 access: $all
                 publish: $authenticated
                 unpublish: $authenticated
+            security:
+              api:
+                legacy: false
+                jwt: { sign: { expiresIn: 1d } }
             log: { type: stdout, format: pretty, level: warn }
             """);
         Start();
