@@ -149,6 +149,20 @@ public class CompressedBinaryTests
     }
 
     [Test]
+    public void A_payload_in_a_legacy_zstd_format_is_refused_not_decoded()
+    {
+        // The stub links no legacy (v0.5-v0.7) decoders: a frame with the v0.7 magic must be refused cleanly.
+        var pressed = Press(Which("git")!, "git-legacy");
+        var bytes = File.ReadAllBytes(pressed);
+        var payloadStart = (int)new FileInfo(_stub).Length;
+        new byte[] { 0x27, 0xB5, 0x2F, 0xFD }.CopyTo(bytes, payloadStart);
+        File.WriteAllBytes(pressed, bytes);
+        var r = RunWithCache(pressed, FreshCache(), "--version");
+        Assert.That(r.ExitCode, Is.EqualTo(120), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("git: corrupt compressed binary: corrupt payload"));
+    }
+
+    [Test]
     public void A_truncated_file_is_refused()
     {
         var pressed = Press(Which("git")!, "git-cut");

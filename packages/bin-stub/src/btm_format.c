@@ -1,7 +1,9 @@
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sync_file_range */
 #include "btm_format.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,66 +84,160 @@ static btm_status write_all(int fd, const uint8_t *data, size_t size, char *erro
   return BTM_OK;
 }
 
+/*
+ * Decompression feeds a writer thread through a ring of chunks: hashing and write(2) of one
+ * chunk overlap decompressing the next, as `zstd -d` overlaps its writes. Writeback is started
+ * every few MiB so the final fsync has little left to wait for.
+ */
+#define CHUNK_SIZE ((size_t)1 << 20)
+#define SLOTS 4
+#define WRITEBACK_EVERY ((uint64_t)8 << 20)
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t changed;
+  uint8_t *buf[SLOTS];
+  size_t len[SLOTS];
+  unsigned filled, drained; /* chunks handed over and written; filled - drained are in flight */
+  int finished;             /* no more chunks will come */
+  int out_fd;
+  sha256_ctx hash;
+  uint64_t written, flushed;
+  btm_status status; /* the writer's first failure */
+  char error[256];
+} writer;
+
+static btm_status drain(writer *w, unsigned slot) {
+  sha256_update(&w->hash, w->buf[slot], w->len[slot]);
+  btm_status s = write_all(w->out_fd, w->buf[slot], w->len[slot], w->error, sizeof w->error);
+  w->written += w->len[slot];
+#ifdef __linux__
+  if (s == BTM_OK && w->written - w->flushed >= WRITEBACK_EVERY) {
+    /* Fails harmlessly (EINVAL, ESPIPE) on a memfd or a pipe. */
+    sync_file_range(w->out_fd, (off_t)w->flushed, (off_t)(w->written - w->flushed), SYNC_FILE_RANGE_WRITE);
+    w->flushed = w->written;
+  }
+#endif
+  return s;
+}
+
+static void *writer_main(void *arg) {
+  writer *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (w->filled == w->drained && !w->finished) pthread_cond_wait(&w->changed, &w->mu);
+    if (w->filled == w->drained) break;
+    unsigned slot = w->drained % SLOTS;
+    int failed = w->status != BTM_OK;
+    pthread_mutex_unlock(&w->mu);
+    btm_status s = failed ? BTM_OK : drain(w, slot);
+    pthread_mutex_lock(&w->mu);
+    if (s != BTM_OK) w->status = s;
+    w->drained++;
+    pthread_cond_broadcast(&w->changed);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
 btm_status btm_unpack(int fd, const btm_trailer *t, int out_fd, int check_payload, char *error, size_t error_size) {
   btm_status status = BTM_OK;
-  size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize();
-  uint8_t *in = malloc(in_cap), *out = malloc(out_cap);
+  size_t in_cap = ZSTD_DStreamInSize();
+  uint8_t *in = malloc(in_cap);
   ZSTD_DStream *stream = ZSTD_createDStream();
-  sha256_ctx payload_hash, output_hash;
+  sha256_ctx payload_hash;
   sha256_init(&payload_hash);
-  sha256_init(&output_hash);
+  writer w = {.out_fd = out_fd, .status = BTM_OK};
+  pthread_mutex_init(&w.mu, NULL);
+  pthread_cond_init(&w.changed, NULL);
+  sha256_init(&w.hash);
+  int have_buffers = 1;
+  for (int i = 0; i < SLOTS; i++) have_buffers &= (w.buf[i] = malloc(CHUNK_SIZE)) != NULL;
+  pthread_t thread;
+  int threaded = 0;
   uint64_t offset = t->payload_offset, left = t->payload_size, produced = 0;
   size_t pending = 1;
-  if (in == NULL || out == NULL || stream == NULL) {
+  ZSTD_inBuffer src = {in, 0, 0};
+  if (in == NULL || stream == NULL || !have_buffers) {
     status = fail(error, error_size, BTM_IO, "out of memory");
     goto done;
   }
   ZSTD_initDStream(stream);
-  while (left > 0) {
-    size_t want = left < in_cap ? (size_t)left : in_cap;
-    ssize_t got = pread(fd, in, want, (off_t)offset);
-    if (got <= 0) {
-      status = fail(error, error_size, got == 0 ? BTM_CORRUPT : BTM_IO, got == 0 ? "payload truncated" : "cannot read the payload");
-      goto done;
-    }
-    if (check_payload) sha256_update(&payload_hash, in, (size_t)got);
-    offset += (uint64_t)got;
-    left -= (uint64_t)got;
-    ZSTD_inBuffer src = {in, (size_t)got, 0};
-    while (src.pos < src.size) {
-      ZSTD_outBuffer dst = {out, out_cap, 0};
+  /* Without a thread (none left to create), each chunk is written before the next is made. */
+  threaded = pthread_create(&thread, NULL, writer_main, &w) == 0;
+  for (;;) {
+    pthread_mutex_lock(&w.mu);
+    while (w.filled - w.drained == SLOTS && w.status == BTM_OK) pthread_cond_wait(&w.changed, &w.mu);
+    int writer_failed = w.status != BTM_OK;
+    pthread_mutex_unlock(&w.mu);
+    if (writer_failed) break;
+    unsigned slot = w.filled % SLOTS;
+    ZSTD_outBuffer dst = {w.buf[slot], CHUNK_SIZE, 0};
+    while (dst.pos < dst.size) {
+      if (src.pos == src.size && left > 0) {
+        size_t want = left < in_cap ? (size_t)left : in_cap;
+        ssize_t got = pread(fd, in, want, (off_t)offset);
+        if (got <= 0) {
+          status = fail(error, error_size, got == 0 ? BTM_CORRUPT : BTM_IO, got == 0 ? "payload truncated" : "cannot read the payload");
+          goto done;
+        }
+        if (check_payload) sha256_update(&payload_hash, in, (size_t)got);
+        offset += (uint64_t)got;
+        left -= (uint64_t)got;
+        src = (ZSTD_inBuffer){in, (size_t)got, 0};
+      }
+      /* The frame is complete: another call would start a new frame and report it unfinished. */
+      if (pending == 0 && src.pos == src.size && left == 0) break;
+      size_t out_before = dst.pos, in_before = src.pos;
       pending = ZSTD_decompressStream(stream, &dst, &src);
       if (ZSTD_isError(pending)) {
         snprintf(error, error_size, "corrupt payload: %s", ZSTD_getErrorName(pending));
         status = BTM_CORRUPT;
         goto done;
       }
-      produced += dst.pos;
-      if (produced > t->uncompressed_size) {
-        status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: more bytes than the trailer promises");
-        goto done;
-      }
-      sha256_update(&output_hash, out, dst.pos);
-      if ((status = write_all(out_fd, out, dst.pos, error, error_size)) != BTM_OK) goto done;
+      /* No progress with all input read: the payload is truncated (checked below). */
+      if (dst.pos == out_before && src.pos == in_before) break;
     }
+    produced += dst.pos;
+    if (produced > t->uncompressed_size) {
+      status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: more bytes than the trailer promises");
+      goto done;
+    }
+    if (dst.pos == 0) break;
+    w.len[slot] = dst.pos;
+    btm_status inline_status = threaded ? BTM_OK : drain(&w, slot);
+    pthread_mutex_lock(&w.mu);
+    if (inline_status != BTM_OK) w.status = inline_status;
+    w.filled++;
+    if (!threaded) w.drained++;
+    pthread_cond_broadcast(&w.changed);
+    pthread_mutex_unlock(&w.mu);
   }
-  uint8_t digest[32];
-  sha256_final(&payload_hash, digest);
-  if (check_payload && memcmp(digest, t->payload_sha256, 32) != 0) {
-    status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: SHA-256 of the payload does not match the trailer");
-    goto done;
-  }
-  if (pending != 0 || produced != t->uncompressed_size) {
-    status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: decompressed size does not match the trailer");
-    goto done;
-  }
-  sha256_final(&output_hash, digest);
-  if (memcmp(digest, t->original_sha256, 32) != 0)
-    status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: SHA-256 of the binary does not match the trailer");
 done:
+  pthread_mutex_lock(&w.mu);
+  w.finished = 1;
+  pthread_cond_broadcast(&w.changed);
+  pthread_mutex_unlock(&w.mu);
+  if (threaded) pthread_join(thread, NULL);
+  if (status == BTM_OK && w.status != BTM_OK) {
+    status = w.status;
+    snprintf(error, error_size, "%s", w.error);
+  }
+  if (status == BTM_OK) {
+    uint8_t digest[32];
+    sha256_final(&payload_hash, digest);
+    if (check_payload && memcmp(digest, t->payload_sha256, 32) != 0)
+      status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: SHA-256 of the payload does not match the trailer");
+    else if (pending != 0 || produced != t->uncompressed_size)
+      status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: decompressed size does not match the trailer");
+    else if (sha256_final(&w.hash, digest), memcmp(digest, t->original_sha256, 32) != 0)
+      status = fail(error, error_size, BTM_CORRUPT, "corrupt payload: SHA-256 of the binary does not match the trailer");
+  }
   ZSTD_freeDStream(stream);
   free(in);
-  free(out);
+  for (int i = 0; i < SLOTS; i++) free(w.buf[i]);
+  pthread_cond_destroy(&w.changed);
+  pthread_mutex_destroy(&w.mu);
   return status;
 }
 
