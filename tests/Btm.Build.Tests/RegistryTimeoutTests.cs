@@ -7,13 +7,22 @@ namespace Btm.Build.Tests;
 /// <summary>A registry that accepts the connection and never answers (as verdaccio does behind a stale lock).</summary>
 public class RegistryTimeoutTests
 {
+    private static (TcpListener Silent, int Port) SilentRegistry()
+    {
+        var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        return (silent, ((IPEndPoint)silent.LocalEndpoint).Port);
+    }
+
+    private static HttpClient Client(TimeSpan deadline) =>
+        new(new RegistryTimeoutHandler(deadline)) { Timeout = Timeout.InfiniteTimeSpan };
+
     [Test]
     public void A_request_the_registry_never_answers_fails_naming_the_request()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        using var http = new HttpClient(new RegistryTimeoutHandler(TimeSpan.FromSeconds(1))) { Timeout = Timeout.InfiniteTimeSpan };
+        var (silent, port) = SilentRegistry();
+        using var _ = silent;
+        using var http = Client(TimeSpan.FromSeconds(1));
         var url = $"http://127.0.0.1:{port}/-/package/@btm%2falpha/dist-tags/latest";
 
         var e = Assert.ThrowsAsync<RegistryTimeoutException>(() => http.PutAsync(url, new StringContent("\"0.1.0\"")));
@@ -25,10 +34,9 @@ public class RegistryTimeoutTests
     [Test]
     public void A_caller_cancellation_stays_a_cancellation()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        using var http = new HttpClient(new RegistryTimeoutHandler(TimeSpan.FromSeconds(30))) { Timeout = Timeout.InfiniteTimeSpan };
+        var (silent, port) = SilentRegistry();
+        using var _ = silent;
+        using var http = Client(TimeSpan.FromSeconds(30));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         Assert.CatchAsync<OperationCanceledException>(() => http.GetAsync($"http://127.0.0.1:{port}/-/ping", cancel.Token));
