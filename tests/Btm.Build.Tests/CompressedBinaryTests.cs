@@ -220,6 +220,32 @@ public class CompressedBinaryTests
     }
 
     [Test]
+    public void A_full_cache_disk_leaves_no_temp_file_and_falls_back()
+    {
+        var git = Which("git")!;
+        var pressed = Press(git, "git-full");
+        var mountPoint = Path.Combine(_work, "tiny-cache");
+        Directory.CreateDirectory(mountPoint);
+        // A 1 MiB tmpfs: smaller than git, so the writer fails with ENOSPC mid-extraction.
+        var mount = ProcessResult.Run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint], _work);
+        if (mount.ExitCode != 0)
+            Assert.Ignore($"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {mount.Output.Trim()}");
+        try
+        {
+            var r = RunWithCache(pressed, mountPoint, "--version");
+            Assert.That(r.ExitCode, Is.Zero, r.Output);
+            Assert.That(r.Stdout, Is.EqualTo(ProcessResult.Run(git, ["--version"], _work).Stdout));
+            Assert.That(r.Stderr, Does.Contain("No space left on device").And.Contain("extracting privately"));
+            var left = Directory.GetFiles(mountPoint, "*", SearchOption.AllDirectories).Select(Path.GetFileName);
+            Assert.That(left, Is.EqualTo(new[] { ".lock" }), "no temp file, no entry and no completion marker");
+        }
+        finally
+        {
+            ProcessResult.Run("umount", [mountPoint], _work);
+        }
+    }
+
+    [Test]
     public void Fuzzing_the_trailer_against_the_stub_for_four_seconds_gives_no_crash_and_no_hang()
     {
         var pressed = Press(Which("dash") ?? Which("sh")!, "fuzzed");
