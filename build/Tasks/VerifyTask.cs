@@ -63,26 +63,40 @@ public sealed class VerifyTask : BtmTask
         var platformPackages = manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind).ToList();
         if (platformPackages.Count == 0)
             return problems;
-        foreach (var platform in PlatformId.All)
+        // Each install is an npm process that mostly waits: running them side by side halves Verify.
+        var perPlatform = new List<string>[PlatformId.All.Count];
+        try
         {
-            var project = Path.Combine(scratch, "select-" + platform);
-            Directory.CreateDirectory(project);
-            var deps = string.Join(",\n    ", platformPackages.Select(p =>
-                $"\"{p.Name}\": \"file:{Path.Combine(releaseDir, p.Tarball).Replace("\\", "/")}\""));
-            File.WriteAllText(Path.Combine(project, "package.json"),
-                $"{{\n  \"name\": \"btm-verify\",\n  \"version\": \"0.0.0\",\n  \"private\": true,\n  \"optionalDependencies\": {{\n    {deps}\n  }}\n}}\n");
-            context.NpmInstall(new NpmInstallSettings
+            Parallel.For(0, PlatformId.All.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
             {
-                Prefix = project, Registry = NoRegistry, FetchRetries = 0, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
+                var platform = PlatformId.All[i];
+                var found = perPlatform[i] = [];
+                var project = Path.Combine(scratch, "select-" + platform);
+                Directory.CreateDirectory(project);
+                var deps = string.Join(",\n    ", platformPackages.Select(p =>
+                    $"\"{p.Name}\": \"file:{Path.Combine(releaseDir, p.Tarball).Replace("\\", "/")}\""));
+                File.WriteAllText(Path.Combine(project, "package.json"),
+                    $"{{\n  \"name\": \"btm-verify\",\n  \"version\": \"0.0.0\",\n  \"private\": true,\n  \"optionalDependencies\": {{\n    {deps}\n  }}\n}}\n");
+                context.NpmInstall(new NpmInstallSettings
+                {
+                    Prefix = project, Registry = NoRegistry, FetchRetries = 0, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
+                });
+                foreach (var package in platformPackages)
+                {
+                    var installed = File.Exists(Path.Combine(project, "node_modules", package.Name, "package.json"));
+                    var should = package.Platform == platform.ToString();
+                    if (installed != should)
+                        found.Add($"{package.Tarball}: on {platform} npm {(installed ? "installed" : "skipped")} {package.Name} (built for {package.Platform}); expected it {(should ? "installed" : "skipped")}");
+                }
             });
-            foreach (var package in platformPackages)
-            {
-                var installed = File.Exists(Path.Combine(project, "node_modules", package.Name, "package.json"));
-                var should = package.Platform == platform.ToString();
-                if (installed != should)
-                    problems.Add($"{package.Tarball}: on {platform} npm {(installed ? "installed" : "skipped")} {package.Name} (built for {package.Platform}); expected it {(should ? "installed" : "skipped")}");
-            }
         }
+        catch (AggregateException e)
+        {
+            // The first npm failure, with its command and output, not "one or more errors occurred".
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        foreach (var found in perPlatform)
+            problems.AddRange(found);
         return problems;
     }
 
