@@ -46,7 +46,7 @@ public sealed class LocalRegistry : IDisposable
         Directory.CreateDirectory(Path.Combine(root, "storage"));
         var ownership = TakeOwnership(context, root);
         var config = Path.Combine(root, "config.yaml");
-        AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(Config(root)));
+        AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(VerdaccioStorage.Config(root)));
         port = port == 0 ? FreePort() : port;
         var url = $"http://127.0.0.1:{port}";
         var start = new ProcessStartInfo(verdaccio)
@@ -79,9 +79,8 @@ public sealed class LocalRegistry : IDisposable
 
     /// <summary>
     /// One BTM run at a time owns the local registry's storage. Holding it also proves that any
-    /// package.json.lock left in storage is from a verdaccio that was killed mid-write: verdaccio
-    /// would wait five minutes before treating such a lock as stale, stalling every write to
-    /// that package, so they are removed here.
+    /// package.json.lock left in storage is from a verdaccio that was killed mid-write, so they
+    /// are removed here.
     /// </summary>
     private static FileStream TakeOwnership(BuildContext context, string root)
     {
@@ -96,11 +95,8 @@ public sealed class LocalRegistry : IDisposable
             throw new InvalidOperationException(
                 $"another BTM run is using the local registry in {root} (a Release or Registry target): wait for it or stop it, then run again");
         }
-        foreach (var stale in Directory.EnumerateFiles(Path.Combine(root, "storage"), "*.lock", SearchOption.AllDirectories))
-        {
-            File.Delete(stale);
-            Btm.Cake.Logging.BtmLog.Warn(context, $"removed {Path.GetRelativePath(root, stale)}, left by a local registry that was stopped mid-write");
-        }
+        foreach (var stale in VerdaccioStorage.RemoveStaleLocks(root))
+            Btm.Cake.Logging.BtmLog.Warn(context, $"removed {stale}, left by a local registry that was stopped mid-write");
         return ownership;
     }
 
@@ -177,31 +173,4 @@ public sealed class LocalRegistry : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    // No uplinks: the local registry never proxies to the public one, so it holds exactly what
-    // our releases put there. JWT API tokens: verdaccio's legacy tokens make it check the
-    // password (bcrypt, about 65 ms of its single thread) on every authenticated request.
-    private static string Config(string root) => $$"""
-        # Written by BTM on every start; edit BTM's LocalRegistry, not this file.
-        storage: {{Path.Combine(root, "storage")}}
-        auth:
-          htpasswd:
-            file: {{Path.Combine(root, "htpasswd")}}
-            max_users: 1000
-        uplinks: {}
-        packages:
-          '@*/*':
-            access: $all
-            publish: $authenticated
-            unpublish: $authenticated
-          '**':
-            access: $all
-            publish: $authenticated
-            unpublish: $authenticated
-        security:
-          api:
-            legacy: false
-            jwt: { sign: { expiresIn: 30d } }
-        log: { type: stdout, format: pretty, level: warn }
-        """;
 }

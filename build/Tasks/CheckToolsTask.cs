@@ -59,8 +59,9 @@ public sealed class CheckToolsTask : BtmTask
                             if (result.Problem is null)
                             {
                                 context.Detail($"found {result.Found}");
-                                if (!found.Contains(result.Found.Split(' ')[0]))
-                                    found.Add(result.Found.Split(' ')[0]);
+                                var name = result.Found.Split(' ')[0];
+                                if (!found.Contains(name))
+                                    found.Add(name);
                             }
                         }
                         if (result.Problem is not null)

@@ -27,28 +27,7 @@ public sealed class VerdaccioServer : IDisposable
 
             """;
         _config = Path.Combine(Root, "config.yaml");
-        File.WriteAllText(_config, $$"""
-            storage: {{Path.Combine(Root, "storage")}}
-            auth:
-              htpasswd:
-                file: {{Path.Combine(Root, "htpasswd")}}
-                max_users: 1000
-            uplinks: {}
-            packages:
-            {{forbidden}}  '@*/*':
-                access: $all
-                publish: $authenticated
-                unpublish: $authenticated
-              '**':
-                access: $all
-                publish: $authenticated
-                unpublish: $authenticated
-            security:
-              api:
-                legacy: false
-                jwt: { sign: { expiresIn: 1d } }
-            log: { type: stdout, format: pretty, level: warn }
-            """);
+        File.WriteAllText(_config, Btm.Build.Publishing.VerdaccioStorage.Config(Root, forbidden));
         Start();
         using var http = new HttpClient();
         var body = new StringContent("{\"name\": \"tester\", \"password\": \"tester-password\"}", System.Text.Encoding.UTF8, "application/json");
@@ -88,18 +67,14 @@ public sealed class VerdaccioServer : IDisposable
     }
 
     /// <summary>
-    /// Starts a killed registry again the way its operator would: a SIGKILLed verdaccio leaves the
-    /// package.json.lock files of the writes it was doing, and treats them as stale only after
-    /// five minutes, so every write to those packages would wait that long.
+    /// Starts a killed registry again the way its operator would, clearing the package locks of
+    /// the writes it was doing (see VerdaccioStorage.RemoveStaleLocks).
     /// </summary>
     public void Restart()
     {
         Kill();
-        var storage = Path.Combine(Root, "storage");
-        var locks = Directory.Exists(storage) ? Directory.GetFiles(storage, "*.lock", SearchOption.AllDirectories) : [];
-        foreach (var file in locks)
-            File.Delete(file);
-        TestContext.Progress.WriteLine($"verdaccio restarted; removed {locks.Length} stale lock file(s)");
+        var locks = Btm.Build.Publishing.VerdaccioStorage.RemoveStaleLocks(Root);
+        TestContext.Progress.WriteLine($"verdaccio restarted; removed {locks.Count} stale lock file(s)");
         Start();
     }
 

@@ -12,20 +12,19 @@ public static class CacheKey
         // File contents are hashed in parallel, then folded in sorted path order, so the
         // result does not depend on scheduling; bytes are never decoded as text.
         var fileHashes = new string[request.InputFiles.Count];
+        var fullPaths = new string[request.InputFiles.Count];
         var sizes = new long[request.InputFiles.Count];
         var total = 0L;
         for (var i = 0; i < sizes.Length; i++)
         {
-            sizes[i] = new FileInfo(PathGuard.Resolve(request.PackageDir, request.InputFiles[i])).Length;
+            fullPaths[i] = PathGuard.Resolve(request.PackageDir, request.InputFiles[i]);
+            sizes[i] = new FileInfo(fullPaths[i]).Length;
             total += sizes[i];
         }
         // A typical source tree is hashed faster in managed code than OpenSSL takes to load.
         var portable = total <= PortableBudget;
-        void HashOne(int i)
-        {
-            var full = PathGuard.Resolve(request.PackageDir, request.InputFiles[i]);
-            fileHashes[i] = portable ? PortableSha256.HexOfFile(full) : Sha256.HexOfFile(full);
-        }
+        void HashOne(int i) =>
+            fileHashes[i] = portable ? PortableSha256.HexOfFile(fullPaths[i]) : Sha256.HexOfFile(fullPaths[i]);
         // Threads pay off for big trees; for a typical package, starting them costs more than hashing.
         if (request.InputFiles.Count < 64)
         {
