@@ -1,45 +1,68 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
-using Btm.Core.Keys;
+using Btm.Cake.Hosting;
+using Btm.Core.Checkpoints;
 using Btm.Core.Model;
 using Btm.Core.Platforms;
 using Cake.Core;
 
 namespace Btm.Build;
 
-/// <summary>The typed context every task receives: options, the repo model and shared state.</summary>
+/// <summary>
+/// The typed context every task receives: the options, the repo model, this run's units and
+/// summary, and the services tasks use (tool lookup, builders, toolchains, store, keys, pipeline).
+/// The services are separate classes; none of them calls back into the context.
+/// </summary>
 public sealed class BuildContext : CakeContextAdapter
 {
     private readonly Lazy<RepoSettings> _settings;
     private readonly Lazy<PackageGraph> _graph;
-    private readonly Dictionary<string, string> _identities = new(StringComparer.Ordinal);
-    private readonly Dictionary<BuildUnit, KeyComponents> _keys = [];
+    private readonly Lazy<ToolchainResolver> _toolchains;
+    private readonly Lazy<UnitKeys> _keys;
+    private readonly Lazy<UnitPipeline> _pipeline;
 
-    public BuildContext(ICakeContext context, HostOptions options, string repoRoot, PlatformId host, IReadOnlyList<TaskInfo> tasks)
+    public BuildContext(ICakeContext context, HostOptions options, string repoRoot, PlatformId host, IReadOnlyList<TaskInfo> tasks,
+        BuilderRegistry? builders = null)
         : base(context)
     {
         Options = options;
         RepoRoot = repoRoot;
         Host = host;
         Tasks = tasks;
-        Toolchains = new ToolchainResolver(host, name => context.Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null);
+        Builders = builders ?? BuilderRegistry.Default;
+        ToolLookup = new ToolLookup(context.Tools);
+        Scheduler = new UnitScheduler(options.Jobs, context);
+        Store = new LocalCheckpointStore();
+        Func<string, string?> environment = name => context.Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
         _settings = new Lazy<RepoSettings>(() =>
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
-        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot));
+        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Names));
+        _toolchains = new Lazy<ToolchainResolver>(() =>
+            new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, ToolLookup.Find));
+        _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
+        _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
     }
-
-    public ToolVersionCache Versions { get; }
 
     public HostOptions Options { get; }
     public string RepoRoot { get; }
     public PlatformId Host { get; }
     public IReadOnlyList<TaskInfo> Tasks { get; }
-    public ToolchainResolver Toolchains { get; }
     public BuildSummary Summary { get; } = new();
+
+    public BuilderRegistry Builders { get; }
+    public ToolLookup ToolLookup { get; }
+    public ToolVersionCache Versions { get; }
+    public UnitScheduler Scheduler { get; }
+
+    /// <summary>Where checkpoints are probed, restored and saved.</summary>
+    public ICheckpointStore Store { get; }
 
     public RepoSettings Settings => _settings.Value;
     public PackageGraph Graph => _graph.Value;
+    public ToolchainResolver Toolchains => _toolchains.Value;
+    public UnitKeys Keys => _keys.Value;
+    public UnitPipeline Pipeline => _pipeline.Value;
 
     /// <summary>The packages --package names and their dependencies, dependencies first.</summary>
     public IReadOnlyList<PackageManifest> SelectedPackages => Graph.Select(Options.Packages);
@@ -50,7 +73,7 @@ public sealed class BuildContext : CakeContextAdapter
     /// <summary>Loads cake.config and every btm.json now, so bad input stops the run before any work.</summary>
     public void LoadModel()
     {
-        _ = Settings;
+        ToolchainResolver.Validate(Settings.Toolchains, ToolchainTable.All, Host);
         _ = Graph;
         _ = SelectedPackages;
     }
@@ -61,63 +84,5 @@ public sealed class BuildContext : CakeContextAdapter
         if (Options.AllPlatforms)
             return package.Targets ?? Settings.ResolveDefaultTargets(Host);
         return Options.Platforms.Count > 0 ? Options.Platforms : Settings.ResolveDefaultTargets(Host);
-    }
-
-    public IPackageBuilder BuilderFor(PackageManifest package) => package.Builder switch
-    {
-        BuilderKind.CMake => new CMakePackageBuilder(),
-        BuilderKind.Make => new MakePackageBuilder(),
-        _ => throw new InvalidOperationException($"no builder for {package.Builder}"),
-    };
-
-    /// <summary>
-    /// Compiler path and version output, builder version and strip path: what makes two machines'
-    /// outputs differ even with identical sources. Probed once per run per toolchain.
-    /// </summary>
-    public string ToolchainIdentity(BuildUnit unit)
-    {
-        var builder = BuilderFor(unit.Package).ToolCommand;
-        var cacheKey = $"{unit.Platform}|{builder}";
-        lock (_identities)
-        {
-            if (_identities.TryGetValue(cacheKey, out var known))
-                return known;
-            var t = unit.Toolchain;
-            var lines = new List<string>();
-            foreach (var (role, command) in new[] { ("compiler", t.CCompiler), ("builder", builder), ("strip", t.Strip) })
-            {
-                var path = ToolProbe.FindOnPath(command);
-                lines.Add($"{role}: {path ?? command + " (not found)"}");
-                if (path is not null && role != "strip")
-                    lines.Add(Versions.VersionOutput(path));
-            }
-            if (t.Emulator is { Count: > 0 })
-                lines.Add($"emulator: {string.Join(' ', t.Emulator)}");
-            var identity = string.Join('\n', lines);
-            _identities[cacheKey] = identity;
-            return identity;
-        }
-    }
-
-    /// <summary>The unit's key; dependency keys come from the same platform and mode.</summary>
-    public KeyComponents KeyFor(BuildUnit unit)
-    {
-        if (_keys.TryGetValue(unit, out var known))
-            return known;
-        var deps = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var dep in unit.Package.AllDependencies)
-        {
-            var depUnit = Units.FirstOrDefault(u => u.Package.Name == dep && u.Platform == unit.Platform)
-                ?? throw new InvalidOperationException($"{unit}: dependency {dep} has no unit for {unit.Platform}");
-            deps[dep] = KeyFor(depUnit).Key;
-        }
-        var package = unit.Package;
-        var request = new KeyRequest(package.Name, package.Directory, InputSet.Collect(package.Directory, package.Inputs),
-            package.ManifestPath, ToolchainIdentity(unit),
-            BuildEnvironment.Capture(name => Environment.GetEnvironmentVariable(name)),
-            Settings.Version, unit.Mode, unit.Platform, deps);
-        var key = CacheKey.Compute(request);
-        _keys[unit] = key;
-        return key;
     }
 }

@@ -1,13 +1,8 @@
+using Btm.Core.Model;
 using Btm.Core.Platforms;
 using Cake.Core.Diagnostics;
 
 namespace Btm.Build.Host;
-
-public enum BuildMode
-{
-    Dev,
-    Prod,
-}
 
 /// <summary>The command line, parsed and checked before anything runs.</summary>
 public sealed record HostOptions
@@ -32,5 +27,9 @@ public sealed record HostOptions
     public string Tag { get; init; } = "latest";
     public bool DryRun { get; init; }
 
-    public string ModeId => Mode == BuildMode.Dev ? "dev" : "prod";
+    /// <summary>Units built at once (--jobs); 1 runs them one after another.</summary>
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Every option as given (flags as "true"): what Cake's argument API answers from.</summary>
+    public IReadOnlyDictionary<string, string> Arguments { get; init; } = new Dictionary<string, string>();
 }

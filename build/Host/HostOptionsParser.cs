@@ -1,3 +1,4 @@
+using Btm.Core.Model;
 using Btm.Core.Platforms;
 using Cake.Core.Diagnostics;
 
@@ -18,6 +19,7 @@ public static class HostOptionsParser
         new("platform", "<ids>", "comma-separated platform ids, host, or all (each package's targets); default: cake.config Targets"),
         new("mode", "dev|prod", "dev keeps symbols; prod optimizes and strips (or BUILD_MODE)"),
         new("force", null, "ignore checkpoints and rebuild every stage"),
+        new("jobs", "<n>", "build up to n units at once (default: the number of cores; 1: one after another)"),
         new("skip-unavailable", null, "list targets whose toolchain is missing as skipped instead of failing"),
         new("verbosity", "<level>", "quiet, minimal, normal, verbose or diagnostic"),
         new("root", "<dir>", "repo root (default: the nearest folder up from here with cake.config)"),
@@ -72,7 +74,7 @@ public static class HostOptionsParser
             values[option.Name] = value;
         }
 
-        var options = new HostOptions();
+        var options = new HostOptions { Arguments = values };
         if (values.TryGetValue("target", out var target))
             options = options with { Target = target };
         if (values.TryGetValue("package", out var packages))
@@ -88,12 +90,8 @@ public static class HostOptionsParser
         {
             options = options with
             {
-                Mode = mode.ToLowerInvariant() switch
-                {
-                    "dev" => BuildMode.Dev,
-                    "prod" => BuildMode.Prod,
-                    _ => throw new UsageException($"mode '{mode}' is unknown{(values.ContainsKey("mode") ? "" : " (from BUILD_MODE)")}: use dev or prod"),
-                },
+                Mode = BuildMode.TryParse(mode)
+                    ?? throw new UsageException($"mode '{mode}' is unknown{(values.ContainsKey("mode") ? "" : " (from BUILD_MODE)")}: use dev or prod"),
             };
         }
         options = options with
@@ -118,6 +116,12 @@ public static class HostOptionsParser
                     _ => throw new UsageException($"verbosity '{verbosity}' is unknown: use quiet, minimal, normal, verbose or diagnostic"),
                 },
             };
+        }
+        if (values.TryGetValue("jobs", out var jobs))
+        {
+            if (!int.TryParse(jobs, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > 256)
+                throw new UsageException($"--jobs={jobs}: give a whole number from 1 to 256 (1 builds one unit at a time)");
+            options = options with { Jobs = n };
         }
         if (values.TryGetValue("root", out var root))
             options = options with { Root = root };

@@ -1,33 +1,44 @@
 using Btm.Core.Checkpoints;
 using Btm.Core.Model;
+using Btm.Core.Pipeline;
 using Btm.Core.Platforms;
 
 namespace Btm.Build.Pipeline;
 
-/// <summary>One package built for one platform in one mode, and where its files go.</summary>
-public sealed class BuildUnit(PackageManifest package, PlatformId platform, string mode, Toolchain toolchain)
+/// <summary>One package built for one platform in one mode: its builder, toolchain, identity, dependencies and layout.</summary>
+public sealed class BuildUnit(
+    PackageManifest package,
+    PlatformId platform,
+    BuildMode mode,
+    Toolchain toolchain,
+    IPackageBuilder builder,
+    ToolchainIdentity identity,
+    IReadOnlyList<BuildUnit> dependencies)
 {
     public PackageManifest Package { get; } = package;
     public PlatformId Platform { get; } = platform;
-    public string Mode { get; } = mode;
+    public BuildMode Mode { get; } = mode;
     public Toolchain Toolchain { get; } = toolchain;
+    public IPackageBuilder Builder { get; } = builder;
+    public ToolchainIdentity Identity { get; } = identity;
 
-    /// <summary>packages/&lt;name&gt;/build/&lt;mode&gt;/&lt;platform&gt;</summary>
-    public string Root => Path.Combine(Package.Directory, "build", Mode, Platform.ToString());
+    /// <summary>The units of this package's dependencies for the same platform and mode.</summary>
+    public IReadOnlyList<BuildUnit> Dependencies { get; } = dependencies;
 
-    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
+    public UnitLayout Layout { get; } = new(package.Directory, mode, platform);
 
-    /// <summary>The builder's own tree (CMake build dir, make objects); not checkpointed.</summary>
-    public string WorkDir => Path.Combine(Root, "work");
+    public CheckpointAddress Address => new(Package.Name, Platform.ToString(), Mode.Id, Layout.CheckpointsDir);
 
-    public string OutputDir(CheckpointStage stage) => Path.Combine(Root, "out", stage.OutputFolder);
+    public string WorkDir => Layout.WorkDir;
 
-    public CheckpointStore Checkpoints => new(CheckpointsDir);
+    public string OutputDir(CheckpointStage stage) => Layout.OutputDir(stage);
 
-    public string BinaryFileName(string binary) => binary + Platform.ExecutableSuffix;
+    public string BinaryFileName(string binary) => Layout.BinaryFileName(binary);
 
-    /// <summary>Compressed binaries ship in prod; dev keeps plain ones to debug and iterate on.</summary>
-    public bool Compresses => Package.Compress && Mode == "prod";
+    public bool Compresses => StageTable.Compresses(Package, Mode);
+
+    /// <summary>The stage whose output Final copies and therefore ships.</summary>
+    public CheckpointStage ShippedStage => StageTable.Shipped(Package, Mode);
 
     public override string ToString() => $"{Package.Name} {Platform} {Mode}";
 }

@@ -5,28 +5,14 @@ namespace Btm.Build.Pipeline;
 /// <summary>Checks one tool requirement on this machine: present, and new enough.</summary>
 public static class ToolCheck
 {
-    public static readonly ToolRequirement CMake = new("cmake", "cmake", null, "3.20", new Dictionary<string, string>
-    {
-        ["linux"] = "apt-get install cmake",
-        ["darwin"] = "brew install cmake",
-        ["win32"] = "winget install Kitware.CMake",
-    });
-
-    public static readonly ToolRequirement Make = new("make", "make", null, null, new Dictionary<string, string>
-    {
-        ["linux"] = "apt-get install make",
-        ["darwin"] = "xcode-select --install",
-        ["win32"] = "choco install make",
-    });
-
     /// <summary>Null when the tool is fine; otherwise what is wrong and how to fix it on this os.</summary>
-    public static (string? Problem, string Found) Check(ToolRequirement tool, string os, ToolVersionCache versions)
+    public static (string? Problem, string Found) Check(ToolRequirement tool, string os, ToolVersionCache versions, Func<string, string?> find)
     {
         string version;
         string where;
         if (tool.PkgConfig is not null)
         {
-            var pkgConfig = ToolProbe.FindOnPath("pkg-config");
+            var pkgConfig = find("pkg-config");
             if (pkgConfig is null)
                 return ($"{tool.Name}: pkg-config is needed to find it but is not installed; install pkg-config, then: {tool.InstallHint(os)}", "");
             var found = PkgConfigLookup.Find(pkgConfig, tool.PkgConfig, versions);
@@ -37,7 +23,7 @@ public static class ToolCheck
         }
         else
         {
-            var path = ToolProbe.FindOnPath(tool.Command!);
+            var path = find(tool.Command!);
             if (path is null)
                 return ($"{tool.Name}: '{tool.Command}' not found on PATH; install it: {tool.InstallHint(os)}", "");
             where = path;

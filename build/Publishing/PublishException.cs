@@ -1,4 +1,6 @@
+using Btm.Core;
+
 namespace Btm.Build.Publishing;
 
 /// <summary>Publishing stopped; the report says what each package ended as.</summary>
-public sealed class PublishException(string message) : Exception(message);
+public sealed class PublishException(string message) : BuildFailedException(message);

@@ -22,11 +22,11 @@ public static class PackageStager
         var name = NpmNames.Platform(settings, package, unit.Platform);
         var libc = unit.Platform.Libc is null ? "" : $" ({unit.Platform.Libc})";
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
-        StageFiles.CopyBinaries(unit, unit.OutputDir(CheckpointStage.Final), Path.Combine(dir, "bin"));
+        BinaryCollector.CopyBetweenStages(unit, unit.Layout.ShippedDir, Path.Combine(dir, "bin"));
         var files = new List<string> { "bin/" };
         if (package.DebugBinaries)
         {
-            StageFiles.CopyBinaries(unit, unit.OutputDir(CheckpointStage.Compiled), Path.Combine(dir, "debug", "bin"));
+            BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(CheckpointStage.Compiled), Path.Combine(dir, "debug", "bin"));
             files.Add("debug/");
         }
         PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>

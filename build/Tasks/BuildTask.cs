@@ -12,6 +12,6 @@ public sealed class BuildTask : UnitTask
     public override void Run(BuildContext context)
     {
         foreach (var unit in context.Units)
-            context.Success($"{unit}: {Path.GetRelativePath(context.RepoRoot, unit.OutputDir(CheckpointStage.Final))}");
+            context.Success($"{unit}: {Path.GetRelativePath(context.RepoRoot, unit.Layout.ShippedDir)}");
     }
 }

@@ -1,6 +1,7 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
 using Btm.Cake.Logging;
+using Btm.Core;
 using Btm.Core.Model;
 
 namespace Btm.Build.Tasks;
@@ -12,13 +13,16 @@ public sealed class CheckToolsTask : BtmTask
     public override void Run(BuildContext context)
     {
         var checkedTools = new Dictionary<ToolRequirement, (string? Problem, string Found)>();
+        var identities = new Dictionary<(string Platform, string Builder), ToolchainIdentity>();
         var found = new List<string>();
         var units = new List<BuildUnit>();
         var problems = new List<string>();
         var os = context.Host.Os;
+        var find = context.ToolLookup.Find;
 
         foreach (var package in context.SelectedPackages)
         {
+            var builder = context.Builders.For(package);
             foreach (var platform in context.RequestedPlatforms(package))
             {
                 if (package.Targets is not null && !package.Targets.Contains(platform))
@@ -26,9 +30,15 @@ public sealed class CheckToolsTask : BtmTask
                     Skip(context, package.Name, platform.ToString(), $"{platform} is not in its btm.json targets");
                     continue;
                 }
-                var missingDeps = package.AllDependencies
-                    .Where(dep => !units.Any(u => u.Package.Name == dep && u.Platform == platform))
-                    .ToList();
+                var dependencies = new List<BuildUnit>();
+                var missingDeps = new List<string>();
+                foreach (var dep in package.AllDependencies)
+                {
+                    if (units.FirstOrDefault(u => u.Package.Name == dep && u.Platform == platform) is { } depUnit)
+                        dependencies.Add(depUnit);
+                    else
+                        missingDeps.Add(dep);
+                }
                 if (missingDeps.Count > 0)
                 {
                     var why = $"its dependencies {string.Join(", ", missingDeps)} are not built for {platform}";
@@ -47,14 +57,13 @@ public sealed class CheckToolsTask : BtmTask
                 }
                 else
                 {
-                    if (ToolProbe.FindOnPath(toolchain.CCompiler) is null)
-                        missing.Add($"C compiler '{toolchain.CCompiler}' for {platform} not found; install it: {toolchain.InstallHint}");
-                    var builderTool = package.Builder == BuilderKind.CMake ? ToolCheck.CMake : ToolCheck.Make;
-                    foreach (var tool in package.Tools.Prepend(builderTool))
+                    if (find(toolchain.CCompiler) is null)
+                        missing.Add($"C compiler '{toolchain.CCompiler}' for {platform} ({toolchain.Id}) not found; install it: {toolchain.InstallHint}");
+                    foreach (var tool in package.Tools.Prepend(builder.Tool))
                     {
                         if (!checkedTools.TryGetValue(tool, out var result))
                         {
-                            result = ToolCheck.Check(tool, os, context.Versions);
+                            result = ToolCheck.Check(tool, os, context.Versions, find);
                             checkedTools[tool] = result;
                             if (result.Problem is null)
                             {
@@ -70,7 +79,12 @@ public sealed class CheckToolsTask : BtmTask
                 }
                 if (missing.Count == 0)
                 {
-                    units.Add(new BuildUnit(package, platform, context.Options.ModeId, toolchain));
+                    if (!identities.TryGetValue((platform.ToString(), builder.Name), out var identity))
+                    {
+                        identity = ToolchainIdentity.Probe(toolchain, builder.Tool.Command!, find, context.Versions.VersionOutput);
+                        identities[(platform.ToString(), builder.Name)] = identity;
+                    }
+                    units.Add(new BuildUnit(package, platform, context.Options.Mode, toolchain, builder, identity, dependencies));
                     continue;
                 }
                 if (context.Options.SkipUnavailable)
@@ -84,7 +98,7 @@ public sealed class CheckToolsTask : BtmTask
         {
             foreach (var problem in problems)
                 context.Fail(problem);
-            throw new InvalidOperationException(
+            throw new BuildFailedException(
                 $"{problems.Count} missing tool(s): install them, or pass --skip-unavailable to list those targets as skipped");
         }
         context.Units = units;
@@ -97,6 +111,6 @@ public sealed class CheckToolsTask : BtmTask
     private static void Skip(BuildContext context, string package, string platform, string reason)
     {
         context.Warn($"{package} {platform}: skipped: {reason}");
-        context.Summary.Add(new SummaryEntry(package, platform, context.Options.ModeId, "all", StageOutcome.Skipped, reason, TimeSpan.Zero));
+        context.Summary.Add(new SummaryEntry(package, platform, context.Options.Mode.Id, "all", StageOutcome.Skipped, reason, TimeSpan.Zero));
     }
 }

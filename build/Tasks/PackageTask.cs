@@ -3,6 +3,7 @@ using Btm.Build.Pipeline;
 using Btm.Build.Release;
 using Btm.Cake.Logging;
 using Btm.Cake.Npm;
+using Btm.Core;
 using Btm.Core.IO;
 using Btm.Core.Platforms;
 using Btm.Core.Release;
@@ -22,8 +23,8 @@ public sealed class PackageTask : UnitTask
     public override void Run(BuildContext context)
     {
         var units = Shipped(context).ToList();
-        if (ToolProbe.FindOnPath("npm") is null)
-            throw new InvalidOperationException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
+        if (context.ToolLookup.Find("npm") is null)
+            throw new BuildFailedException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
         var settings = context.Settings;
         var key = SigningKey.Load(context);
         var releaseDir = ReleasePaths.ReleaseDir(context);
@@ -59,7 +60,7 @@ public sealed class PackageTask : UnitTask
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(units, context), key is not null, key?.PublicKeyHex, packages);
+                Toolchains(units), key is not null, key?.PublicKeyHex, packages);
             var manifestBytes = ReleaseManifestSerializer.Serialize(manifest);
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.FileName), manifestBytes);
             if (key is not null)
@@ -114,19 +115,7 @@ public sealed class PackageTask : UnitTask
         _ => "metadata",
     };
 
-    private static List<ManifestToolchain> Toolchains(IEnumerable<BuildUnit> units, BuildContext context) =>
-        units.GroupBy(u => u.Platform.ToString()).Select(g =>
-        {
-            static string FirstLineAfter(string identity, string role)
-            {
-                var lines = identity.Split('\n');
-                var at = Array.FindIndex(lines, l => l.StartsWith(role + ":", StringComparison.Ordinal));
-                var path = at < 0 ? "?" : lines[at][(role.Length + 1)..].Trim();
-                var version = at >= 0 && at + 1 < lines.Length && !lines[at + 1].Contains(": /", StringComparison.Ordinal) ? lines[at + 1].Trim() : "";
-                return version.Length > 0 ? $"{version} ({path})" : path;
-            }
-            var identities = g.Select(context.ToolchainIdentity).ToList();
-            return new ManifestToolchain(g.Key, FirstLineAfter(identities[0], "compiler"),
-                string.Join("; ", identities.Select(i => FirstLineAfter(i, "builder")).Distinct().Order()));
-        }).ToList();
+    private static List<ManifestToolchain> Toolchains(IEnumerable<BuildUnit> units) =>
+        units.GroupBy(u => u.Platform.ToString()).Select(g => new ManifestToolchain(g.Key, g.First().Identity.Compiler.Summary,
+            string.Join("; ", g.Select(u => u.Identity.Builder.Summary).Distinct().Order()))).ToList();
 }

@@ -22,29 +22,35 @@ public sealed class TestTask : BtmTask
 
     public override void Run(BuildContext context)
     {
+        var runnable = new List<BuildUnit>();
         foreach (var unit in context.Units.Where(u => u.Package.Test))
         {
-            var name = unit.Package.Name;
-            var platform = unit.Platform.ToString();
-            if (!HostPlatform.CanRun(context.Host, unit.Platform) && unit.Toolchain.Emulator is null)
+            if (HostPlatform.CanRun(context.Host, unit.Platform) || unit.Toolchain.Emulator is not null)
             {
-                var reason = $"{platform} binaries do not run on this {context.Host} host and no emulator is installed";
-                context.Warn($"{unit}: tests skipped: {reason}");
-                context.Summary.Add(new SummaryEntry(name, platform, unit.Mode, "test", StageOutcome.Skipped, reason, TimeSpan.Zero));
+                runnable.Add(unit);
                 continue;
             }
+            var reason = $"{unit.Platform} binaries do not run on this {context.Host} host and no emulator is installed";
+            context.Warn($"{unit}: tests skipped: {reason}");
+            Record(context, unit, StageOutcome.Skipped, reason, TimeSpan.Zero);
+        }
+        context.Scheduler.Run(runnable, unit =>
+        {
             var watch = Stopwatch.StartNew();
             try
             {
-                var result = context.BuilderFor(unit.Package).Test(context, unit);
-                context.Summary.Add(new SummaryEntry(name, platform, unit.Mode, "test", StageOutcome.Passed, result, watch.Elapsed));
+                var result = unit.Builder.Test(context, unit);
+                Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
                 context.Success($"{unit}: {result}");
             }
             catch (Exception e)
             {
-                context.Summary.Add(new SummaryEntry(name, platform, unit.Mode, "test", StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed));
+                Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
                 throw;
             }
-        }
+        }, (unit, why) => Record(context, unit, StageOutcome.Skipped, why, TimeSpan.Zero));
     }
+
+    private static void Record(BuildContext context, BuildUnit unit, StageOutcome outcome, string detail, TimeSpan elapsed) =>
+        context.Summary.Add(new SummaryEntry(unit.Package.Name, unit.Platform.ToString(), unit.Mode.Id, "test", outcome, detail, elapsed));
 }

@@ -1,4 +1,5 @@
 using Btm.Build.Host;
+using Btm.Core.Checkpoints;
 
 namespace Btm.Build.Tasks;
 
@@ -9,4 +10,12 @@ public abstract class UnitTask : BtmTask
         context.Units.Count > 0
             ? RunDecision.Run
             : RunDecision.Skip("no package/platform to build (see the skipped entries in the summary)");
+}
+
+/// <summary>A task the user sees for one row of the stage table; the unit pipeline does the work.</summary>
+public abstract class StageTask : UnitTask
+{
+    protected abstract CheckpointStage Stage { get; }
+
+    public override void Run(BuildContext context) => context.Pipeline.RunThrough(Stage);
 }

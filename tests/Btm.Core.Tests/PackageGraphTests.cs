@@ -12,7 +12,7 @@ public class PackageGraphTests
             dir.Write($"packages/{name}/btm.json",
                 $$"""{"name": "{{name}}", "description": "d", "builder": "make", "binaries": ["{{name}}"], "dependsOn": [{{depList}}]}""");
         }
-        return PackageGraph.Load(dir.Path);
+        return PackageGraph.Load(dir.Path, ["cmake", "make"]);
     }
 
     [Test]

@@ -23,7 +23,7 @@ public class PackageManifestReaderTests
     private static PackageManifest Load(TempDir dir, string json, string folder = "tool-a")
     {
         var path = dir.Write($"packages/{folder}/btm.json", json);
-        return PackageManifestReader.Load(path, $"packages/{folder}/btm.json");
+        return PackageManifestReader.Load(path, $"packages/{folder}/btm.json", ["cmake", "make"]);
     }
 
     private static ConfigException LoadFails(string json, string folder = "tool-a")
@@ -46,7 +46,7 @@ public class PackageManifestReaderTests
         using var dir = new TempDir();
         var m = Load(dir, Valid);
         Assert.That(m.Name, Is.EqualTo("tool-a"));
-        Assert.That(m.Builder, Is.EqualTo(BuilderKind.CMake));
+        Assert.That(m.Builder, Is.EqualTo("cmake"));
         Assert.That(m.Targets, Is.EqualTo(new[] { PlatformId.Parse("linux-x64"), PlatformId.Parse("win32-x64") }));
         Assert.That(m.Binaries, Is.EqualTo(new[] { "tool-a" }));
         Assert.That(m.Inputs, Is.EqualTo(new[] { "src/**" }));
@@ -126,7 +126,7 @@ public class PackageManifestReaderTests
         Assert.That(m.Inputs, Is.EqualTo(PackageManifest.DefaultInputs));
         Assert.That(m.DependsOn, Is.Empty);
         Assert.That(m.Tools, Is.Empty);
-        Assert.That(m.Builder, Is.EqualTo(BuilderKind.Make));
+        Assert.That(m.Builder, Is.EqualTo("make"));
     }
 
     [Test]

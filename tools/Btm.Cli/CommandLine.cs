@@ -1,3 +1,5 @@
+using Btm.Core.Model;
+using Btm.Core.Pipeline;
 using Btm.Core.Platforms;
 using Btm.Core.Press;
 
@@ -144,13 +146,13 @@ public static class CommandLine
     /// <summary>This checkout's bin-stub for the host platform: prod build first, then dev.</summary>
     private static string? FindStub()
     {
-        var host = HostPlatform.Detect().ToString();
+        var host = HostPlatform.Detect();
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "cake.config")))
+            if (!File.Exists(Path.Combine(dir.FullName, RepoSettings.FileName)))
                 continue;
-            return new[] { "prod", "dev" }
-                .Select(mode => Path.Combine(dir.FullName, "packages", "bin-stub", "build", mode, host, "out", "Final", "bin-stub"))
+            return new[] { BuildMode.Prod, BuildMode.Dev }
+                .Select(mode => UnitLayout.For(dir.FullName, PackageManifest.StubPackage, mode, host).ShippedBinary(PackageManifest.StubPackage))
                 .FirstOrDefault(File.Exists);
         }
         return null;

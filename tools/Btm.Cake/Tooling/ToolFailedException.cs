@@ -1,8 +1,10 @@
+using Btm.Core;
+
 namespace Btm.Cake.Tooling;
 
 /// <summary>A tool exited non-zero. The message carries the command and the tail of its output.</summary>
 public sealed class ToolFailedException(string tool, string commandLine, int exitCode, IReadOnlyList<string> tail)
-    : Exception(Format(tool, commandLine, exitCode, tail))
+    : BuildFailedException(Format(tool, commandLine, exitCode, tail))
 {
     public string Tool { get; } = tool;
     public string CommandLine { get; } = commandLine;

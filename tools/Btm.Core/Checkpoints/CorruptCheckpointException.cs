@@ -1,7 +1,7 @@
 namespace Btm.Core.Checkpoints;
 
 public sealed class CorruptCheckpointException(string path, string reason)
-    : Exception($"{path}: {reason}")
+    : BuildFailedException($"{path}: {reason}")
 {
     public string Path { get; } = path;
     public string Reason { get; } = reason;

@@ -17,8 +17,8 @@ public sealed class PackageGraph
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root.</summary>
-    public static PackageGraph Load(string repoRoot)
+    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root; <paramref name="builders"/> are the accepted "builder" values.</summary>
+    public static PackageGraph Load(string repoRoot, IReadOnlyCollection<string> builders)
     {
         var packagesDir = Path.Combine(repoRoot, "packages");
         var manifests = new List<PackageManifest>();
@@ -28,7 +28,7 @@ public sealed class PackageGraph
             {
                 var path = Path.Combine(dir, PackageManifest.FileName);
                 if (File.Exists(path))
-                    manifests.Add(PackageManifestReader.Load(path, Path.GetRelativePath(repoRoot, path).Replace('\\', '/')));
+                    manifests.Add(PackageManifestReader.Load(path, Path.GetRelativePath(repoRoot, path).Replace('\\', '/'), builders));
             }
         }
         return From(manifests, repoRoot);

@@ -6,7 +6,7 @@ namespace Btm.Core.Model;
 public sealed record PackageManifest(
     string Name,
     string Description,
-    BuilderKind Builder,
+    string Builder,
     IReadOnlyList<PlatformId>? Targets,
     IReadOnlyList<string> Binaries,
     IReadOnlyList<string> Inputs,

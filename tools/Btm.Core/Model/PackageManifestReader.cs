@@ -31,7 +31,8 @@ public static partial class PackageManifestReader
     [GeneratedRegex(@"^>=\s*\d+(\.\d+){0,2}$")]
     private static partial Regex VersionRange();
 
-    public static PackageManifest Load(string manifestPath, string displayPath)
+    /// <param name="builders">The "builder" values accepted: the build program's builder registry.</param>
+    public static PackageManifest Load(string manifestPath, string displayPath, IReadOnlyCollection<string> builders)
     {
         JsonDocument doc;
         try
@@ -45,10 +46,10 @@ public static partial class PackageManifestReader
                 "correct the JSON syntax");
         }
         using (doc)
-            return Read(doc.RootElement, manifestPath, displayPath);
+            return Read(doc.RootElement, manifestPath, displayPath, builders);
     }
 
-    private static PackageManifest Read(JsonElement root, string manifestPath, string file)
+    private static PackageManifest Read(JsonElement root, string manifestPath, string file, IReadOnlyCollection<string> builders)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new ConfigException(file, "(root)", "must be a JSON object", "wrap the settings in { }");
@@ -71,13 +72,9 @@ public static partial class PackageManifestReader
 
         var description = RequiredString(root, "description", file);
 
-        var builderText = RequiredString(root, "builder", file);
-        var builder = builderText switch
-        {
-            "cmake" => BuilderKind.CMake,
-            "make" => BuilderKind.Make,
-            _ => throw new ConfigException(file, "builder", $"unknown builder '{builderText}'", "use \"cmake\" or \"make\""),
-        };
+        var builder = RequiredString(root, "builder", file);
+        if (!builders.Contains(builder))
+            throw new ConfigException(file, "builder", $"unknown builder '{builder}'", $"use one of: {string.Join(", ", builders.Select(b => $"\"{b}\""))}");
 
         IReadOnlyList<PlatformId>? targets = null;
         if (root.TryGetProperty("targets", out _))

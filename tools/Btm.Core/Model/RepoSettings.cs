@@ -14,6 +14,9 @@ public sealed record RepoSettings(
     string? Repository,
     IReadOnlyList<byte[]> TrustedKeys)
 {
+    /// <summary>Toolchains= (target to toolchain id); targets not named use the table's default.</summary>
+    public IReadOnlyDictionary<string, string> Toolchains { get; init; } = new Dictionary<string, string>();
+
     public const string FileName = "cake.config";
     public const string Section = "Btm";
 

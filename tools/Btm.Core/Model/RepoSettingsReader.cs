@@ -11,7 +11,7 @@ public static partial class RepoSettingsReader
 {
     public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys",
+        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys", "Toolchains",
     };
 
     [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
@@ -92,7 +92,22 @@ public static partial class RepoSettingsReader
                 }
             }
         }
-        return new RepoSettings(scope, version, list, license, repository, trusted);
+        var toolchains = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (values.TryGetValue("Toolchains", out var chosen))
+        {
+            foreach (var pair in chosen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var colon = pair.IndexOf(':');
+                var target = colon > 0 ? pair[..colon].Trim() : "";
+                if (colon <= 0 || colon == pair.Length - 1)
+                    throw new ConfigException(displayPath, "[Btm] Toolchains", $"'{pair}' is not <platform>:<toolchain>", "write it as linux-arm64:gnu-cross, comma-separated");
+                if (!PlatformId.TryParse(target, out _, out var error))
+                    throw new ConfigException(displayPath, "[Btm] Toolchains", $"unknown platform id: {error}", $"use one of: {PlatformId.KnownList}");
+                if (!toolchains.TryAdd(target, pair[(colon + 1)..].Trim()))
+                    throw new ConfigException(displayPath, "[Btm] Toolchains", $"{target} is given twice", "name each target once");
+            }
+        }
+        return new RepoSettings(scope, version, list, license, repository, trusted) { Toolchains = toolchains };
     }
 
     private static string Required(Dictionary<string, string> values, string key, string file) =>

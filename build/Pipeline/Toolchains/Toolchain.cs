@@ -3,11 +3,15 @@ using Btm.Core.Platforms;
 
 namespace Btm.Build.Pipeline;
 
-/// <summary>The compiler and binutils that build for one target from this host.</summary>
+/// <summary>A toolchain definition resolved for one target on this host: the commands to run.</summary>
 public sealed record Toolchain(
+    string Id,
     PlatformId Target,
+    string? Triple,
     string CCompiler,
     string? CxxCompiler,
+    string Ar,
+    string Ranlib,
     string Strip,
     StripFlavor StripFlavor,
     bool Cross,

@@ -1,4 +1,5 @@
 using Btm.Cake.Make;
+using Btm.Core.Model;
 
 namespace Btm.Build.Pipeline;
 
@@ -8,11 +9,20 @@ namespace Btm.Build.Pipeline;
 /// </summary>
 public sealed class MakePackageBuilder : IPackageBuilder
 {
-    public string ToolCommand => "make";
+    public string Name => "make";
+
+    public string Description => "Makefile.<platform>, Makefile.<os> or Makefile, writing only under $(BTM_OUT_DIR)/$(BTM_WORK_DIR)";
+
+    public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install make",
+        ["darwin"] = "xcode-select --install",
+        ["win32"] = "choco install make",
+    });
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
-        WorkTree.ResetIfToolchainChanged(context, unit);
+        WorkTree.ResetIfToolchainChanged(unit);
         var binDir = Path.Combine(unit.WorkDir, "bin");
         Directory.CreateDirectory(binDir);
         context.Make(Settings(context, unit, binDir, []));
@@ -33,12 +43,12 @@ public sealed class MakePackageBuilder : IPackageBuilder
         {
             ["BTM_OUT_DIR"] = binDir,
             ["BTM_WORK_DIR"] = unit.WorkDir,
-            ["BTM_MODE"] = unit.Mode,
+            ["BTM_MODE"] = unit.Mode.Id,
             ["BTM_PLATFORM"] = unit.Platform.ToString(),
             ["BTM_EXE_SUFFIX"] = unit.Platform.ExecutableSuffix,
             ["BTM_VERSION"] = context.Settings.Version,
         };
-        if (unit.Toolchain.Cross || Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
+        if (unit.Toolchain.Cross || context.Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
             variables["CC"] = unit.Toolchain.CCompiler;
         return new MakeSettings
         {

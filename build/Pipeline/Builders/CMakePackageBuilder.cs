@@ -1,11 +1,20 @@
 using Btm.Cake.CMake;
-using Btm.Core.IO;
+using Btm.Core.Model;
 
 namespace Btm.Build.Pipeline;
 
 public sealed class CMakePackageBuilder : IPackageBuilder
 {
-    public string ToolCommand => "cmake";
+    public string Name => "cmake";
+
+    public string Description => "CMakeLists.txt in the package folder";
+
+    public ToolRequirement Tool { get; } = new("cmake", "cmake", null, "3.20", new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install cmake",
+        ["darwin"] = "brew install cmake",
+        ["win32"] = "winget install Kitware.CMake",
+    });
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
@@ -23,22 +32,23 @@ public sealed class CMakePackageBuilder : IPackageBuilder
     /// <summary>Configures and builds the unit's CMake tree; returns where executables land.</summary>
     private static string BuildTree(BuildContext context, BuildUnit unit)
     {
-        var generator = context.Environment.GetEnvironmentVariable("CMAKE_GENERATOR") is { Length: > 0 } ? null : DefaultGenerator();
+        var generator = context.Environment.GetEnvironmentVariable("CMAKE_GENERATOR") is { Length: > 0 } ? null
+            : context.ToolLookup.Find("ninja") is not null ? "Ninja" : null;
         // CMake refuses to reuse a tree made by another generator, so the generator is part of the stamp.
-        WorkTree.ResetIfToolchainChanged(context, unit, $"generator: {generator ?? "(cmake default)"}");
+        WorkTree.ResetIfToolchainChanged(unit, $"generator: {generator ?? "(cmake default)"}");
         var binDir = Path.Combine(unit.WorkDir, "bin");
         var settings = new CMakeConfigureSettings
         {
             SourcePath = unit.Package.Directory,
             BuildPath = unit.WorkDir,
             BuildType = BuildType(unit),
-            ToolchainFile = unit.Toolchain.Cross ? ToolchainFile.Write(unit) : null,
+            ToolchainFile = unit.Toolchain.Cross ? ToolchainFile.Write(unit, context.ToolLookup) : null,
             Generator = generator,
             CacheVariables =
             {
                 ["CMAKE_RUNTIME_OUTPUT_DIRECTORY"] = binDir.Replace('\\', '/'),
                 ["BTM_PLATFORM"] = unit.Platform.ToString(),
-                ["BTM_MODE"] = unit.Mode,
+                ["BTM_MODE"] = unit.Mode.Id,
                 ["BTM_VERSION"] = context.Settings.Version,
             },
         };
@@ -48,24 +58,5 @@ public sealed class CMakePackageBuilder : IPackageBuilder
     }
 
     // dev keeps symbols and skips optimisation; prod optimises (symbols go in the Stripped stage).
-    private static string BuildType(BuildUnit unit) => unit.Mode == "prod" ? "Release" : "Debug";
-
-    // Ninja builds faster and its no-op check is near free; fall back to CMake's default.
-    private static string? DefaultGenerator() => ToolProbe.FindOnPath("ninja") is not null ? "Ninja" : null;
-}
-
-/// <summary>The builder's work tree is kept between runs for incremental builds, unless the toolchain changed.</summary>
-public static class WorkTree
-{
-    public static void ResetIfToolchainChanged(BuildContext context, BuildUnit unit, string extra = "")
-    {
-        var stamp = Path.Combine(unit.WorkDir, ".btm-toolchain");
-        var identity = context.ToolchainIdentity(unit) + "\n" + extra;
-        if (File.Exists(stamp) && File.ReadAllText(stamp) == identity)
-            return;
-        if (Directory.Exists(unit.WorkDir))
-            Directory.Delete(unit.WorkDir, recursive: true);
-        Directory.CreateDirectory(unit.WorkDir);
-        AtomicFile.WriteAllBytes(stamp, System.Text.Encoding.UTF8.GetBytes(identity));
-    }
+    private static string BuildType(BuildUnit unit) => unit.Mode == BuildMode.Prod ? "Release" : "Debug";
 }

@@ -1,0 +1,26 @@
+using Btm.Core.Model;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// Turns a package's sources into its binaries for one unit, and runs its tests. A builder is
+/// registered once in <see cref="BuilderRegistry.Default"/>; its name is the btm.json "builder"
+/// value and its description is that value's entry in docs/schemas/btm.schema.json.
+/// </summary>
+public interface IPackageBuilder
+{
+    /// <summary>The btm.json "builder" value.</summary>
+    string Name { get; }
+
+    /// <summary>What the package must contain for this builder; the schema's description says the same.</summary>
+    string Description { get; }
+
+    /// <summary>The program this builder drives; CheckTools checks it and it is part of the toolchain identity.</summary>
+    ToolRequirement Tool { get; }
+
+    /// <summary>Builds, then copies each declared binary into <paramref name="outDir"/>.</summary>
+    void Compile(BuildContext context, BuildUnit unit, string outDir);
+
+    /// <summary>Runs the package's tests; returns a one-line result for the log.</summary>
+    string Test(BuildContext context, BuildUnit unit);
+}

@@ -1,0 +1,11 @@
+using Btm.Core.Checkpoints;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>The package's builder compiles it and its declared binaries are collected.</summary>
+public sealed class CompileStage : IUnitStage
+{
+    public CheckpointStage Stage => CheckpointStage.Compiled;
+
+    public void Produce(BuildContext context, BuildUnit unit, string outDir) => unit.Builder.Compile(context, unit, outDir);
+}

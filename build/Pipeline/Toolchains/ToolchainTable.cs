@@ -1,0 +1,67 @@
+using Btm.Cake.Strip;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// Every toolchain BTM knows. For a target, the first row that builds it from this host is the
+/// default; cake.config's Toolchains= picks another row per target. A new toolchain is one row.
+/// </summary>
+public static class ToolchainTable
+{
+    public static readonly IReadOnlyList<ToolchainDefinition> All =
+    [
+        new()
+        {
+            Id = "host-cc", HostOs = ["linux", "win32"], HostOnly = true, CC = "cc", Cxx = "c++",
+            Install = new Dictionary<string, string>
+            {
+                ["linux"] = "apt-get install build-essential",
+                ["win32"] = "install Visual Studio Build Tools with the C++ workload, or LLVM",
+            },
+        },
+        new()
+        {
+            Id = "apple-clang", HostOs = ["darwin"], Targets = ["darwin-x64", "darwin-arm64"],
+            CC = "clang", Cxx = "clang++", StripFlavor = StripFlavor.Darwin, CMakeSystemName = "Darwin",
+            CMakeProcessor = new Dictionary<string, string> { ["x64"] = "x86_64", ["arm64"] = "arm64" },
+            Install = new Dictionary<string, string> { ["darwin"] = "xcode-select --install" },
+        },
+        new()
+        {
+            Id = "musl-gcc", HostOs = ["linux"], Targets = ["linux-x64-musl"], CC = "musl-gcc",
+            Install = new Dictionary<string, string> { ["linux"] = "apt-get install musl-tools" },
+        },
+        new()
+        {
+            Id = "gnu-cross", HostOs = ["linux"], Targets = ["linux-x64", "linux-arm64"], Triple = "{processor}-linux-gnu",
+            CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
+            CMakeSystemName = "Linux", Emulators = [["qemu-{processor}", "-L", "/usr/{triple}"]],
+            Install = new Dictionary<string, string> { ["linux"] = "apt-get install gcc-{processor-dashed}-linux-gnu (and qemu-user to run its tests)" },
+        },
+        new()
+        {
+            Id = "musl-cross", HostOs = ["linux"], Targets = ["linux-x64-musl", "linux-arm64-musl"], Triple = "{processor}-linux-musl",
+            CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
+            CMakeSystemName = "Linux", Emulators = [["qemu-{processor}"]],
+            Install = new Dictionary<string, string>
+            {
+                ["linux"] = "no Debian package builds {target}: use a musl cross toolchain ({triple}-gcc on PATH) or an Alpine {cpu} runner",
+            },
+        },
+        new()
+        {
+            Id = "mingw-w64", HostOs = ["linux"], Targets = ["win32-x64"], Triple = "x86_64-w64-mingw32",
+            CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
+            CMakeSystemName = "Windows", CMakeProcessor = new Dictionary<string, string> { ["x64"] = "AMD64" },
+            Emulators = [["wine64"], ["wine"]],
+            Install = new Dictionary<string, string> { ["linux"] = "apt-get install gcc-mingw-w64-x86-64 (and wine64 to run its tests)" },
+        },
+        new()
+        {
+            Id = "llvm-mingw", HostOs = ["linux"], Targets = ["win32-arm64"], Triple = "aarch64-w64-mingw32",
+            CC = "{triple}-clang", Cxx = "{triple}-clang++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
+            CMakeSystemName = "Windows", CMakeProcessor = new Dictionary<string, string> { ["arm64"] = "ARM64" },
+            Install = new Dictionary<string, string> { ["linux"] = "install llvm-mingw ({triple}-clang on PATH): Debian does not package it" },
+        },
+    ];
+}

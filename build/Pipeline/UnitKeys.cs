@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using Btm.Core.Keys;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>Each unit's cache key, computed once per run; dependency keys come from the unit's dependency units.</summary>
+public sealed class UnitKeys(string version, Func<string, string?> environment)
+{
+    private readonly ConcurrentDictionary<BuildUnit, Lazy<KeyComponents>> _keys = new();
+    private readonly Lazy<IReadOnlyDictionary<string, string>> _environment = new(() => BuildEnvironment.Capture(environment));
+
+    public KeyComponents For(BuildUnit unit) => _keys.GetOrAdd(unit, u => new Lazy<KeyComponents>(() => Compute(u))).Value;
+
+    private KeyComponents Compute(BuildUnit unit)
+    {
+        var deps = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dep in unit.Dependencies)
+            deps[dep.Package.Name] = For(dep).Key;
+        var package = unit.Package;
+        var request = new KeyRequest(package.Name, package.Directory, InputSet.Collect(package.Directory, package.Inputs),
+            package.ManifestPath, unit.Identity.Render(), _environment.Value, version, unit.Mode.Id, unit.Platform, deps);
+        return CacheKey.Compute(request);
+    }
+}

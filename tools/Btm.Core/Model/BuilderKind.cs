@@ -1,7 +1,0 @@
-namespace Btm.Core.Model;
-
-public enum BuilderKind
-{
-    CMake,
-    Make,
-}
