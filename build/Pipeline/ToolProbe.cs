@@ -1,32 +1,14 @@
+using Btm.Core;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Btm.Build.Pipeline;
 
-/// <summary>Finds programs and asks them their version, with argument lists and a time limit.</summary>
+/// <summary>Runs a program (found by <see cref="Btm.Cake.Hosting.ToolLookup"/>) with an argument list and a time limit, and reads versions.</summary>
 public static partial class ToolProbe
 {
     [GeneratedRegex(@"\d+\.\d+(\.\d+)?")]
     private static partial Regex VersionPattern();
-
-    public static string? FindOnPath(string command)
-    {
-        if (Path.IsPathRooted(command))
-            return File.Exists(command) ? command : null;
-        var extensions = OperatingSystem.IsWindows()
-            ? (Environment.GetEnvironmentVariable("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';').Prepend("")
-            : [""];
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var ext in extensions)
-            {
-                var candidate = Path.Combine(dir, command + ext);
-                if (File.Exists(candidate) && (OperatingSystem.IsWindows() || IsExecutable(candidate)))
-                    return candidate;
-            }
-        }
-        return null;
-    }
 
     /// <summary>Runs a program to completion and returns its exit code and stdout+stderr.</summary>
     public static (int ExitCode, string Output) Run(string file, params string[] args) => RunIn(null, file, args);
@@ -42,13 +24,13 @@ public static partial class ToolProbe
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        using var process = Process.Start(start) ?? throw new BuildFailedException($"could not start {file}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 60 s");
+            throw new BuildFailedException($"{file} {string.Join(' ', args)} did not finish within 60 s");
         }
         return (process.ExitCode, (stdout + stderr.Result).Trim());
     }
@@ -59,8 +41,4 @@ public static partial class ToolProbe
         Version.TryParse(Pad(actual), out var a) && Version.TryParse(Pad(minimum), out var b) && a >= b;
 
     private static string Pad(string v) => v.Count(c => c == '.') switch { 0 => v + ".0", _ => v };
-
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static bool IsExecutable(string path) =>
-        (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

@@ -1,3 +1,4 @@
+using Btm.Core;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -36,11 +37,11 @@ public sealed class LocalRegistry : IDisposable
         var verdaccio = Path.Combine(context.RepoRoot, "node_modules", ".bin", OperatingSystem.IsWindows() ? "verdaccio.cmd" : "verdaccio");
         if (!File.Exists(verdaccio))
         {
-            var npm = ToolProbe.FindOnPath("npm") ?? throw new InvalidOperationException("npm is needed for the local registry: install Node.js 18+");
+            var npm = context.ToolLookup.Find("npm") ?? throw new BuildFailedException("npm is needed for the local registry: install Node.js 18+");
             Btm.Cake.Logging.BtmLog.Info(context, "installing the local registry (npm ci)");
             var (exit, output) = ToolProbe.RunIn(context.RepoRoot, npm, "ci", "--no-audit", "--no-fund");
             if (exit != 0 || !File.Exists(verdaccio))
-                throw new InvalidOperationException($"npm ci failed, so verdaccio is not available:\n{output}");
+                throw new BuildFailedException($"npm ci failed, so verdaccio is not available:\n{output}");
         }
         var root = Root(context);
         Directory.CreateDirectory(Path.Combine(root, "storage"));
@@ -61,7 +62,7 @@ public sealed class LocalRegistry : IDisposable
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("could not start verdaccio");
+            process = Process.Start(start) ?? throw new BuildFailedException("could not start verdaccio");
         }
         catch
         {
@@ -92,7 +93,7 @@ public sealed class LocalRegistry : IDisposable
         }
         catch (IOException)
         {
-            throw new InvalidOperationException(
+            throw new BuildFailedException(
                 $"another BTM run is using the local registry in {root} (a Release or Registry target): wait for it or stop it, then run again");
         }
         foreach (var stale in VerdaccioStorage.RemoveStaleLocks(root))
@@ -107,13 +108,13 @@ public sealed class LocalRegistry : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"verdaccio exited with code {_process.ExitCode}:\n{Log}");
+                throw new BuildFailedException($"verdaccio exited with code {_process.ExitCode}:\n{Log}");
             if (client.PingAsync().GetAwaiter().GetResult() is null)
                 return;
             Thread.Sleep(100);
         }
         Dispose();
-        throw new TimeoutException($"verdaccio did not answer on {Url} within 30 s:\n{Log}");
+        throw new BuildFailedException($"verdaccio did not answer on {Url} within 30 s:\n{Log}");
     }
 
     public string Log
@@ -138,7 +139,7 @@ public sealed class LocalRegistry : IDisposable
                 probe.WhoAmIAsync().GetAwaiter().GetResult();
                 return saved;
             }
-            catch (HttpRequestException)
+            catch (RegistryException)
             {
                 // Storage reset or token expired: register a new user below.
             }

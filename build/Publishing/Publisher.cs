@@ -1,7 +1,6 @@
-using Btm.Build.Pipeline;
+using Btm.Build.Release;
 using Btm.Cake.Logging;
-using Btm.Cake.Npm;
-using Btm.Cake.Tooling;
+using Btm.Core;
 using Btm.Core.IO;
 using Btm.Core.Release;
 
@@ -54,6 +53,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         {
             context.Fail($"publishing failed: {Message(e)}");
             Rollback(Message(e));
+            if (e is not BuildFailedException)
+                throw;
             throw new PublishException($"release {manifest.Version} was not published: {Message(e)}");
         }
         Tidy();
@@ -69,7 +70,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             var user = registry.WhoAmIAsync().GetAwaiter().GetResult();
             context.Info($"registry {registry.Url} accepts the credentials (user {user})");
         }
-        catch (HttpRequestException e)
+        catch (RegistryException e)
         {
             throw new PublishException($"preflight: {registry.Url} refused the credentials (NPM_TOKEN): {e.Message}; nothing was published");
         }
@@ -95,7 +96,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             {
                 Report.Set(p.Name, PublishOutcome.Skipped, "already published with identical integrity");
                 if (state.Version.Deprecated is { } message && message.StartsWith(FailedReleasePrefix, StringComparison.Ordinal))
-                    context.NpmDeprecate(new NpmSpecSettings { Name = p.Name, Version = p.Version, Argument = "", Registry = registry.Url, UserConfig = credentials.Path });
+                    registry.DeprecateAsync(p.Name, p.Version, "").GetAwaiter().GetResult();
             }
             else
             {
@@ -112,10 +113,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         {
             if (!toPublish.Contains(p))
                 continue;
-            context.NpmPublish(new NpmPublishSettings
-            {
-                Tarball = Path.Combine(releaseDir, p.Tarball), Tag = StagingTag, DryRun = true, Registry = registry.Url, UserConfig = credentials.Path,
-            });
+            // What the registry would receive is read now, so a damaged tarball fails the dry run too.
+            _ = TarballReader.ReadText(Path.Combine(releaseDir, p.Tarball), "package/package.json");
             Report.Set(p.Name, PublishOutcome.NotPublished, $"dry run: would publish {p.Tarball} under {StagingTag}, then tag {tag}");
         }
         context.Success($"dry run: {toPublish.Count} package(s) would be published (platform packages first, wrappers last), then tagged {tag}");
@@ -136,7 +135,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 Report.Set(p.Name, PublishOutcome.Published, $"under {StagingTag}");
                 context.Success($"published {p.Name}@{p.Version} ({StagingTag})");
             }
-            catch (Exception e) when (e is HttpRequestException or PublishException)
+            catch (BuildFailedException e)
             {
                 Report.Set(p.Name, PublishOutcome.Failed, e.Message);
                 lock (errors)
@@ -161,7 +160,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         {
             await registry.PublishAsync(tarball, packageJson, p.Integrity, StagingTag, "public");
         }
-        catch (RegistryRefusedException e) when (e.Status == 409)
+        catch (RegistryException e) when (e.Status == 409)
         {
             // A registry that died mid-upload can keep the tarball without the version in its
             // metadata: the upload "conflicts" with a version that does not exist. A package with
@@ -177,7 +176,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 throw new PublishException($"{p.Name}@{p.Version}: the registry holds a partial upload from an interrupted publish " +
                     $"(409 for a version its metadata does not list); remove it on the registry, then re-run");
             context.Warn($"{p.Name}: clearing a partial upload left by an interrupted publish, then publishing again");
-            context.NpmUnpublish(new NpmSpecSettings { Name = p.Name, Version = null, Registry = registry.Url, UserConfig = credentials.Path });
+            await registry.UnpublishAsync(p.Name, null);
             await registry.PublishAsync(tarball, packageJson, p.Integrity, StagingTag, "public");
         }
     }
@@ -198,44 +197,13 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
     /// <summary>A fresh install of the wrappers at the exact version, from the registry, must run the host binaries.</summary>
     private void InstallFromRegistry()
     {
-        var host = context.Host.ToString();
-        var checks = new List<(ManifestPackage Wrapper, string Binary)>();
-        foreach (var wrapper in Wrappers)
-        {
-            var hostPackage = manifest.Packages.FirstOrDefault(p => p.Component == wrapper.Component && p.Platform == host);
-            if (hostPackage is null)
-            {
-                context.Warn($"{wrapper.Name}: this release has no {host} package, so its install was not run here");
-                continue;
-            }
-            checks.AddRange(hostPackage.Files.Where(f => f.Role == "release").Select(f => (wrapper, Path.GetFileNameWithoutExtension(f.Path))));
-        }
-        if (checks.Count == 0)
-            return;
+        var targets = InstallRunCheck.Targets(context, manifest, "its install");
         // One npm install for every wrapper: npm resolves them together in one process.
-        var project = Path.Combine(Path.GetTempPath(), "btm-publish-check-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(project);
-        try
-        {
-            File.WriteAllText(Path.Combine(project, "package.json"), "{\"name\": \"btm-publish-check\", \"version\": \"0.0.0\", \"private\": true}\n");
-            context.NpmInstall(new NpmInstallSettings
-            {
-                Prefix = project, Packages = checks.Select(c => $"{c.Wrapper.Name}@{c.Wrapper.Version}").Distinct().ToList(),
-                Registry = registry.Url, UserConfig = credentials.Path,
-            });
-            foreach (var (wrapper, binary) in checks)
-            {
-                var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
-                var (exit, output) = ToolProbe.Run(shim, "--version");
-                if (exit != 0 || !output.Contains(manifest.Version, StringComparison.Ordinal))
-                    throw new PublishException($"a fresh `npm install {wrapper.Name}@{wrapper.Version}` from {registry.Url} does not run: `{binary} --version` exited {exit} printing '{output.Trim()}'");
-                context.Success($"fresh install of {wrapper.Name}@{wrapper.Version} runs: {output.Trim()}");
-            }
-        }
-        finally
-        {
-            Directory.Delete(project, recursive: true);
-        }
+        var problems = InstallRunCheck.Run(context, targets, targets.Select(t => $"{t.Wrapper.Name}@{t.Wrapper.Version}").Distinct().ToList(),
+            manifest.Version, registry.Url, credentials.Path, $"a fresh install from {registry.Url}",
+            (t, _, output) => $"fresh install of {t.Wrapper.Name}@{t.Wrapper.Version} runs: {output}");
+        if (problems.Count > 0)
+            throw new PublishException(string.Join("; ", problems));
     }
 
     private void MoveTags()
@@ -272,7 +240,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             {
                 await registry.RemoveDistTagAsync(p.Name, StagingTag);
             }
-            catch (HttpRequestException e)
+            catch (RegistryException e)
             {
                 context.Warn($"{p.Name}: could not remove the {StagingTag} tag ({e.Message}); harmless");
             }
@@ -297,46 +265,35 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 else
                     registry.RemoveDistTagAsync(name, tag).GetAwaiter().GetResult();
             }
-            catch (HttpRequestException e)
+            catch (RegistryException e)
             {
                 context.Fail($"{name}: could not restore dist-tag {tag}: {e.Message}");
             }
         }
         foreach (var p in Enumerable.Reverse(_publishedByUs))
         {
-            var spec = new NpmSpecSettings { Name = p.Name, Version = p.Version, Registry = registry.Url, UserConfig = credentials.Path };
             try
             {
-                context.NpmUnpublish(spec);
+                registry.UnpublishAsync(p.Name, p.Version).GetAwaiter().GetResult();
                 Report.Set(p.Name, PublishOutcome.RolledBack, "unpublished");
                 context.Warn($"rolled back {p.Name}@{p.Version} (unpublished)");
                 continue;
             }
-            catch (ToolFailedException e)
+            catch (RegistryException e)
             {
-                context.Warn($"{p.Name}@{p.Version}: the registry refused to unpublish it ({RegistryError(e)}); deprecating");
+                context.Warn($"{p.Name}@{p.Version}: the registry refused to unpublish it ({e.Message}); deprecating");
             }
             try
             {
-                context.NpmDeprecate(new NpmSpecSettings
-                {
-                    Name = p.Name, Version = p.Version, Registry = registry.Url, UserConfig = credentials.Path,
-                    Argument = $"{FailedReleasePrefix} {manifest.Version}: {reason}; do not use",
-                });
+                registry.DeprecateAsync(p.Name, p.Version, $"{FailedReleasePrefix} {manifest.Version}: {reason}; do not use").GetAwaiter().GetResult();
                 Report.Set(p.Name, PublishOutcome.Deprecated, "the registry refused to unpublish; deprecated");
             }
-            catch (ToolFailedException e)
+            catch (RegistryException e)
             {
-                Report.Set(p.Name, PublishOutcome.Failed, $"published, and rollback failed: {RegistryError(e)}");
+                Report.Set(p.Name, PublishOutcome.Failed, $"published, and rollback failed: {e.Message}");
             }
         }
     }
 
-    private static string RegistryError(ToolFailedException e) =>
-        e.Tail.Where(l => l.StartsWith("npm error", StringComparison.Ordinal) && !l.Contains("A complete log", StringComparison.Ordinal))
-            .Select(l => l["npm error".Length..].Trim()).Where(l => l.Length > 0).Take(2) is var lines && lines.Any()
-            ? string.Join(" / ", lines)
-            : $"npm exited {e.ExitCode}";
-
-    private static string Message(Exception e) => e is ToolFailedException t ? RegistryError(t) : e.Message.Split('\n')[0];
+    private static string Message(Exception e) => e.Message.Split('\n')[0];
 }

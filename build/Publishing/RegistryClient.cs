@@ -1,6 +1,9 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Btm.Core;
 
 namespace Btm.Build.Publishing;
 
@@ -8,8 +11,10 @@ namespace Btm.Build.Publishing;
 public sealed record PublishedVersion(bool Exists, string? Integrity, string? Deprecated, int VersionCount = 0);
 
 /// <summary>
-/// The npm registry's read API over HTTP (packuments, ping, dist-tags): the source of truth for
-/// what is published. Much faster than one `npm view` process per package.
+/// The one port to an npm registry, over HTTP with the requests the npm CLI sends: ping, whoami,
+/// packuments, publish, dist-tag set and remove, unpublish, deprecate. Publish, rollback, dry runs
+/// and Verify all go through it; registry metadata is the source of truth for what is published.
+/// Every failure is a <see cref="RegistryException"/> naming the request.
 /// </summary>
 public sealed class RegistryClient(string registryUrl, string? token) : IDisposable
 {
@@ -42,72 +47,61 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
 
     public async Task<(PublishedVersion Version, IReadOnlyDictionary<string, string> Tags)> VersionAsync(string name, string version)
     {
-        using var response = await _http.GetAsync($"{Url}/{Escape(name)}");
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        var packument = await PackumentAsync(name, write: false);
+        if (packument is null)
             return (new PublishedVersion(false, null, null), new Dictionary<string, string>());
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"GET {Url}/{Escape(name)} answered {(int)response.StatusCode} {response.ReasonPhrase}");
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (doc.RootElement.TryGetProperty("dist-tags", out var distTags))
+        if (packument["dist-tags"] is JsonObject distTags)
         {
-            foreach (var t in distTags.EnumerateObject())
-                tags[t.Name] = t.Value.GetString() ?? "";
+            foreach (var (tag, value) in distTags)
+                tags[tag] = value?.GetValue<string>() ?? "";
         }
-        var count = doc.RootElement.TryGetProperty("versions", out var all) && all.ValueKind == JsonValueKind.Object ? all.EnumerateObject().Count() : 0;
-        if (count == 0 || !all.TryGetProperty(version, out var v))
+        var versions = packument["versions"] as JsonObject;
+        var count = versions?.Count ?? 0;
+        if (versions?[version] is not JsonObject v)
             return (new PublishedVersion(false, null, null, count), tags);
-        var integrity = v.TryGetProperty("dist", out var dist) && dist.TryGetProperty("integrity", out var i) ? i.GetString() : null;
-        var deprecated = v.TryGetProperty("deprecated", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-        return (new PublishedVersion(true, integrity, string.IsNullOrEmpty(deprecated) ? null : deprecated, count), tags);
+        var integrity = v["dist"]?["integrity"]?.GetValue<string>();
+        var deprecated = v["deprecated"] is JsonValue d && d.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+        return (new PublishedVersion(true, integrity, deprecated, count), tags);
     }
 
-    public async Task SetDistTagAsync(string name, string tag, string version)
-    {
-        using var body = new StringContent(JsonSerializer.Serialize(version), Encoding.UTF8, "application/json");
-        using var response = await _http.PutAsync($"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}", body);
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"tagging {name}@{version} as {tag} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
+    public Task SetDistTagAsync(string name, string tag, string version) =>
+        SendAsync(HttpMethod.Put, $"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}", Json(JsonSerializer.Serialize(version)),
+            $"tagging {name}@{version} as {tag}");
 
-    public async Task RemoveDistTagAsync(string name, string tag)
-    {
-        using var response = await _http.DeleteAsync($"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}");
-        if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.NotFound)
-            throw new HttpRequestException($"removing tag {tag} from {name} answered {(int)response.StatusCode}");
-    }
+    public Task RemoveDistTagAsync(string name, string tag) =>
+        SendAsync(HttpMethod.Delete, $"{Url}/-/package/{Escape(name)}/dist-tags/{Uri.EscapeDataString(tag)}", null,
+            $"removing tag {tag} from {name}", allowNotFound: true);
 
     /// <summary>
     /// Publishes a tarball exactly as it is, with the request `npm publish` sends (libnpmpublish):
     /// the version manifest from the tarball's package.json plus dist fields, and the tarball
-    /// itself as a base64 attachment. Throws <see cref="RegistryRefusedException"/> with the
-    /// registry's own error.
+    /// itself as a base64 attachment.
     /// </summary>
     public async Task PublishAsync(string tarballPath, string packageJson, string integrity, string tag, string access)
     {
         var tarball = await File.ReadAllBytesAsync(tarballPath);
-        var manifest = System.Text.Json.Nodes.JsonNode.Parse(packageJson)!.AsObject();
+        var manifest = JsonNode.Parse(packageJson)!.AsObject();
         var name = manifest["name"]!.GetValue<string>();
         var version = manifest["version"]!.GetValue<string>();
-        var unscoped = name.Contains('/') ? name[(name.IndexOf('/') + 1)..] : name;
         manifest["_id"] = $"{name}@{version}";
-        manifest["dist"] = new System.Text.Json.Nodes.JsonObject
+        manifest["dist"] = new JsonObject
         {
             ["integrity"] = integrity,
             ["shasum"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(tarball)),
-            ["tarball"] = $"{Url}/{name}/-/{unscoped}-{version}.tgz",
+            ["tarball"] = $"{Url}/{name}/-/{Unscoped(name)}-{version}.tgz",
         };
-        var document = new System.Text.Json.Nodes.JsonObject
+        var document = new JsonObject
         {
             ["_id"] = name,
             ["name"] = name,
             ["description"] = manifest["description"]?.DeepClone(),
-            ["dist-tags"] = new System.Text.Json.Nodes.JsonObject { [tag] = version },
-            ["versions"] = new System.Text.Json.Nodes.JsonObject { [version] = manifest },
+            ["dist-tags"] = new JsonObject { [tag] = version },
+            ["versions"] = new JsonObject { [version] = manifest },
             ["access"] = access,
-            ["_attachments"] = new System.Text.Json.Nodes.JsonObject
+            ["_attachments"] = new JsonObject
             {
-                [$"{name}-{version}.tgz"] = new System.Text.Json.Nodes.JsonObject
+                [$"{name}-{version}.tgz"] = new JsonObject
                 {
                     ["content_type"] = "application/octet-stream",
                     ["data"] = Convert.ToBase64String(tarball),
@@ -115,13 +109,120 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
                 },
             },
         };
-        using var body = new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"{Url}/{Escape(name)}") { Content = body };
-        request.Headers.Add("npm-command", "publish");
-        using var response = await _http.SendAsync(request);
-        if (!response.IsSuccessStatusCode)
-            throw new RegistryRefusedException((int)response.StatusCode, $"PUT {Url}/{Escape(name)} answered {(int)response.StatusCode}: {ErrorText(await response.Content.ReadAsStringAsync())}");
+        await SendAsync(HttpMethod.Put, $"{Url}/{Escape(name)}", Json(document.ToJsonString()), $"publishing {name}@{version}",
+            headers: ("npm-command", "publish"));
     }
+
+    /// <summary>
+    /// Removes name@version as `npm unpublish name@version` does: the packument without that
+    /// version is written back, then the tarball is deleted. The last version, or
+    /// <paramref name="version"/> null, removes the whole package.
+    /// </summary>
+    public async Task UnpublishAsync(string name, string? version)
+    {
+        var packument = await PackumentAsync(name, write: true);
+        if (packument is null)
+            return;
+        var rev = packument["_rev"]?.GetValue<string>() ?? "0";
+        var versions = packument["versions"] as JsonObject ?? [];
+        if (version is not null && !versions.ContainsKey(version))
+            return;
+        if (version is null || versions.Count <= 1)
+        {
+            await SendAsync(HttpMethod.Delete, $"{Url}/{Escape(name)}/-rev/{Uri.EscapeDataString(rev)}", null, $"unpublishing {name}", allowNotFound: true);
+            return;
+        }
+        var tarball = versions[version]?["dist"]?["tarball"]?.GetValue<string>();
+        versions.Remove(version);
+        if (packument["dist-tags"] is JsonObject tags)
+        {
+            foreach (var tag in tags.Where(t => t.Value?.GetValue<string>() == version).Select(t => t.Key).ToList())
+                tags.Remove(tag);
+            if (!tags.ContainsKey("latest"))
+                tags["latest"] = versions.Last().Key;
+        }
+        (packument["time"] as JsonObject)?.Remove(version);
+        await SendAsync(HttpMethod.Put, $"{Url}/{Escape(name)}/-rev/{Uri.EscapeDataString(rev)}", Json(packument.ToJsonString()),
+            $"unpublishing {name}@{version}");
+        if (tarball is null)
+            return;
+        var after = await PackumentAsync(name, write: true);
+        var newRev = after?["_rev"]?.GetValue<string>() ?? rev;
+        await SendAsync(HttpMethod.Delete,
+            $"{Url}/{Escape(name)}/-/{Uri.EscapeDataString(Path.GetFileName(new Uri(tarball).AbsolutePath))}/-rev/{Uri.EscapeDataString(newRev)}",
+            null, $"deleting the tarball of {name}@{version}", allowNotFound: true);
+    }
+
+    /// <summary>Marks name@version deprecated as `npm deprecate` does; an empty message clears it.</summary>
+    public async Task DeprecateAsync(string name, string version, string message)
+    {
+        var packument = await PackumentAsync(name, write: true)
+            ?? throw new RegistryException(404, $"deprecating {name}@{version}: {Url} has no package {name}");
+        if (packument["versions"]?[version] is not JsonObject v)
+            throw new RegistryException(404, $"deprecating {name}@{version}: {Url} has no such version");
+        v["deprecated"] = message;
+        packument.Remove("_attachments");
+        await SendAsync(HttpMethod.Put, $"{Url}/{Escape(name)}", Json(packument.ToJsonString()), $"deprecating {name}@{version}");
+    }
+
+    /// <summary>The user the registry sees for this token (npm whoami's own request).</summary>
+    public async Task<string> WhoAmIAsync()
+    {
+        var text = await SendAsync(HttpMethod.Get, $"{Url}/-/whoami", null, "asking who the token belongs to");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.TryGetProperty("username", out var u) && u.GetString() is { Length: > 0 } name
+            ? name
+            : throw new RegistryException(401, $"GET {Url}/-/whoami: no user for these credentials");
+    }
+
+    /// <summary>Registers a user (verdaccio's adduser) and returns its token.</summary>
+    public async Task<string> AddUserAsync(string user, string password)
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["name"] = user, ["password"] = password });
+        var text = await SendAsync(HttpMethod.Put, $"{Url}/-/user/org.couchdb.user:{Uri.EscapeDataString(user)}", Json(json), $"creating registry user {user}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty("token").GetString()!;
+    }
+
+    private async Task<JsonObject?> PackumentAsync(string name, bool write)
+    {
+        var url = $"{Url}/{Escape(name)}" + (write ? "?write=true" : "");
+        var text = await SendAsync(HttpMethod.Get, url, null, $"reading {name}", allowNotFound: true);
+        return text.Length == 0 ? null : JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>One request; a transport failure, a deadline or an error status becomes a <see cref="RegistryException"/>.</summary>
+    private async Task<string> SendAsync(HttpMethod method, string url, HttpContent? content, string what, bool allowNotFound = false,
+        (string Name, string Value)? headers = null)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = content };
+        if (headers is { } h)
+            request.Headers.Add(h.Name, h.Value);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request);
+        }
+        catch (RegistryTimeoutException e)
+        {
+            throw new RegistryException(0, $"{what}: {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new RegistryException(0, $"{what}: {method} {url} got no answer ({e.Message})", e);
+        }
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode)
+                return body;
+            if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
+                return "";
+            throw new RegistryException((int)response.StatusCode, $"{what}: {method} {url} answered {(int)response.StatusCode}: {ErrorText(body)}");
+        }
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static string ErrorText(string body)
     {
@@ -137,40 +238,16 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
         return body.Trim();
     }
 
-    /// <summary>The user the registry sees for this token (npm whoami's own request); throws when refused.</summary>
-    public async Task<string> WhoAmIAsync()
-    {
-        using var response = await _http.GetAsync($"{Url}/-/whoami");
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"GET {Url}/-/whoami answered {(int)response.StatusCode} {response.ReasonPhrase}");
-        using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.TryGetProperty("username", out var u) && u.GetString() is { Length: > 0 } name
-            ? name
-            : throw new HttpRequestException($"GET {Url}/-/whoami: no user for these credentials");
-    }
-
-    /// <summary>Registers a user (verdaccio's adduser) and returns its token.</summary>
-    public async Task<string> AddUserAsync(string user, string password)
-    {
-        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["name"] = user, ["password"] = password });
-        using var body = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await _http.PutAsync($"{Url}/-/user/org.couchdb.user:{Uri.EscapeDataString(user)}", body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"creating registry user {user} answered {(int)response.StatusCode}: {text}");
-        using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty("token").GetString()!;
-    }
-
     // Scoped names keep their '@' and escape the '/': @scope%2fname.
     private static string Escape(string name) => name.Replace("/", "%2f");
+
+    private static string Unscoped(string name) => name.Contains('/') ? name[(name.IndexOf('/') + 1)..] : name;
 
     public void Dispose() => _http.Dispose();
 }
 
-/// <summary>The registry answered a write with an error status.</summary>
-public sealed class RegistryRefusedException(int status, string message) : HttpRequestException(message)
+/// <summary>A registry request failed: no answer (<see cref="Status"/> 0), a deadline, or an error status.</summary>
+public sealed class RegistryException(int status, string message, Exception? inner = null) : BuildFailedException(message, inner!)
 {
     public int Status { get; } = status;
 }

@@ -1,3 +1,4 @@
+using Btm.Core;
 using Btm.Core.Release;
 
 namespace Btm.Build.Release;
@@ -13,7 +14,7 @@ public static class SigningKey
         {
             var full = Path.GetFullPath(path, context.RepoRoot);
             if (!File.Exists(full))
-                throw new InvalidOperationException($"--signing-key: {full} does not exist; make one with --target=KeyGen --signing-key={path}");
+                throw new BuildFailedException($"--signing-key: {full} does not exist; make one with --target=KeyGen --signing-key={path}");
             return Parse(File.ReadAllText(full), $"--signing-key {full}");
         }
         return Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } text ? Parse(text, Variable) : null;
@@ -28,7 +29,7 @@ public static class SigningKey
         catch (FormatException e)
         {
             // The key text itself is never echoed.
-            throw new InvalidOperationException($"{source}: {e.Message}");
+            throw new BuildFailedException($"{source}: {e.Message}");
         }
     }
 }

@@ -1,3 +1,4 @@
+using Btm.Core;
 using System.Globalization;
 using Btm.Build.Pipeline;
 
@@ -6,12 +7,12 @@ namespace Btm.Build.Release;
 /// <summary>The commit a release is built from, whether the tree was clean, and the build time to record.</summary>
 public sealed record SourceRevision(string? Commit, bool Dirty, DateTimeOffset BuildTime, string TimeSource)
 {
-    public static SourceRevision Read(string repoRoot)
+    public static SourceRevision Read(string repoRoot, Btm.Cake.Hosting.ToolLookup tools)
     {
         string? commit = null;
         var dirty = true;
         long? commitTime = null;
-        if (ToolProbe.FindOnPath("git") is { } git)
+        if (tools.Find("git") is { } git)
         {
             var head = ToolProbe.RunIn(repoRoot, git, "rev-parse", "--verify", "HEAD");
             if (head.ExitCode == 0)
@@ -26,7 +27,7 @@ public sealed record SourceRevision(string? Commit, bool Dirty, DateTimeOffset B
         if (Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH") is { Length: > 0 } epoch)
         {
             if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
-                throw new InvalidOperationException($"SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds; unset it or fix it");
+                throw new BuildFailedException($"SOURCE_DATE_EPOCH '{epoch}' is not a number of seconds; unset it or fix it");
             return new SourceRevision(commit, dirty, DateTimeOffset.FromUnixTimeSeconds(seconds), "SOURCE_DATE_EPOCH");
         }
         return commitTime is { } ct

@@ -1,3 +1,4 @@
+using Btm.Core;
 using Btm.Build.Host;
 using Btm.Cake.Logging;
 using Btm.Core.Release;
@@ -13,7 +14,7 @@ public sealed class KeyGenTask : BtmTask
         var path = Path.GetFullPath(context.Options.SigningKeyPath ?? Path.Combine(".btm", "keys", "signing-key.pem"), context.RepoRoot);
         var publicPath = path + ".pub";
         if (File.Exists(path) || File.Exists(publicPath))
-            throw new InvalidOperationException($"{path} already exists; refusing to overwrite a signing key (move it away first)");
+            throw new BuildFailedException($"{path} already exists; refusing to overwrite a signing key (move it away first)");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var pair = Ed25519Keys.Generate();
         // Created 0600 from the start: there is no moment when the private key is readable by others.

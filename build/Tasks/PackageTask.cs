@@ -56,7 +56,7 @@ public sealed class PackageTask : UnitTask
             }
             Directory.Delete(stage, recursive: true);
 
-            var source = SourceRevision.Read(context.RepoRoot);
+            var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,

@@ -1,3 +1,4 @@
+using Btm.Core;
 using Btm.Build.Host;
 using Btm.Build.Release;
 using Btm.Cake.Logging;
@@ -16,7 +17,7 @@ public sealed class TemplatesTask : BtmTask
     {
         var project = Path.Combine(context.RepoRoot, "templates", "Btm.Templates.csproj");
         if (!File.Exists(project))
-            throw new InvalidOperationException($"{project} is missing");
+            throw new BuildFailedException($"{project} is missing");
         var releaseDir = ReleasePaths.ReleaseDir(context);
         Directory.CreateDirectory(releaseDir);
         var temp = AtomicFile.TempPathFor(Path.Combine(releaseDir, "templates"));

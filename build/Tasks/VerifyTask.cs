@@ -3,6 +3,7 @@ using Btm.Build.Pipeline;
 using Btm.Build.Release;
 using Btm.Cake.Logging;
 using Btm.Cake.Npm;
+using Btm.Core;
 using Btm.Core.Platforms;
 using Btm.Core.Release;
 
@@ -28,14 +29,14 @@ public sealed class VerifyTask : BtmTask
         context.Success($"hashes match: {manifest.Packages.Count} tarball(s), {manifest.Packages.Sum(p => p.Files.Count)} file(s), SHA256SUMS" +
             (manifest.Signed ? ", signature" : ""));
 
-        if (ToolProbe.FindOnPath("npm") is null)
-            throw new InvalidOperationException("npm is needed to check installs: install Node.js 18+");
+        if (context.ToolLookup.Find("npm") is null)
+            throw new BuildFailedException("npm is needed to check installs: install Node.js 18+");
         var scratch = Path.Combine(Path.GetTempPath(), "btm-verify-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
             Fail(context, CheckPlatformSelection(context, releaseDir, manifest, scratch), "install");
             context.Success($"each platform package installs only on its own os/cpu/libc ({PlatformId.All.Count} platforms tried)");
-            Fail(context, RunHostBinaries(context, releaseDir, manifest, scratch), "run");
+            Fail(context, RunHostBinaries(context, releaseDir, manifest), "run");
         }
         finally
         {
@@ -50,7 +51,7 @@ public sealed class VerifyTask : BtmTask
             return;
         foreach (var p in problems)
             context.Fail(p);
-        throw new InvalidOperationException($"Verify found {problems.Count} {kind} problem(s) in {Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}");
+        throw new BuildFailedException($"Verify found {problems.Count} {kind} problem(s) in {Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}");
     }
 
     /// <summary>
@@ -73,10 +74,8 @@ public sealed class VerifyTask : BtmTask
                 var found = perPlatform[i] = [];
                 var project = Path.Combine(scratch, "select-" + platform);
                 Directory.CreateDirectory(project);
-                var deps = string.Join(",\n    ", platformPackages.Select(p =>
-                    $"\"{p.Name}\": \"file:{Path.Combine(releaseDir, p.Tarball).Replace("\\", "/")}\""));
-                File.WriteAllText(Path.Combine(project, "package.json"),
-                    $"{{\n  \"name\": \"btm-verify\",\n  \"version\": \"0.0.0\",\n  \"private\": true,\n  \"optionalDependencies\": {{\n    {deps}\n  }}\n}}\n");
+                InstallRunCheck.WritePackageJson(Path.Combine(project, "package.json"), "btm-verify",
+                    platformPackages.ToDictionary(p => p.Name, p => "file:" + Path.Combine(releaseDir, p.Tarball).Replace('\\', '/')));
                 context.NpmInstall(new NpmInstallSettings
                 {
                     Prefix = project, Registry = NoRegistry, FetchRetries = 0, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
@@ -101,36 +100,15 @@ public sealed class VerifyTask : BtmTask
     }
 
     /// <summary>Installs each wrapper with this host's platform tarball and runs every binary with --version.</summary>
-    private static List<string> RunHostBinaries(BuildContext context, string releaseDir, ReleaseManifest manifest, string scratch)
+    private static List<string> RunHostBinaries(BuildContext context, string releaseDir, ReleaseManifest manifest)
     {
         var problems = new List<string>();
-        var host = context.Host.ToString();
-        foreach (var wrapper in manifest.Packages.Where(p => p.Kind == ManifestPackage.WrapperKind))
+        foreach (var target in InstallRunCheck.Targets(context, manifest, "its binary"))
         {
-            var hostPackage = manifest.Packages.FirstOrDefault(p => p.Component == wrapper.Component && p.Platform == host);
-            if (hostPackage is null)
-            {
-                context.Warn($"{wrapper.Name}: no {host} package in this release, so its binary was not run here");
-                continue;
-            }
-            var project = Path.Combine(scratch, "run-" + wrapper.Component);
-            Directory.CreateDirectory(project);
-            File.WriteAllText(Path.Combine(project, "package.json"), "{\"name\": \"btm-verify-run\", \"version\": \"0.0.0\", \"private\": true}\n");
-            context.NpmInstall(new NpmInstallSettings
-            {
-                Prefix = project, Registry = NoRegistry, FetchRetries = 0,
-                Packages = [Path.Combine(releaseDir, wrapper.Tarball), Path.Combine(releaseDir, hostPackage.Tarball)],
-            });
-            var binaries = hostPackage.Files.Where(f => f.Role == "release").Select(f => Path.GetFileNameWithoutExtension(f.Path)).ToList();
-            foreach (var binary in binaries)
-            {
-                var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
-                var (exit, output) = ToolProbe.Run(shim, "--version");
-                if (exit != 0 || !output.Contains(manifest.Version, StringComparison.Ordinal))
-                    problems.Add($"{hostPackage.Tarball}: `{binary} --version` through {wrapper.Name} exited {exit} printing '{output.Trim()}'; expected the release version {manifest.Version}");
-                else
-                    context.Success($"{binary} --version via {wrapper.Name}: {output.Trim()}");
-            }
+            problems.AddRange(InstallRunCheck.Run(context, [target],
+                [Path.Combine(releaseDir, target.Wrapper.Tarball), Path.Combine(releaseDir, target.HostPackage.Tarball)],
+                manifest.Version, NoRegistry, null, target.HostPackage.Tarball,
+                (t, binary, output) => $"{binary} --version via {t.Wrapper.Name}: {output}"));
         }
         return problems;
     }

@@ -1,3 +1,5 @@
+using Btm.Cake.Hosting;
+using Cake.Core.Diagnostics;
 using Btm.Build.Pipeline;
 
 namespace Btm.Build.Tests;
@@ -85,10 +87,45 @@ public class ToolLookupTests
         }
     }
 
+    private ToolLookup Lookup() => new(CakeContextFactory.Create(TestContext.CurrentContext.TestDirectory, Verbosity.Quiet, []).Context.Tools);
+
+    [Test]
+    public void Programs_are_found_through_Cakes_tool_locator_on_PATH()
+    {
+        if (OperatingSystem.IsWindows())
+            Assert.Ignore("uses a shell script as the tool");
+        var tool = Script("btm-fake-tool", "echo hi");
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", _dir + Path.PathSeparator + path);
+        try
+        {
+            var lookup = Lookup();
+            Assert.That(lookup.Find("btm-fake-tool"), Is.EqualTo(tool));
+            Assert.That(lookup.Find("btm-no-such-tool-anywhere"), Is.Null);
+            Assert.That(lookup.Find(tool), Is.EqualTo(tool), "a rooted path is taken as it is");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Test]
+    public void Cakes_argument_api_answers_from_the_parsed_options()
+    {
+        var options = Btm.Build.Host.HostOptionsParser.Parse(["--force", "--jobs=3", "--package", "alpha,beta"], _ => null);
+        var context = CakeContextFactory.Create(TestContext.CurrentContext.TestDirectory, Verbosity.Quiet, options.Arguments).Context;
+        Assert.That(context.Arguments.HasArgument("force"), Is.True);
+        Assert.That(context.Arguments.GetArguments("jobs").Single(), Is.EqualTo("3"));
+        Assert.That(context.Arguments.GetArguments("package").Single(), Is.EqualTo("alpha,beta"));
+        Assert.That(context.Arguments.HasArgument("dry-run"), Is.False);
+        Assert.That(options.Jobs, Is.EqualTo(3));
+    }
+
     [Test]
     public void Real_pkg_config_and_the_lookup_agree()
     {
-        var pkgConfig = ToolProbe.FindOnPath("pkg-config");
+        var pkgConfig = Lookup().Find("pkg-config");
         if (pkgConfig is null || ToolProbe.Run(pkgConfig, "--exists", "libzstd").ExitCode != 0)
             Assert.Ignore("pkg-config with libzstd-dev is not installed (see README prerequisites)");
         var expected = ToolProbe.Run(pkgConfig!, "--modversion", "libzstd").Output.Trim();

@@ -1,3 +1,4 @@
+using Btm.Core;
 using Btm.Cake.Tooling;
 using Cake.Core;
 using Cake.Core.IO;
@@ -14,7 +15,7 @@ public sealed class MakeRunner(IFileSystem fileSystem, ICakeEnvironment environm
     {
         var dir = settings.Directory.MakeAbsolute(environment).FullPath;
         var makefile = settings.Makefile ?? SelectMakefile(dir, settings.Platform)
-            ?? throw new InvalidOperationException(
+            ?? throw new BuildFailedException(
                 $"no makefile in {dir}: expected Makefile.{settings.Platform ?? "<platform>"}, Makefile.<os> or Makefile");
         var args = new ProcessArgumentBuilder()
             .Append("-C").AppendQuoted(dir)

@@ -1,3 +1,4 @@
+using Btm.Core;
 using System.Text.Json;
 using Btm.Cake.Tooling;
 using Cake.Core;
@@ -50,37 +51,13 @@ public static class NpmArguments
         return args;
     }
 
-    public static ProcessArgumentBuilder Publish(NpmPublishSettings s, ICakeEnvironment env)
-    {
-        var args = new ProcessArgumentBuilder().Append("publish").AppendQuoted(s.Tarball.MakeAbsolute(env).FullPath)
-            .Append("--tag").AppendQuoted(s.Tag).Append("--access").Append(s.Access).Append("--ignore-scripts");
-        if (s.DryRun)
-            args.Append("--dry-run");
-        return args;
-    }
-
-    public static ProcessArgumentBuilder View(NpmSpecSettings s) =>
-        new ProcessArgumentBuilder().Append("view").AppendQuoted(s.Spec).AppendQuoted(s.Argument ?? "dist.integrity").Append("--json");
-
-    public static ProcessArgumentBuilder Unpublish(NpmSpecSettings s) =>
-        new ProcessArgumentBuilder().Append("unpublish").AppendQuoted(s.Spec).Append("--force");
-
-    public static ProcessArgumentBuilder Deprecate(NpmSpecSettings s) =>
-        new ProcessArgumentBuilder().Append("deprecate").AppendQuoted(s.Spec).AppendQuoted(s.Argument ?? "");
-
-    public static ProcessArgumentBuilder DistTag(NpmDistTagSettings s) => s.Version is null
-        ? new ProcessArgumentBuilder().Append("dist-tag").Append("rm").AppendQuoted(s.Name).AppendQuoted(s.Tag)
-        : new ProcessArgumentBuilder().Append("dist-tag").Append("add").AppendQuoted($"{s.Name}@{s.Version}").AppendQuoted(s.Tag);
-
-    public static ProcessArgumentBuilder WhoAmI() => new ProcessArgumentBuilder().Append("whoami");
-
     /// <summary>The tarball file name from `npm pack --json` output (npm may print notices before the JSON).</summary>
     public static string PackedFileName(IReadOnlyList<string> stdout)
     {
         var text = string.Join('\n', stdout);
         var start = text.IndexOf('[');
         if (start < 0)
-            throw new InvalidOperationException($"npm pack printed no JSON: {text}");
+            throw new BuildFailedException($"npm pack printed no JSON: {text}");
         using var doc = JsonDocument.Parse(text[start..]);
         return doc.RootElement[0].GetProperty("filename").GetString()!;
     }

@@ -1,3 +1,4 @@
+using Btm.Core;
 using Cake.Core;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
@@ -48,7 +49,7 @@ public abstract class CapturingTool<TSettings> : Tool<TSettings>
             RedirectedStandardErrorHandler = line => { Keep(line, false); return line; },
         };
         var toolPath = GetToolPath(settings)?.FullPath
-            ?? throw new InvalidOperationException(
+            ?? throw new BuildFailedException(
                 $"{GetToolName()}: could not find {string.Join(" or ", GetToolExecutableNames(settings).Distinct())} on PATH; install it or set ToolPath");
         var rendered = arguments.Render();
         using var process = RunProcess(settings, arguments, processSettings);

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Btm.Build.Pipeline;
+using Btm.Cake.Logging;
+using Btm.Cake.Npm;
+using Btm.Core.IO;
+using Btm.Core.Release;
+
+namespace Btm.Build.Release;
+
+/// <summary>
+/// The one install-and-run check: install wrappers as a user would (from local tarballs for
+/// Verify, from the registry for Publish), then run each of this host's binaries through its
+/// wrapper with --version; the release version must be in what it prints.
+/// </summary>
+public static class InstallRunCheck
+{
+    /// <summary>A wrapper and the binaries of its platform package for this host.</summary>
+    public sealed record Target(ManifestPackage Wrapper, ManifestPackage HostPackage, IReadOnlyList<string> Binaries);
+
+    /// <summary>Wrappers whose component has a package for this host; warns about the others.</summary>
+    public static List<Target> Targets(BuildContext context, ReleaseManifest manifest, string what)
+    {
+        var host = context.Host.ToString();
+        var targets = new List<Target>();
+        foreach (var wrapper in manifest.Packages.Where(p => p.Kind == ManifestPackage.WrapperKind))
+        {
+            var hostPackage = manifest.Packages.FirstOrDefault(p => p.Component == wrapper.Component && p.Platform == host);
+            if (hostPackage is null)
+            {
+                context.Warn($"{wrapper.Name}: this release has no {host} package, so {what} was not run here");
+                continue;
+            }
+            var binaries = hostPackage.Files.Where(f => f.Role == "release").Select(f => Path.GetFileNameWithoutExtension(f.Path)).ToList();
+            targets.Add(new Target(wrapper, hostPackage, binaries));
+        }
+        return targets;
+    }
+
+    /// <summary>Installs <paramref name="packages"/> (specs or tarball paths) into a fresh project, then runs every target's binaries.</summary>
+    /// <returns>One line per binary that did not run or did not print the version.</returns>
+    /// <param name="success">The line logged for a binary that runs, from the target, the binary and its output.</param>
+    public static List<string> Run(BuildContext context, IReadOnlyList<Target> targets, IReadOnlyList<string> packages, string version,
+        string registry, string? userConfig, string source, Func<Target, string, string, string> success)
+    {
+        var problems = new List<string>();
+        if (targets.Count == 0)
+            return problems;
+        var project = Path.Combine(Path.GetTempPath(), "btm-run-check-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(project);
+        try
+        {
+            WritePackageJson(Path.Combine(project, "package.json"), "btm-run-check", null);
+            context.NpmInstall(new NpmInstallSettings
+            {
+                Prefix = project, Packages = packages.ToList(), Registry = registry, UserConfig = userConfig, FetchRetries = userConfig is null ? 0 : 2,
+            });
+            foreach (var target in targets)
+            {
+                foreach (var binary in target.Binaries)
+                {
+                    var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
+                    var (exit, output) = ToolProbe.Run(shim, "--version");
+                    if (exit != 0 || !output.Contains(version, StringComparison.Ordinal))
+                        problems.Add($"{source}: `{binary} --version` through {target.Wrapper.Name} exited {exit} printing '{output.Trim()}'; expected the release version {version}");
+                    else
+                        context.Success(success(target, binary, output.Trim()));
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(project, recursive: true);
+        }
+        return problems;
+    }
+
+    /// <summary>A private package.json for a scratch project, optionally with optional dependencies (name to spec).</summary>
+    public static void WritePackageJson(string path, string name, IReadOnlyDictionary<string, string>? optionalDependencies)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteString("version", "0.0.0");
+            w.WriteBoolean("private", true);
+            if (optionalDependencies is not null)
+            {
+                w.WriteStartObject("optionalDependencies");
+                foreach (var (dep, spec) in optionalDependencies)
+                    w.WriteString(dep, spec);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        });
+    }
+}
