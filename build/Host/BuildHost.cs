@@ -16,7 +16,8 @@ public static class BuildHost
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
 
-    public static int Run(string[] args)
+    /// <param name="builders">The builder registry; tests pass one with an extra builder.</param>
+    public static int Run(string[] args, Btm.Build.Pipeline.BuilderRegistry? builders = null)
     {
         var tasks = TaskCatalog.Discover(Assembly.GetExecutingAssembly());
         HostOptions options;
@@ -60,7 +61,7 @@ public static class BuildHost
             Console.Error.WriteLine($"fail    {RepoSettings.FileName}: Cake could not read it: {e.Message}. Fix: keep every line Key=Value or a ; comment");
             return ExitUsage;
         }
-        var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks);
+        var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks, builders);
         if (!TargetSelection.NeedsNoModel(target))
         {
             try

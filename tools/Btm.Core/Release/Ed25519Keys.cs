@@ -102,21 +102,15 @@ public static class Ed25519Keys
         return key.Length == 32 ? key : throw new FormatException($"an Ed25519 public key is 32 bytes, got {key.Length}");
     }
 
-    private static string Pem(string label, byte[] der) =>
-        $"-----BEGIN {label}-----\n{Convert.ToBase64String(der, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")}\n-----END {label}-----\n";
+    private static string Pem(string label, byte[] der) => PemEncoding.WriteString(label, der) + "\n";
 
     private static byte[] FromPem(string pem, string label)
     {
-        var begin = $"-----BEGIN {label}-----";
-        var end = $"-----END {label}-----";
-        var start = pem.IndexOf(begin, StringComparison.Ordinal);
-        var stop = pem.IndexOf(end, StringComparison.Ordinal);
-        if (start < 0 || stop < start)
-            throw new FormatException($"no '{begin}' block");
-        var body = new StringBuilder();
-        foreach (var line in pem[(start + begin.Length)..stop].Split('\n'))
-            body.Append(line.Trim());
-        return Convert.FromBase64String(body.ToString());
+        if (!PemEncoding.TryFind(pem, out var fields))
+            throw new FormatException($"no '-----BEGIN {label}-----' block");
+        var found = pem[fields.Label];
+        if (found != label)
+            throw new FormatException($"the PEM holds a '{found}' block, not '{label}'");
+        return Convert.FromBase64String(pem[fields.Base64Data].ReplaceLineEndings(""));
     }
-
 }
