@@ -26,8 +26,12 @@ public sealed class UnitScheduler(int jobs, ICakeContext log)
         var failures = new List<(BuildUnit Unit, Exception Error)>();
         var gate = new object();
 
+        var helpers = new List<Thread>();
+        var wanted = Math.Min(Jobs, units.Count) - 1;
+
         BuildUnit? Next()
         {
+            BuildUnit? first = null;
             foreach (var unit in units)
             {
                 if (started.Contains(unit))
@@ -35,10 +39,18 @@ public sealed class UnitScheduler(int jobs, ICakeContext log)
                 var ready = true;
                 foreach (var dep in unit.Dependencies)
                     ready &= !batch.Contains(dep) || completed.Contains(dep);
-                if (ready)
-                    return unit;
+                if (!ready)
+                    continue;
+                if (first is not null)
+                {
+                    // Helpers start only once two units are ready at the same time: a chain of
+                    // dependent units (and a no-op build) never pays for threads.
+                    StartHelpers();
+                    break;
+                }
+                first = unit;
             }
-            return null;
+            return first;
         }
 
         void Worker()
@@ -77,17 +89,23 @@ public sealed class UnitScheduler(int jobs, ICakeContext log)
             }
         }
 
-        var workers = Math.Min(Jobs, units.Count);
-        if (workers == 1)
+        void StartHelpers()
         {
-            Worker();
+            while (helpers.Count < wanted)
+            {
+                var helper = new Thread(Worker) { Name = $"btm-unit-{helpers.Count + 1}", IsBackground = true };
+                helpers.Add(helper);
+                helper.Start();
+            }
         }
-        else
-        {
-            var threads = Enumerable.Range(0, workers).Select(i => new Thread(Worker) { Name = $"btm-unit-{i}", IsBackground = true }).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
-        }
+
+        // This thread is one of the workers; the helpers (started under the gate) are joined after it.
+        Worker();
+        List<Thread> running;
+        lock (gate)
+            running = helpers.ToList();
+        foreach (var helper in running)
+            helper.Join();
 
         if (failures.Count == 0)
             return;

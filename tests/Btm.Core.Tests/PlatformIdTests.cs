@@ -71,6 +71,15 @@ public class PlatformIdTests
     }
 
     [Test]
+    public void The_musl_loader_beside_the_glibc_loader_is_musl_tools_on_a_glibc_host()
+    {
+        using var root = new TempDir();
+        root.Write("lib/ld-musl-x86_64.so.1", "");
+        root.Write("lib64/ld-linux-x86-64.so.2", "");
+        Assert.That(HostPlatform.Detect("linux", Architecture.X64, root.Path), Is.EqualTo(PlatformId.Parse("linux-x64")));
+    }
+
+    [Test]
     public void Darwin_and_windows_never_carry_musl()
     {
         using var root = new TempDir();

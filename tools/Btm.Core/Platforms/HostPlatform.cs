@@ -32,6 +32,14 @@ public static class HostPlatform
 
     public static bool IsMusl(string rootFs)
     {
+        // Debian's musl package (pulled in by musl-tools) puts /lib/ld-musl-*.so.1 on a glibc
+        // host; the glibc loader is the tie-breaker, as no musl system ships it by default.
+        foreach (var dir in new[] { "lib", "lib64" })
+        {
+            var glibcDir = Path.Combine(rootFs, dir);
+            if (Directory.Exists(glibcDir) && Directory.EnumerateFiles(glibcDir, "ld-linux*.so.*").Any())
+                return false;
+        }
         var lib = Path.Combine(rootFs, "lib");
         if (Directory.Exists(lib) && Directory.EnumerateFiles(lib, "ld-musl-*.so.1").Any())
             return true;
