@@ -65,7 +65,7 @@ public class ArgumentRenderingTests
             Directory = dir, Platform = "win32-x64", Jobs = 4, Variables = { ["OUT"] = "/o", ["CC"] = "x86_64-w64-mingw32-gcc" }, Targets = ["all"],
         }, env).Render();
         Assert.That(args, Is.EqualTo($"-C \"{dir}\" -f \"Makefile.win32\" -j 4 \"CC=x86_64-w64-mingw32-gcc\" \"OUT=/o\" \"all\""));
-        var e = Assert.Throws<InvalidOperationException>(() => MakeRunner.BuildArguments(new MakeSettings { Directory = dir, Platform = "linux-x64" }, env))!;
+        var e = Assert.Throws<Btm.Core.BuildFailedException>(() => MakeRunner.BuildArguments(new MakeSettings { Directory = dir, Platform = "linux-x64" }, env))!;
         Assert.That(e.Message, Does.Contain("no makefile").And.Contain("Makefile.linux-x64"));
     }
 

@@ -130,7 +130,7 @@ public class RealToolTests
     public void A_missing_tool_is_named()
     {
         var context = Tools.Context();
-        var e = Assert.Throws<InvalidOperationException>(() => context.Strip(new StripSettings { Files = ["/x"], Executable = "no-such-strip-tool" }))!;
+        var e = Assert.Throws<Btm.Core.BuildFailedException>(() => context.Strip(new StripSettings { Files = ["/x"], Executable = "no-such-strip-tool" }))!;
         Assert.That(e.Message, Does.StartWith("Strip: could not find no-such-strip-tool"));
     }
 }
