@@ -200,7 +200,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         var targets = InstallRunCheck.Targets(context, manifest, "its install");
         // One npm install for every wrapper: npm resolves them together in one process.
         var problems = InstallRunCheck.Run(context, targets, targets.Select(t => $"{t.Wrapper.Name}@{t.Wrapper.Version}").Distinct().ToList(),
-            manifest.Version, registry.Url, credentials.Path, $"a fresh install from {registry.Url}",
+            manifest.Version, new InstallRunCheck.Source(registry.Url, credentials.Path, 1, $"a fresh install from {registry.Url}"),
             (t, _, output) => $"fresh install of {t.Wrapper.Name}@{t.Wrapper.Version} runs: {output}");
         if (problems.Count > 0)
             throw new PublishException(string.Join("; ", problems));

@@ -14,6 +14,9 @@ namespace Btm.Build.Release;
 /// </summary>
 public static class InstallRunCheck
 {
+    /// <summary>Where npm installs from: a registry (with the credentials file for it) and how often it retries a fetch.</summary>
+    public sealed record Source(string Registry, string? UserConfig, int FetchRetries, string Description);
+
     /// <summary>A wrapper and the binaries of its platform package for this host.</summary>
     public sealed record Target(ManifestPackage Wrapper, ManifestPackage HostPackage, IReadOnlyList<string> Binaries);
 
@@ -40,7 +43,7 @@ public static class InstallRunCheck
     /// <returns>One line per binary that did not run or did not print the version.</returns>
     /// <param name="success">The line logged for a binary that runs, from the target, the binary and its output.</param>
     public static List<string> Run(BuildContext context, IReadOnlyList<Target> targets, IReadOnlyList<string> packages, string version,
-        string registry, string? userConfig, string source, Func<Target, string, string, string> success)
+        Source source, Func<Target, string, string, string> success)
     {
         var problems = new List<string>();
         if (targets.Count == 0)
@@ -52,7 +55,7 @@ public static class InstallRunCheck
             WritePackageJson(Path.Combine(project, "package.json"), "btm-run-check", null);
             context.NpmInstall(new NpmInstallSettings
             {
-                Prefix = project, Packages = packages.ToList(), Registry = registry, UserConfig = userConfig, FetchRetries = userConfig is null ? 0 : 2,
+                Prefix = project, Packages = packages.ToList(), Registry = source.Registry, UserConfig = source.UserConfig, FetchRetries = source.FetchRetries,
             });
             foreach (var target in targets)
             {
@@ -61,7 +64,7 @@ public static class InstallRunCheck
                     var shim = Path.Combine(project, "node_modules", ".bin", OperatingSystem.IsWindows() ? binary + ".cmd" : binary);
                     var (exit, output) = ToolProbe.Run(shim, "--version");
                     if (exit != 0 || !output.Contains(version, StringComparison.Ordinal))
-                        problems.Add($"{source}: `{binary} --version` through {target.Wrapper.Name} exited {exit} printing '{output.Trim()}'; expected the release version {version}");
+                        problems.Add($"{source.Description}: `{binary} --version` through {target.Wrapper.Name} exited {exit} printing '{output.Trim()}'; expected the release version {version}");
                     else
                         context.Success(success(target, binary, output.Trim()));
                 }

@@ -107,7 +107,7 @@ public sealed class VerifyTask : BtmTask
         {
             problems.AddRange(InstallRunCheck.Run(context, [target],
                 [Path.Combine(releaseDir, target.Wrapper.Tarball), Path.Combine(releaseDir, target.HostPackage.Tarball)],
-                manifest.Version, NoRegistry, null, target.HostPackage.Tarball,
+                manifest.Version, new InstallRunCheck.Source(NoRegistry, null, 0, target.HostPackage.Tarball),
                 (t, binary, output) => $"{binary} --version via {t.Wrapper.Name}: {output}"));
         }
         return problems;

@@ -24,7 +24,7 @@ public sealed class ToolchainResolver(
             var definition = table.FirstOrDefault(d => d.Id == id)
                 ?? throw new ConfigException(RepoSettings.FileName, "[Btm] Toolchains", $"'{target}:{id}' names an unknown toolchain",
                     $"use one of: {string.Join(", ", table.Select(d => d.Id))}");
-            if (!definition.HostOs.Contains(host.Os) || !definition.Builds(host, PlatformId.Parse(target)))
+            if (!definition.Builds(host, PlatformId.Parse(target)))
                 throw new ConfigException(RepoSettings.FileName, "[Btm] Toolchains", $"toolchain '{id}' does not build {target} on a {host.Os} host",
                     $"use one of: {string.Join(", ", table.Where(d => d.Builds(host, PlatformId.Parse(target))).Select(d => d.Id).DefaultIfEmpty("(none here)"))}");
         }
