@@ -62,6 +62,8 @@ public static class BuildHost
             return ExitUsage;
         }
         var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks, builders);
+        if (Btm.Build.Publishing.PublishJournal.Interrupted(root) is { } interrupted)
+            context.Warn(interrupted);
         if (!TargetSelection.NeedsNoModel(target))
         {
             try

@@ -24,6 +24,9 @@ public sealed record HostOptions
     public string? SigningKeyPath { get; init; }
     public bool AllowUnsigned { get; init; }
     public string Registry { get; init; } = "local";
+
+    /// <summary>--registry was on the command line: Verify then checks the release as it stands there.</summary>
+    public bool RegistryGiven { get; init; }
     public string Tag { get; init; } = "latest";
     public bool DryRun { get; init; }
 

@@ -131,7 +131,7 @@ public static class HostOptionsParser
         {
             if (registry != "local" && !(Uri.TryCreate(registry, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
                 throw new UsageException($"--registry={registry}: use local or an http(s) URL like https://registry.npmjs.org/");
-            options = options with { Registry = registry };
+            options = options with { Registry = registry, RegistryGiven = true };
         }
         if (values.TryGetValue("tag", out var tag))
         {

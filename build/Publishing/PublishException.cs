@@ -3,4 +3,4 @@ using Btm.Core;
 namespace Btm.Build.Publishing;
 
 /// <summary>Publishing stopped; the report says what each package ended as.</summary>
-public sealed class PublishException(string message) : BuildFailedException(message);
+public class PublishException(string message) : BuildFailedException(message);

@@ -7,6 +7,8 @@ public enum PublishOutcome
     Published,
     /// <summary>Already on the registry with identical bytes: how a re-run resumes.</summary>
     Skipped,
+    /// <summary>Appeared during this run with identical bytes, written by another run: never undone by this one.</summary>
+    Present,
     /// <summary>Published by this run, then unpublished after a failure.</summary>
     RolledBack,
     /// <summary>Published by this run; the registry refused to unpublish it, so it is deprecated.</summary>

@@ -184,7 +184,8 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
         return doc.RootElement.GetProperty("token").GetString()!;
     }
 
-    private async Task<JsonObject?> PackumentAsync(string name, bool write)
+    /// <summary>The package's metadata document, or null when the registry has no such package.</summary>
+    public async Task<JsonObject?> PackumentAsync(string name, bool write = false)
     {
         var url = $"{Url}/{Escape(name)}" + (write ? "?write=true" : "");
         var text = await SendAsync(HttpMethod.Get, url, null, $"reading {name}", allowNotFound: true);
@@ -250,4 +251,10 @@ public sealed class RegistryClient(string registryUrl, string? token) : IDisposa
 public sealed class RegistryException(int status, string message, Exception? inner = null) : BuildFailedException(message, inner!)
 {
     public int Status { get; } = status;
+
+    /// <summary>
+    /// No answer, a deadline or a server error: the registry may have committed the request, so
+    /// only reading it back settles what happened.
+    /// </summary>
+    public bool OutcomeUnknown => Status == 0 || Status >= 500;
 }

@@ -36,7 +36,7 @@ public sealed class PublishTask : BtmTask
             context.Info($"local registry {url} (storage {Path.GetRelativePath(context.RepoRoot, localRegistry.StorageRoot)})");
         using var credentials = new NpmCredentials(url, token);
         using var client = new RegistryClient(url, token);
-        var publisher = new Publisher(context, releaseDir, manifest, client, credentials, options.Tag, options.DryRun);
+        var publisher = new Publisher(context, releaseDir, manifest, client, credentials, options.Tag, options.DryRun, options.Registry);
         try
         {
             publisher.Run();

@@ -1,5 +1,6 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
+using Btm.Build.Publishing;
 using Btm.Build.Release;
 using Btm.Cake.Logging;
 using Btm.Cake.Npm;
@@ -43,6 +44,26 @@ public sealed class VerifyTask : BtmTask
             if (Directory.Exists(scratch))
                 Directory.Delete(scratch, recursive: true);
         }
+        if (context.Options.RegistryGiven)
+            VerifyOnRegistry(context, manifest);
+    }
+
+    /// <summary>The release as it stands on --registry: integrity, tags, completeness (docs/publishing.md).</summary>
+    private static void VerifyOnRegistry(BuildContext context, ReleaseManifest manifest)
+    {
+        var local = context.Options.Registry == "local";
+        using var localRegistry = local ? LocalRegistry.Start(context) : null;
+        var url = localRegistry?.Url ?? context.Options.Registry;
+        var token = Environment.GetEnvironmentVariable("NPM_TOKEN") is { Length: > 0 } t ? t : localRegistry?.Token(context);
+        using var client = new RegistryClient(url, token);
+        if (client.PingAsync().GetAwaiter().GetResult() is { } down)
+            throw new BuildFailedException($"Verify --registry: {down}");
+        var problems = RegistryReleaseCheck.Run(client, manifest, context.Options.Tag);
+        foreach (var p in problems)
+            context.Fail(p);
+        if (problems.Count > 0)
+            throw new BuildFailedException($"Verify found {problems.Count} problem(s) with release {manifest.Version} on {url}");
+        context.Success($"on {url}: all {manifest.Packages.Count} package(s) of {manifest.Version} with the manifest's integrity, {context.Options.Tag} consistent, every tagged version complete");
     }
 
     private static void Fail(BuildContext context, IReadOnlyList<string> problems, string kind)

@@ -114,20 +114,49 @@ public sealed class VerdaccioServer : IDisposable
     }
 }
 
+/// <summary>What the fault proxy does with one request.</summary>
+public enum Fault
+{
+    /// <summary>Forward it and pass the answer back.</summary>
+    None,
+    /// <summary>Forward it (the registry commits), then answer 500: a lost response.</summary>
+    CommitThen500,
+    /// <summary>Forward it (the registry commits), then drop the connection halfway through the answer.</summary>
+    CommitThenDrop,
+    /// <summary>Answer 503 without forwarding: the registry never sees it.</summary>
+    Refuse,
+    /// <summary>Forward it, then kill the registry before passing the answer back.</summary>
+    CommitThenKillRegistry,
+}
+
+/// <summary>One request as the proxy saw it.</summary>
+public sealed record ProxiedRequest(string Method, string Path)
+{
+    /// <summary>A publish: PUT of a package document (not a dist-tag or user request).</summary>
+    public bool IsPublish => Method == "PUT" && Path.StartsWith("/@", StringComparison.Ordinal) && !Path.Contains("/-", StringComparison.Ordinal);
+
+    public bool IsPublishOf(string name) => IsPublish && Uri.UnescapeDataString(Path.TrimStart('/')).Split('?')[0] == name;
+
+    /// <summary>A dist-tag write for <paramref name="tag"/>.</summary>
+    public bool IsTagWrite(string tag) => Method == "PUT" && Path.Contains("/dist-tags/", StringComparison.Ordinal) && Path.EndsWith("/" + tag, StringComparison.Ordinal);
+}
+
 /// <summary>
-/// An HTTP proxy in front of a registry that kills the registry right after it has accepted the
-/// first publish: a registry that dies mid-release, at a known point.
+/// An HTTP proxy in front of a real registry that injects faults: for each request the rule
+/// picks a <see cref="Fault"/> (called once per request, in arrival order).
 /// </summary>
-public sealed class KillAfterFirstPublishProxy : IDisposable
+public sealed class FaultProxy : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly HttpClient _http = new();
     private readonly VerdaccioServer _target;
-    private int _publishes;
+    private readonly Func<ProxiedRequest, Fault> _rule;
+    private readonly List<(ProxiedRequest Request, Fault Fault)> _faulted = [];
 
-    public KillAfterFirstPublishProxy(VerdaccioServer target)
+    public FaultProxy(VerdaccioServer target, Func<ProxiedRequest, Fault> rule)
     {
         _target = target;
+        _rule = rule;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {
             probe.Start();
@@ -138,10 +167,21 @@ public sealed class KillAfterFirstPublishProxy : IDisposable
         _ = Task.Run(Loop);
     }
 
+    /// <summary>A rule that applies <paramref name="fault"/> to the first request matching <paramref name="match"/> only.</summary>
+    public static Func<ProxiedRequest, Fault> Once(Func<ProxiedRequest, bool> match, Fault fault)
+    {
+        var done = 0;
+        return r => match(r) && Interlocked.Exchange(ref done, 1) == 0 ? fault : Fault.None;
+    }
+
     public int Port { get; }
     public string Url => $"http://127.0.0.1:{Port}";
     public bool Armed { get; set; } = true;
-    public int Publishes => _publishes;
+
+    public IReadOnlyList<(ProxiedRequest Request, Fault Fault)> Faulted
+    {
+        get { lock (_faulted) return _faulted.ToList(); }
+    }
 
     private async Task Loop()
     {
@@ -162,8 +202,20 @@ public sealed class KillAfterFirstPublishProxy : IDisposable
 
     private async Task Handle(HttpListenerContext context)
     {
+        var seen = new ProxiedRequest(context.Request.HttpMethod, context.Request.RawUrl ?? "/");
+        var fault = Armed ? _rule(seen) : Fault.None;
+        if (fault != Fault.None)
+        {
+            lock (_faulted)
+                _faulted.Add((seen, fault));
+        }
         try
         {
+            if (fault == Fault.Refuse)
+            {
+                context.Response.StatusCode = 503;
+                return;
+            }
             var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), _target.Url + context.Request.RawUrl);
             if (context.Request.HasEntityBody)
             {
@@ -180,10 +232,24 @@ public sealed class KillAfterFirstPublishProxy : IDisposable
             }
             using var response = await _http.SendAsync(request);
             var bytes = await response.Content.ReadAsByteArrayAsync();
-            var isPublish = context.Request.HttpMethod == "PUT" && context.Request.RawUrl!.StartsWith("/@", StringComparison.Ordinal)
-                && !context.Request.RawUrl.Contains("/-/", StringComparison.Ordinal) && response.IsSuccessStatusCode;
-            if (isPublish && Interlocked.Increment(ref _publishes) == 1 && Armed)
-                _target.Kill();
+            switch (fault)
+            {
+                case Fault.CommitThen500:
+                    context.Response.StatusCode = 500;
+                    return;
+                case Fault.CommitThenDrop:
+                    // Part of an answer, then a reset: a client may silently resend a request whose
+                    // connection died before any byte came back, but never one that got an answer started.
+                    context.Response.StatusCode = 200;
+                    context.Response.ContentLength64 = 1000;
+                    await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, Math.Min(bytes.Length, 10)));
+                    await context.Response.OutputStream.FlushAsync();
+                    context.Response.Abort();
+                    return;
+                case Fault.CommitThenKillRegistry:
+                    _target.Kill();
+                    break;
+            }
             context.Response.StatusCode = (int)response.StatusCode;
             if (response.Content.Headers.ContentType is { } contentType)
                 context.Response.ContentType = contentType.ToString();
@@ -195,13 +261,14 @@ public sealed class KillAfterFirstPublishProxy : IDisposable
         }
         finally
         {
-            context.Response.Close();
+            if (fault != Fault.CommitThenDrop)
+                context.Response.Close();
         }
     }
 
     public void Dispose()
     {
-        _listener.Close();
+        _listener.Stop();
         _http.Dispose();
     }
 }
