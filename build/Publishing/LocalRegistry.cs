@@ -34,13 +34,16 @@ public sealed class LocalRegistry : IDisposable
     /// <summary>Starts verdaccio (running `npm ci` first when node_modules is missing) and waits until it answers.</summary>
     public static LocalRegistry Start(BuildContext context, int port = 0)
     {
-        var verdaccio = Path.Combine(context.RepoRoot, "node_modules", ".bin", OperatingSystem.IsWindows() ? "verdaccio.cmd" : "verdaccio");
-        if (!File.Exists(verdaccio))
+        var entry = Path.Combine(context.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
+        var npm = context.ToolLookup.Find("npm");
+        var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException("node is needed for the local registry: install Node.js 18+");
+        if (!File.Exists(entry))
         {
-            var npm = context.ToolLookup.Find("npm") ?? throw new BuildFailedException("npm is needed for the local registry: install Node.js 18+");
+            if (npm is null)
+                throw new BuildFailedException("npm is needed for the local registry: install Node.js 18+");
             Btm.Cake.Logging.BtmLog.Info(context, "installing the local registry (npm ci)");
             var (exit, output) = ToolProbe.RunIn(context.RepoRoot, npm, "ci", "--no-audit", "--no-fund");
-            if (exit != 0 || !File.Exists(verdaccio))
+            if (exit != 0 || !File.Exists(entry))
                 throw new BuildFailedException($"npm ci failed, so verdaccio is not available:\n{output}");
         }
         var root = Root(context);
@@ -50,14 +53,17 @@ public sealed class LocalRegistry : IDisposable
         AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(VerdaccioStorage.Config(root)));
         port = port == 0 ? FreePort() : port;
         var url = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo(verdaccio)
+        // verdaccio runs inside a node that exits when its stdin closes: stdin is a pipe from this
+        // process, so the registry dies with its owner however the owner ends, SIGKILL included.
+        var start = new ProcessStartInfo(node)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = root,
         };
-        foreach (var a in new[] { "--config", config, "--listen", $"127.0.0.1:{port}" })
+        foreach (var a in new[] { "-e", OwnedLauncher, entry, "--config", config, "--listen", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
         Process process;
         try
@@ -69,6 +75,7 @@ public sealed class LocalRegistry : IDisposable
             ownership.Dispose();
             throw;
         }
+        AtomicFile.WriteAllBytes(Path.Combine(root, ServerFile), Encoding.UTF8.GetBytes($"{process.Id}\n"));
         var registry = new LocalRegistry(process, ownership, url, root);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (registry._log) registry._log.AppendLine(e.Data); };
@@ -77,6 +84,34 @@ public sealed class LocalRegistry : IDisposable
         registry.WaitUntilUp();
         return registry;
     }
+
+    /// <summary>Runs verdaccio's own entry point in this node, and exits when stdin ends (the owner is gone).</summary>
+    private const string OwnedLauncher =
+        "const entry = process.argv[1];" +
+        "process.argv = [process.argv[0], entry, ...process.argv.slice(2)];" +
+        "const gone = () => process.exit(0);" +
+        "process.stdin.on('end', gone); process.stdin.on('close', gone); process.stdin.on('error', gone); process.stdin.resume();" +
+        "require(entry);";
+
+    public static bool ServesFrom(int pid, string root)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux()
+                && new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName == Path.GetFullPath(root);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The pid of the registry process this storage was last served by.</summary>
+    private const string ServerFile = ".server.pid";
 
     /// <summary>
     /// One BTM run at a time owns the local registry's storage. Holding it also proves that any
@@ -96,9 +131,41 @@ public sealed class LocalRegistry : IDisposable
             throw new BuildFailedException(
                 $"another BTM run is using the local registry in {root} (a Release or Registry target): wait for it or stop it, then run again");
         }
+        StopLeftover(context, root);
         foreach (var stale in VerdaccioStorage.RemoveStaleLocks(root))
             Btm.Cake.Logging.BtmLog.Warn(context, $"removed {stale}, left by a local registry that was stopped mid-write");
         return ownership;
+    }
+
+    /// <summary>
+    /// A registry still serving this storage while nobody owns it was left by a run that could
+    /// not stop it: holding the ownership lock proves it is nobody's, so it is stopped.
+    /// </summary>
+    private static void StopLeftover(BuildContext context, string root)
+    {
+        var file = Path.Combine(root, ServerFile);
+        if (!File.Exists(file) || !int.TryParse(File.ReadAllText(file).Trim(), out var pid))
+            return;
+        File.Delete(file);
+        Process leftover;
+        try
+        {
+            leftover = Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            return;
+        }
+        using (leftover)
+        {
+            // The pid may have been reused: only a process working in this very storage is ours to
+            // stop (verdaccio rewrites its command line, so the working directory is the mark).
+            if (!ServesFrom(pid, root))
+                return;
+            leftover.Kill(entireProcessTree: true);
+            leftover.WaitForExit(5000);
+            Btm.Cake.Logging.BtmLog.Warn(context, $"stopped a local registry (pid {pid}) left serving {root} by a run that ended without stopping it");
+        }
     }
 
     private void WaitUntilUp()
@@ -159,6 +226,7 @@ public sealed class LocalRegistry : IDisposable
 
     public void Dispose()
     {
+        File.Delete(Path.Combine(StorageRoot, ServerFile));
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

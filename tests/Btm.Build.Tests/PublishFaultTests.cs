@@ -225,4 +225,71 @@ public class PublishFaultTests
         Assert.That(after.Output, Does.Contain("latest consistent, every tagged version complete"));
         Assert.That(after.Output, Does.Not.Contain("was stopped while moving"), "the journal is cleared by the repair");
     }
+
+    [Test]
+    public void The_local_registry_dies_with_a_killed_owner_and_a_leftover_is_stopped_by_the_next_run()
+    {
+        using var box = Released();
+        box.AddReleaseTooling();
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Sandbox.HostDll, $"--root={box.Root}", "--target=Registry"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["BTM_REGISTRY_PORT"] = port.ToString();
+        using var owner = System.Diagnostics.Process.Start(start)!;
+        var registryRoot = Path.Combine(box.Root, "artifacts", "registry");
+        System.Diagnostics.Process? stray = null;
+        try
+        {
+            string? line;
+            while ((line = owner.StandardOutput.ReadLine()) is not null && !line.Contains("serving"))
+            {
+            }
+            Assert.That(line, Does.Contain("serving"));
+            Assert.That(Serving(registryRoot), Is.Not.Empty, "a registry process serves the storage");
+
+            // SIGKILL: no finally block, no Dispose, no signal handler runs in the owner.
+            owner.Kill(entireProcessTree: false);
+            owner.WaitForExit();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Serving(registryRoot).Count > 0 && DateTime.UtcNow < deadline)
+                Thread.Sleep(100);
+            Assert.That(Serving(registryRoot), Is.Empty, "the registry died with its owner");
+            using (var http = new HttpClient())
+                Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.1:{port}/-/ping"));
+
+            // A registry that outlived its owner some other way (here: a bare verdaccio started by
+            // hand and recorded as the storage's server) is found and stopped by the next run.
+            stray = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("node",
+                [Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio"), "--config", Path.Combine(registryRoot, "config.yaml"), "--listen", "127.0.0.1:0"])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = registryRoot,
+            })!;
+            File.WriteAllText(Path.Combine(registryRoot, ".server.pid"), $"{stray.Id}\n");
+            var publish = box.Run("--target=Publish");
+            Assert.That(publish.ExitCode, Is.Zero, publish.Output);
+            Assert.That(publish.Output, Does.Contain($"stopped a local registry (pid {stray.Id})"));
+            Assert.That(stray.WaitForExit(5000), Is.True, "the leftover registry is stopped");
+            Assert.That(Serving(registryRoot), Is.Empty, "and Publish stopped its own registry when done");
+        }
+        finally
+        {
+            foreach (var p in new[] { owner, stray })
+            {
+                if (p is { HasExited: false })
+                    p.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Pids of processes working in this registry folder (verdaccio rewrites its command line).</summary>
+    private static List<int> Serving(string registryRoot) =>
+        Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && Btm.Build.Publishing.LocalRegistry.ServesFrom(pid, registryRoot)).ToList();
 }
