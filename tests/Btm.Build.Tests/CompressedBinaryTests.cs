@@ -207,6 +207,161 @@ public class CompressedBinaryTests
         Assert.That(File.ReadAllBytes(Path.Combine(entries[0], "git")), Is.EqualTo(File.ReadAllBytes(git)));
     }
 
+    /// <summary>A shell script of exactly <paramref name="size"/> bytes that prints PLANTED: what an attacker would put in the cache.</summary>
+    private static byte[] Planted(long size)
+    {
+        var head = "#!/bin/sh\necho PLANTED\nexit 7\n#";
+        return System.Text.Encoding.ASCII.GetBytes(head + new string('x', (int)size - head.Length));
+    }
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    [Test]
+    public void A_replaced_or_modified_cache_entry_is_extracted_again_and_never_run()
+    {
+        var sh = Which("dash") ?? Which("sh")!;
+        var pressed = Press(sh, "sh-tamper");
+        var cache = FreshCache();
+        Assert.That(RunWithCache(pressed, cache, "-c", "echo ok").Stdout, Is.EqualTo("ok\n"));
+        var entry = Path.Combine(Directory.GetDirectories(cache).Single(), Path.GetFileName(pressed));
+        var original = File.ReadAllBytes(sh);
+        // The record's format (docs/binpress-format.md), checked against coreutils' own stat of the entry.
+        var marker = Path.Combine(Path.GetDirectoryName(entry)!, $".{Path.GetFileName(entry)}.complete");
+        var stat = ProcessResult.Run("stat", ["-c", "btm-dlx-entry 1 %d %i %s %.9Y %.9Z %u %a", entry], _work).Stdout;
+        Assert.That(File.ReadAllText(marker), Is.EqualTo(stat));
+
+        // Same size, same mode, marker untouched: only the record of the file itself tells them apart.
+        var swap = entry + ".swap";
+        File.WriteAllBytes(swap, Planted(original.Length));
+        File.SetUnixFileMode(swap, (UnixFileMode)0b111_101_101);
+        File.Move(swap, entry, overwrite: true);
+        var replaced = RunWithCache(pressed, cache, "-c", "echo ok");
+        Assert.That((replaced.ExitCode, replaced.Stdout), Is.EqualTo((0, "ok\n")), "the replacement never ran: " + replaced.Output);
+        Assert.That(File.ReadAllBytes(entry), Is.EqualTo(original), "and the entry was extracted again");
+
+        // One byte flipped in place (inode, size and mode unchanged).
+        using (var file = new FileStream(entry, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = original.Length / 2;
+            var b = file.ReadByte();
+            file.Position = original.Length / 2;
+            file.WriteByte((byte)(b ^ 0x01));
+        }
+        var flipped = RunWithCache(pressed, cache, "-c", "echo ok");
+        Assert.That((flipped.ExitCode, flipped.Stdout), Is.EqualTo((0, "ok\n")), flipped.Output);
+        Assert.That(File.ReadAllBytes(entry), Is.EqualTo(original), "the modified entry was extracted again");
+        Assert.That(flipped.Stderr, Is.Empty, "re-extraction is silent");
+    }
+
+    [Test]
+    public void A_cache_others_can_change_is_not_used_and_nothing_planted_there_runs()
+    {
+        var sh = Which("dash") ?? Which("sh")!;
+        var pressed = Press(sh, "sh-planted");
+        var size = new FileInfo(sh).Length;
+
+        // A key folder that is a symlink to a folder holding a planted entry and a plausible marker.
+        var cache = FreshCache();
+        Assert.That(RunWithCache(pressed, cache, "-c", "true").ExitCode, Is.Zero);
+        var key = Directory.GetDirectories(cache).Single();
+        var elsewhere = Path.Combine(_work, "elsewhere-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.Move(key, elsewhere);
+        File.WriteAllBytes(Path.Combine(elsewhere, Path.GetFileName(pressed)), Planted(size));
+        File.SetUnixFileMode(Path.Combine(elsewhere, Path.GetFileName(pressed)), (UnixFileMode)0b111_101_101);
+        Directory.CreateSymbolicLink(key, elsewhere);
+        var viaLink = RunWithCache(pressed, cache, "-c", "echo ok");
+        Assert.That((viaLink.ExitCode, viaLink.Stdout), Is.EqualTo((0, "ok\n")), viaLink.Output);
+        Assert.That(viaLink.Stderr, Does.Contain("not using the cache folder").And.Contain("symbolic link").And.Contain("extracting privately"));
+
+        // A cache root others can write to (as /tmp is).
+        var open = FreshCache();
+        Directory.CreateDirectory(open);
+        File.SetUnixFileMode(open, (UnixFileMode)0b1_111_111_111);
+        var shared = RunWithCache(pressed, open, "-c", "echo ok");
+        Assert.That((shared.ExitCode, shared.Stdout), Is.EqualTo((0, "ok\n")), shared.Output);
+        Assert.That(shared.Stderr, Does.Contain("others can write to it"));
+        Assert.That(Directory.GetDirectories(open), Is.Empty, "nothing was written into it");
+
+        if (!IsRoot)
+            Assert.Ignore("the planted-by-another-user case needs root to chown (the symlink and shared-root cases passed)");
+        // An entry planted by another user in a key folder that user owns.
+        var planted = FreshCache();
+        Assert.That(RunWithCache(pressed, planted, "-c", "true").ExitCode, Is.Zero);
+        var plantedKey = Directory.GetDirectories(planted).Single();
+        var plantedEntry = Path.Combine(plantedKey, Path.GetFileName(pressed));
+        File.WriteAllBytes(plantedEntry, Planted(size));
+        foreach (var path in new[] { plantedEntry, plantedKey })
+            Assert.That(ProcessResult.Run("chown", ["65534:65534", path], _work).ExitCode, Is.Zero);
+        var foreign = RunWithCache(pressed, planted, "-c", "echo ok");
+        Assert.That((foreign.ExitCode, foreign.Stdout), Is.EqualTo((0, "ok\n")), foreign.Output);
+        Assert.That(foreign.Stderr, Does.Contain("another user owns it"));
+    }
+
+    [Test]
+    public void A_noexec_cache_runs_from_memory_with_one_line_saying_why()
+    {
+        var sh = Which("dash") ?? Which("sh")!;
+        var pressed = Press(sh, "sh-noexec");
+        var mountPoint = Path.Combine(_work, "noexec-cache");
+        Directory.CreateDirectory(mountPoint);
+        var mount = ProcessResult.Run("mount", ["-t", "tmpfs", "-o", "noexec,mode=0700", "tmpfs", mountPoint], _work);
+        if (mount.ExitCode != 0)
+            Assert.Ignore($"cannot mount a noexec tmpfs here (needs root and CAP_SYS_ADMIN): {mount.Output.Trim()}");
+        try
+        {
+            foreach (var run in new[] { "cold", "warm" })
+            {
+                var r = RunWithCache(pressed, mountPoint, "-c", "echo ok");
+                Assert.That((r.ExitCode, r.Stdout), Is.EqualTo((0, "ok\n")), $"{run}: {r.Output}");
+                Assert.That(r.Stderr.Trim().Split('\n'), Has.Length.EqualTo(1), run);
+                Assert.That(r.Stderr, Does.Contain("cannot execute from the cache folder").And.Contain("noexec").And.Contain("running from memory"), run);
+            }
+        }
+        finally
+        {
+            ProcessResult.Run("umount", [mountPoint], _work);
+        }
+    }
+
+    [Test]
+    public void Killed_extractions_leave_temp_files_that_the_next_run_removes_and_their_names_are_random()
+    {
+        var node = Which("node");
+        if (node is null)
+            Assert.Ignore("node is not installed: a large binary is needed to catch an extraction in flight");
+        var pressed = Press(node, "node-killed");
+        var cache = FreshCache();
+        var suffixes = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var start = new ProcessStartInfo(pressed, ["--version"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["BTM_DLX_DIR"] = cache;
+            using var p = Process.Start(start)!;
+            string? temp = null;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (temp is null && !p.HasExited && DateTime.UtcNow < deadline)
+            {
+                var own = $".extract.tmp-{p.Id}-";
+                temp = Directory.Exists(cache)
+                    ? Directory.GetFiles(cache, own + "*", SearchOption.AllDirectories).FirstOrDefault()
+                    : null;
+                if (temp is null)
+                    Thread.Sleep(2);
+            }
+            if (temp is null)
+                Assert.Inconclusive("the extraction finished before it could be caught in flight");
+            p.Kill();
+            p.WaitForExit();
+            Assert.That(File.Exists(temp), Is.True, "a killed extraction leaves its temp file");
+            suffixes.Add(Path.GetFileName(temp)!.Split('-')[^1]);
+        }
+        Assert.That(suffixes[0], Is.Not.EqualTo(suffixes[1]), "temp names come from a real random source");
+        var done = RunWithCache(pressed, cache, "--version");
+        Assert.That(done.ExitCode, Is.Zero, done.Output);
+        var left = Directory.GetFiles(cache, ".extract.tmp-*", SearchOption.AllDirectories);
+        Assert.That(left, Is.Empty, "stale temp files are removed under the lock");
+    }
+
     [Test]
     public void An_unwritable_cache_falls_back_and_still_runs()
     {
@@ -216,7 +371,7 @@ public class CompressedBinaryTests
         var r = RunWithCache(pressed, "/proc/btm-cannot-write-here", "--version");
         Assert.That(r.ExitCode, Is.Zero, r.Output);
         Assert.That(r.Stdout, Is.EqualTo(ProcessResult.Run(git, ["--version"], _work).Stdout));
-        Assert.That(r.Stderr, Does.Contain("cannot create the cache folder").And.Contain("extracting privately"));
+        Assert.That(r.Stderr, Does.Contain("not using the cache folder").And.Contain("extracting privately"));
     }
 
     [Test]
@@ -227,7 +382,7 @@ public class CompressedBinaryTests
         var mountPoint = Path.Combine(_work, "tiny-cache");
         Directory.CreateDirectory(mountPoint);
         // A 1 MiB tmpfs: smaller than git, so the writer fails with ENOSPC mid-extraction.
-        var mount = ProcessResult.Run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint], _work);
+        var mount = ProcessResult.Run("mount", ["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mountPoint], _work);
         if (mount.ExitCode != 0)
             Assert.Ignore($"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {mount.Output.Trim()}");
         try

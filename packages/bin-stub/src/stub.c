@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/mman.h>
+#include <sys/random.h>
 #endif
 #ifdef __APPLE__
 #include <mach-o/dyld.h>
@@ -70,11 +74,78 @@ static int cache_root(char *out, size_t size) {
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/* A complete entry: the right size, executable, and its completion marker present. */
-static int cached(const char *entry, const char *marker, uint64_t size) {
+#ifdef __APPLE__
+#define MTIM(st) (st).st_mtimespec
+#define CTIM(st) (st).st_ctimespec
+#else
+#define MTIM(st) (st).st_mtim
+#define CTIM(st) (st).st_ctim
+#endif
+
+/*
+ * The record written beside an entry at extraction (docs/binpress-format.md): what the file must
+ * still be for a warm run to execute it. A replaced file has another inode; a modified one a new
+ * mtime and ctime, and ctime cannot be set back by anyone but the kernel.
+ */
+static void entry_record(const struct stat *st, char *out, size_t size) {
+  snprintf(out, size, "btm-dlx-entry 1 %llu %llu %llu %lld.%09ld %lld.%09ld %lu %o\n", (unsigned long long)st->st_dev,
+           (unsigned long long)st->st_ino, (unsigned long long)st->st_size, (long long)MTIM(*st).tv_sec, (long)MTIM(*st).tv_nsec,
+           (long long)CTIM(*st).tv_sec, (long)CTIM(*st).tv_nsec, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
+}
+
+/* A folder only this user can change: not a symlink, owned by us, not group- or other-writable. */
+static const char *unsafe_dir(const char *path) {
   struct stat st;
-  return stat(entry, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size && (st.st_mode & S_IXUSR) &&
-         access(marker, F_OK) == 0;
+  if (lstat(path, &st) != 0) return strerror(errno);
+  if (S_ISLNK(st.st_mode)) return "it is a symbolic link";
+  if (!S_ISDIR(st.st_mode)) return "it is not a folder";
+  if (st.st_uid != geteuid()) return "another user owns it";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "others can write to it";
+  return NULL;
+}
+
+/* The entry opened once, without following links, and checked against its record; -1 if it does not match. */
+static int open_verified(const char *entry, const char *marker, uint64_t size) {
+  int fd = open(entry, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  char want[200], have[200];
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (uint64_t)st.st_size != size) goto mismatch;
+  entry_record(&st, want, sizeof want);
+  int m = open(marker, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (m < 0) goto mismatch;
+  ssize_t n = read(m, have, sizeof have - 1);
+  close(m);
+  if (n <= 0) goto mismatch;
+  have[n] = '\0';
+  if (strcmp(want, have) == 0) return fd;
+mismatch:
+  close(fd);
+  return -1;
+}
+
+static unsigned long long random_suffix(void) {
+  unsigned long long r = 0;
+#ifdef __linux__
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) return r;
+#else
+  arc4random_buf(&r, sizeof r);
+  if (r) return r;
+#endif
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32) ^ (unsigned long long)(uintptr_t)&r;
+}
+
+/* Under the lock nobody else is extracting here: every temp file is a killed run's. */
+static void remove_stale_temps(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, ".extract.tmp-", 13) == 0) unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
 }
 
 static void fsync_dir(const char *dir) {
@@ -85,11 +156,11 @@ static void fsync_dir(const char *dir) {
   }
 }
 
-/* Extracts into dir/name through a temp file: verified, flushed, made executable, renamed. */
+/* Extracts into dir/name through a temp file: verified, flushed, made executable, renamed, recorded. */
 static btm_status extract(int self_fd, const btm_trailer *t, const char *dir, const char *entry, const char *marker,
                           char *error, size_t error_size) {
   char temp[PATH_MAX];
-  int n = snprintf(temp, sizeof temp, "%s/.extract.tmp-%ld-%lx", dir, (long)getpid(), (unsigned long)random());
+  int n = snprintf(temp, sizeof temp, "%s/.extract.tmp-%ld-%016llx", dir, (long)getpid(), random_suffix());
   if (n < 0 || (size_t)n >= sizeof temp) {
     snprintf(error, error_size, "cache path too long");
     return BTM_IO;
@@ -104,38 +175,76 @@ static btm_status extract(int self_fd, const btm_trailer *t, const char *dir, co
     snprintf(error, error_size, "cannot flush %s: %s", temp, strerror(errno));
     status = errno == ENOSPC ? BTM_NOSPACE : BTM_IO;
   }
-  if (close(out) != 0 && status == BTM_OK) status = BTM_IO;
-  if (status == BTM_OK && (chmod(temp, 0755) != 0 || rename(temp, entry) != 0)) {
+  /* The old record goes first: an entry never matches a record that was not written for it. */
+  unlink(marker);
+  if (status == BTM_OK && (fchmod(out, 0755) != 0 || rename(temp, entry) != 0)) {
     snprintf(error, error_size, "cannot move the binary into %s: %s", entry, strerror(errno));
     status = BTM_IO;
   }
+  struct stat st;
+  if (status == BTM_OK && fstat(out, &st) != 0) status = BTM_IO;
+  if (close(out) != 0 && status == BTM_OK) status = BTM_IO;
   if (status != BTM_OK) {
     unlink(temp);
     return status;
   }
-  /* The marker is written only after the binary is complete and in place. */
-  int m = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* Taken after the rename (which changes ctime); a partly written record simply never matches. */
+  char record[200];
+  entry_record(&st, record, sizeof record);
+  int m = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (m >= 0) {
-    fsync(m);
+    if (write(m, record, strlen(record)) == (ssize_t)strlen(record)) fsync(m);
     close(m);
   }
   fsync_dir(dir);
   return BTM_OK;
 }
 
-#ifdef __linux__
-/* No writable cache: extract into memory and execute that. */
-static int run_from_memory(int self_fd, const btm_trailer *t, char **argv) {
+/* No usable cache: extract into memory (Linux) or a private temp folder, and execute that. */
+static int run_privately(int self_fd, const btm_trailer *t, const char *name, char **argv) {
   char error[512];
+  btm_status status;
+#ifdef __linux__
+  (void)name;
   int fd = (int)memfd_create(self_name, MFD_CLOEXEC);
-  if (fd < 0) return die(BTM_EXIT_CACHE, "no writable cache and no memfd", strerror(errno));
-  btm_status status = btm_unpack(self_fd, t, fd, 0, error, sizeof error);
+  if (fd < 0) return die(BTM_EXIT_CACHE, "no usable cache and no memfd", strerror(errno));
+  status = btm_unpack(self_fd, t, fd, 0, error, sizeof error);
   if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
   if (status != BTM_OK) return die(status == BTM_NOSPACE ? BTM_EXIT_NOSPACE : BTM_EXIT_CACHE, "cannot extract into memory", error);
   fexecve(fd, argv, environ);
+#else
+  char temp_dir[] = "/tmp/btm-dlx-XXXXXX", entry[PATH_MAX], marker[PATH_MAX];
+  if (mkdtemp(temp_dir) == NULL) return die(BTM_EXIT_CACHE, "no usable cache and no temp folder", strerror(errno));
+  snprintf(entry, sizeof entry, "%s/%s", temp_dir, name);
+  snprintf(marker, sizeof marker, "%s/.%s.complete", temp_dir, name);
+  status = extract(self_fd, t, temp_dir, entry, marker, error, sizeof error);
+  if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
+  if (status != BTM_OK) return die(status == BTM_NOSPACE ? BTM_EXIT_NOSPACE : BTM_EXIT_CACHE, "cannot extract", error);
+  execve(entry, argv, environ);
+#endif
   return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(errno));
 }
+
+/* Executes the verified descriptor itself: nothing is opened again between the check and the exec. */
+static int exec_verified(int fd, const char *entry, char **argv) {
+#ifdef __linux__
+  (void)entry;
+  fexecve(fd, argv, environ);
+#else
+  (void)fd;
+  execve(entry, argv, environ);
 #endif
+  return errno;
+}
+
+/* The cache folders exist and only this user can change them; else why not. */
+static const char *prepare_cache(const char *root, const char *dir) {
+  const char *why;
+  if (mkdirs(root) != 0) return strerror(errno);
+  if ((why = unsafe_dir(root)) != NULL) return why;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return strerror(errno);
+  return unsafe_dir(dir);
+}
 
 int main(int argc, char **argv) {
   (void)argc;
@@ -162,38 +271,45 @@ int main(int argc, char **argv) {
                    snprintf(entry, sizeof entry, "%s/%s", dir, name) < (int)sizeof entry &&
                    snprintf(marker, sizeof marker, "%s/.%s.complete", dir, name) < (int)sizeof marker &&
                    snprintf(lock, sizeof lock, "%s/.lock", dir) < (int)sizeof lock;
+  if (!have_cache) return run_privately(self_fd, &t, name, argv);
 
-  if (have_cache && cached(entry, marker, t.uncompressed_size)) {
-    execve(entry, argv, environ);
-    /* An unusable entry (noexec mount, deleted meanwhile) falls through to extraction. */
-  }
-  int cache_ok = have_cache && mkdirs(dir) == 0;
-  if (have_cache && !cache_ok) fprintf(stderr, "%s: cannot create the cache folder %s (%s); extracting privately\n", self_name, dir, strerror(errno));
-  if (cache_ok) {
-    /* One extractor at a time; the others wait, then find the entry complete. */
-    int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd >= 0) flock(lock_fd, LOCK_EX);
-    if (!cached(entry, marker, t.uncompressed_size)) status = extract(self_fd, &t, dir, entry, marker, error, sizeof error);
-    else status = BTM_OK;
-    if (lock_fd >= 0) close(lock_fd);
-    if (status == BTM_OK) {
-      execve(entry, argv, environ);
-      return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(errno));
+  /* Warm: both folders safe, the entry matching its record, then that very descriptor executed. */
+  int fd = -1;
+  if (unsafe_dir(root) == NULL && unsafe_dir(dir) == NULL) fd = open_verified(entry, marker, t.uncompressed_size);
+  if (fd < 0) {
+    const char *why = prepare_cache(root, dir);
+    if (why != NULL) {
+      fprintf(stderr, "%s: not using the cache folder %s (%s); extracting privately\n", self_name, dir, why);
+      return run_privately(self_fd, &t, name, argv);
     }
+    /* One extractor at a time; the others wait, then find the entry complete. */
+    int lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (lock_fd >= 0) flock(lock_fd, LOCK_EX);
+    remove_stale_temps(dir);
+    fd = open_verified(entry, marker, t.uncompressed_size);
+    status = BTM_OK;
+    if (fd < 0) {
+      status = extract(self_fd, &t, dir, entry, marker, error, sizeof error);
+      if (status == BTM_OK) {
+        fd = open_verified(entry, marker, t.uncompressed_size);
+        if (fd < 0) {
+          snprintf(error, sizeof error, "the entry written to %s does not match its record", entry);
+          status = BTM_IO;
+        }
+      }
+    }
+    if (lock_fd >= 0) close(lock_fd);
     if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
-    fprintf(stderr, "%s: cannot use the cache (%s); extracting privately\n", self_name, error);
+    if (status != BTM_OK) {
+      fprintf(stderr, "%s: cannot use the cache (%s); extracting privately\n", self_name, error);
+      return run_privately(self_fd, &t, name, argv);
+    }
   }
-#ifdef __linux__
-  return run_from_memory(self_fd, &t, argv);
-#else
-  char temp_dir[] = "/tmp/btm-dlx-XXXXXX";
-  if (mkdtemp(temp_dir) == NULL) return die(BTM_EXIT_CACHE, "no writable cache and no temp folder", strerror(errno));
-  snprintf(entry, sizeof entry, "%s/%s", temp_dir, name);
-  snprintf(marker, sizeof marker, "%s/.%s.complete", temp_dir, name);
-  status = extract(self_fd, &t, temp_dir, entry, marker, error, sizeof error);
-  if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
-  if (status != BTM_OK) return die(status == BTM_NOSPACE ? BTM_EXIT_NOSPACE : BTM_EXIT_CACHE, "cannot extract", error);
-  execve(entry, argv, environ);
-  return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(errno));
-#endif
+  int err = exec_verified(fd, entry, argv);
+  if (err == EACCES || err == EPERM) {
+    fprintf(stderr, "%s: cannot execute from the cache folder %s (%s: a noexec mount?); running from memory\n", self_name, root, strerror(err));
+    close(fd);
+    return run_privately(self_fd, &t, name, argv);
+  }
+  return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(err));
 }
