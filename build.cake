@@ -3,29 +3,42 @@
 var root = Context.Environment.WorkingDirectory.FullPath;
 var hostDir = $"{root}/.btm/host";
 
-// Same host build as build.sh: ReadyToRun for start-up time, a plain build as the fallback.
-var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-var build = StartProcess("dotnet", new ProcessSettings
+// Same host build as build.sh, and like it only when the host's sources changed since the last one:
+// ReadyToRun for start-up time, a plain build as the fallback.
+var stamp = $"{root}/.btm/host/.built";
+var sources = new[] { "build", "tools" }
+    .SelectMany(d => System.IO.Directory.EnumerateFiles($"{root}/{d}", "*", System.IO.SearchOption.AllDirectories))
+    .Where(f => !f.Contains("/obj/") && !f.Contains("/bin/"))
+    .Where(f => new[] { ".cs", ".csproj", ".props", ".targets", ".json", ".js" }.Contains(System.IO.Path.GetExtension(f)))
+    .Concat(new[] { "Directory.Build.props", "Directory.Build.targets", "global.json" }.Select(f => $"{root}/{f}"));
+var stale = !System.IO.File.Exists($"{hostDir}/Btm.Build.dll") || !System.IO.File.Exists(stamp)
+    || sources.Any(f => System.IO.File.GetLastWriteTimeUtc(f) > System.IO.File.GetLastWriteTimeUtc(stamp));
+if (stale)
 {
-    Arguments = new ProcessArgumentBuilder()
-        .Append("publish").AppendQuoted($"{root}/build/Btm.Build.csproj")
-        .Append("-c").Append("Release").Append("-r").Append(rid).Append("--self-contained").Append("false")
-        .Append("-p:PublishReadyToRun=true").Append("-o").AppendQuoted(hostDir)
-        .Append("-nologo").Append("-v").Append("quiet"),
-});
-if (build != 0)
-{
-    build = StartProcess("dotnet", new ProcessSettings
+    Information("info    building the BTM host (.btm/host)");
+    var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+    var build = StartProcess("dotnet", new ProcessSettings
     {
         Arguments = new ProcessArgumentBuilder()
-            .Append("build").AppendQuoted($"{root}/build/Btm.Build.csproj")
-            .Append("-c").Append("Release").Append("-o").AppendQuoted(hostDir)
+            .Append("publish").AppendQuoted($"{root}/build/Btm.Build.csproj")
+            .Append("-c").Append("Release").Append("-r").Append(rid).Append("--self-contained").Append("false")
+            .Append("-p:PublishReadyToRun=true").Append("-o").AppendQuoted(hostDir)
             .Append("-nologo").Append("-v").Append("quiet"),
     });
+    if (build != 0)
+    {
+        build = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder()
+                .Append("build").AppendQuoted($"{root}/build/Btm.Build.csproj")
+                .Append("-c").Append("Release").Append("-o").AppendQuoted(hostDir)
+                .Append("-nologo").Append("-v").Append("quiet"),
+        });
+    }
+    if (build != 0)
+        throw new CakeException(1, "the BTM host did not build (output above)");
+    System.IO.File.WriteAllText(stamp, "");
 }
-if (build != 0)
-    throw new CakeException(1, "the BTM host did not build (output above)");
-System.IO.File.WriteAllText($"{hostDir}/.built", "");
 
 var forwarded = new ProcessArgumentBuilder()
     .AppendQuoted($"{hostDir}/Btm.Build.dll")

@@ -15,7 +15,7 @@ $stamp = Join-Path $out ".built"
 $needsBuild = -not (Test-Path $hostDll) -or -not (Test-Path $stamp)
 if (-not $needsBuild) {
     $built = (Get-Item $stamp).LastWriteTimeUtc
-    $sources = @(Get-ChildItem -Recurse -File -Path (Join-Path $root "build"), (Join-Path $root "tools") -Include *.cs, *.csproj, *.props, *.targets, *.json |
+    $sources = @(Get-ChildItem -Recurse -File -Path (Join-Path $root "build"), (Join-Path $root "tools") -Include *.cs, *.csproj, *.props, *.targets, *.json, *.js |
         Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' })
     $sources += @(Get-Item (Join-Path $root "Directory.Build.props"), (Join-Path $root "Directory.Build.targets"), (Join-Path $root "global.json"))
     $needsBuild = [bool]($sources | Where-Object { $_.LastWriteTimeUtc -gt $built } | Select-Object -First 1)

@@ -12,7 +12,7 @@ needs_build=0
 if [[ ! -f "$host" || ! -f "$stamp" ]]; then
   needs_build=1
 elif [[ -n "$(find "$root/build" "$root/tools" "$root/Directory.Build.props" "$root/Directory.Build.targets" "$root/global.json" \
-        -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.json' \) \
+        -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.json' -o -name '*.js' \) \
         -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)" ]]; then
   needs_build=1
 fi

@@ -61,6 +61,7 @@ public static class BuildHost
             Console.Error.WriteLine($"fail    {RepoSettings.FileName}: Cake could not read it: {e.Message}. Fix: keep every line Key=Value or a ; comment");
             return ExitUsage;
         }
+        using var interruption = Interruption.Install();
         var context = new BuildContext(cakeContext, options, root, HostPlatform.Detect(), tasks, builders);
         if (Btm.Build.Publishing.PublishJournal.Interrupted(root) is { } interrupted)
             context.Warn(interrupted);

@@ -17,7 +17,7 @@ public static class HostOptionsParser
         new("target", "<task>", "task to run (default Build); --target=Tasks lists them"),
         new("package", "<a,b>", "build these packages and their dependencies (default: all)"),
         new("platform", "<ids>", "comma-separated platform ids, host, or all (each package's targets); default: cake.config Targets"),
-        new("mode", "dev|prod", "dev keeps symbols; prod optimizes and strips (or BUILD_MODE)"),
+        new("mode", "dev|prod", "dev keeps symbols; prod optimizes and strips (or BUILD_MODE; default dev, prod for Release)"),
         new("force", null, "ignore checkpoints and rebuild every stage"),
         new("jobs", "<n>", "build up to n units at once (default: the number of cores; 1: one after another)"),
         new("skip-unavailable", null, "list targets whose toolchain is missing as skipped instead of failing"),
@@ -86,6 +86,9 @@ public static class HostOptionsParser
                 : options with { Platforms = ParsePlatforms(platforms) };
         }
         var mode = values.TryGetValue("mode", out var m) ? m : environment("BUILD_MODE");
+        // The release job ships what users run: optimized and stripped, unless asked otherwise.
+        if (string.IsNullOrEmpty(mode) && string.Equals(options.Target, "Release", StringComparison.OrdinalIgnoreCase))
+            mode = BuildMode.Prod.Id;
         if (!string.IsNullOrEmpty(mode))
         {
             options = options with

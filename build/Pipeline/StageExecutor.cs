@@ -73,6 +73,11 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
                 Directory.Delete(outDir, recursive: true);
             Directory.Move(temp, outDir);
         }
+        catch (Btm.Cake.Tooling.ToolFailedException e)
+        {
+            Record(StageOutcome.Failed, e.Message.Split('\n')[0]);
+            throw FullLog.Keep(unit, stage.Id, e);
+        }
         catch (Exception e)
         {
             Record(StageOutcome.Failed, e.Message.Split('\n')[0]);

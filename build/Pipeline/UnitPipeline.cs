@@ -19,6 +19,7 @@ public sealed class UnitPipeline(BuildContext context, StageExecutor executor)
 
     private void RunUnit(BuildUnit unit, CheckpointStage last)
     {
+        using var unitLock = UnitLock.Acquire(context, unit);
         var done = _doneThrough.GetValueOrDefault(unit, -1);
         foreach (var stage in StageTable.Through(last, unit.Package, unit.Mode))
         {

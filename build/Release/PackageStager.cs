@@ -23,6 +23,7 @@ public static class PackageStager
         var libc = unit.Platform.Libc is null ? "" : $" ({unit.Platform.Libc})";
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
         BinaryCollector.CopyBetweenStages(unit, unit.Layout.ShippedDir, Path.Combine(dir, "bin"));
+        CheckLibc(unit, Path.Combine(dir, "bin"));
         var files = new List<string> { "bin/" };
         if (package.DebugBinaries)
         {
@@ -43,6 +44,27 @@ public static class PackageStager
         WriteText(Path.Combine(dir, "README.md"),
             $"# {name}\n\nThe `{unit.Platform}` binaries of [`{NpmNames.Wrapper(settings, package)}`](https://www.npmjs.com/package/{NpmNames.Wrapper(settings, package)}). " +
             $"Install that package instead; npm picks this one on {unit.Platform}{libc}.\n");
+    }
+
+    /// <summary>
+    /// A linux package must hold binaries for its libc: npm installs a -musl package only on musl
+    /// systems, where a glibc binary fails with "not found" (its loader is missing).
+    /// </summary>
+    private static void CheckLibc(BuildUnit unit, string binDir)
+    {
+        if (unit.Platform.Os != "linux")
+            return;
+        foreach (var file in Directory.EnumerateFiles(binDir, "*", SearchOption.AllDirectories))
+        {
+            var (isElf, interpreter) = ElfInterpreter.Read(file);
+            var libc = ElfInterpreter.Classify(interpreter, isElf);
+            var wrong = unit.Platform.Musl ? libc is ElfInterpreter.Libc.Glibc or ElfInterpreter.Libc.Other : libc == ElfInterpreter.Libc.Musl;
+            if (!wrong)
+                continue;
+            throw new Btm.Core.BuildFailedException(
+                $"{unit}: {Path.GetFileName(file)} needs the loader {interpreter}, which {unit.Platform} systems do not have, so it would not run where npm installs it. " +
+                $"Fix: build it with the {unit.Platform} toolchain ({unit.Toolchain.CCompiler}; a makefile must use $(CC)), or link it statically");
+        }
     }
 
     public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir)

@@ -3,10 +3,20 @@ using Btm.Core.Release;
 
 namespace Btm.Build.Release;
 
-/// <summary>Finds the manifest signing key: --signing-key=&lt;file&gt;, else BTM_SIGNING_KEY, else none.</summary>
+/// <summary>
+/// The manifest signing key: --signing-key=&lt;file&gt;, else BTM_SIGNING_KEY, else, for a Release to
+/// the default local registry, the repo's local key (.btm/keys/local-signing-key.pem, created once
+/// and trusted for that registry only).
+/// </summary>
 public static class SigningKey
 {
     public const string Variable = "BTM_SIGNING_KEY";
+
+    public static readonly string LocalKeyPath = Path.Combine(".btm", "keys", "local-signing-key.pem");
+
+    /// <summary>The release job aimed at the local registry: the case the local key exists for.</summary>
+    public static bool IsLocalRelease(BuildContext context) =>
+        context.Options.Registry == "local" && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase);
 
     public static Ed25519Keys.KeyPair? Load(BuildContext context)
     {
@@ -18,6 +28,44 @@ public static class SigningKey
             return Parse(File.ReadAllText(full), $"--signing-key {full}");
         }
         return Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } text ? Parse(text, Variable) : null;
+    }
+
+    /// <summary>The repo's local key, created (0600) on first use; null when it does not exist and <paramref name="create"/> is false.</summary>
+    public static Ed25519Keys.KeyPair? Local(BuildContext context, bool create)
+    {
+        var path = Path.Combine(context.RepoRoot, LocalKeyPath);
+        if (File.Exists(path))
+            return Parse(File.ReadAllText(path), path);
+        if (!create)
+            return null;
+        var pair = Ed25519Keys.Generate();
+        Write(path, Ed25519Keys.PrivatePem(pair.PrivateSeed));
+        return pair;
+    }
+
+    /// <summary>
+    /// The keys whose signatures Verify and Publish accept: cake.config's TrustedKeys, plus the
+    /// local key when the registry is the local one.
+    /// </summary>
+    public static IReadOnlyList<byte[]> Trusted(BuildContext context)
+    {
+        var keys = context.Settings.TrustedKeys.ToList();
+        if (context.Options.Registry == "local" && Local(context, create: false) is { } local)
+            keys.Add(local.PublicKey);
+        return keys;
+    }
+
+    /// <summary>Written 0600 from the start, through a temp name: no moment when the key is readable by others or half-written.</summary>
+    public static void Write(string path, string pem)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Btm.Core.IO.AtomicFile.TempPathFor(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new StreamWriter(temp, System.Text.Encoding.ASCII, options))
+            file.Write(pem);
+        File.Move(temp, path);
     }
 
     private static Ed25519Keys.KeyPair Parse(string text, string source)

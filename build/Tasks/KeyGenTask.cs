@@ -2,6 +2,7 @@ using Btm.Core;
 using Btm.Build.Host;
 using Btm.Cake.Logging;
 using Btm.Core.Release;
+using Btm.Build.Release;
 
 namespace Btm.Build.Tasks;
 
@@ -17,12 +18,7 @@ public sealed class KeyGenTask : BtmTask
             throw new BuildFailedException($"{path} already exists; refusing to overwrite a signing key (move it away first)");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var pair = Ed25519Keys.Generate();
-        // Created 0600 from the start: there is no moment when the private key is readable by others.
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new StreamWriter(path, System.Text.Encoding.ASCII, options))
-            file.Write(Ed25519Keys.PrivatePem(pair.PrivateSeed));
+        SigningKey.Write(path, Ed25519Keys.PrivatePem(pair.PrivateSeed));
         File.WriteAllText(publicPath, Ed25519Keys.PublicPem(pair.PublicKey));
         context.Success($"wrote private key {path} (mode 0600): keep it secret; in CI pass its contents as BTM_SIGNING_KEY");
         context.Success($"wrote public key {publicPath}");

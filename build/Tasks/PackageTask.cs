@@ -27,6 +27,21 @@ public sealed class PackageTask : UnitTask
             throw new BuildFailedException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
         var settings = context.Settings;
         var key = SigningKey.Load(context);
+        var localKey = false;
+        if (key is null && SigningKey.IsLocalRelease(context))
+        {
+            var existed = SigningKey.Local(context, create: false) is not null;
+            key = SigningKey.Local(context, create: true);
+            localKey = true;
+            context.Info($"{(existed ? "using" : "created")} the local signing key {SigningKey.LocalKeyPath}: Publish trusts it for the local registry only " +
+                "(a real registry needs --signing-key or BTM_SIGNING_KEY with a key in TrustedKeys)");
+        }
+        else if (key is null && !context.Options.AllowUnsigned && context.Options.Registry != "local"
+                 && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BuildFailedException($"Release to {context.Options.Registry} needs a signed manifest and there is no signing key: " +
+                "pass --signing-key=<file> or BTM_SIGNING_KEY (make one with --target=KeyGen), or --allow-unsigned; nothing was packed or published");
+        }
         var releaseDir = ReleasePaths.ReleaseDir(context);
         Directory.CreateDirectory(Path.GetDirectoryName(releaseDir)!);
         AtomicFile.RemoveLeftovers(Path.GetDirectoryName(releaseDir)!);
@@ -66,11 +81,13 @@ public sealed class PackageTask : UnitTask
             if (key is not null)
             {
                 AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SignatureFileName), Ed25519Keys.Sign(key.PrivateSeed, manifestBytes));
-                context.Success($"signed manifest.json with {key.PublicKeyHex}");
+                context.Success($"signed manifest.json with {(localKey ? "the local key " : "")}{key.PublicKeyHex}");
             }
             else
             {
-                context.Warn("no signing key (--signing-key or BTM_SIGNING_KEY): manifest.json is marked unsigned; the release path refuses it without --allow-unsigned");
+                context.Warn("no signing key (--signing-key or BTM_SIGNING_KEY): manifest.json is unsigned. " + (context.Options.AllowUnsigned
+                    ? "--allow-unsigned lets Verify and Publish accept it"
+                    : "Verify accepts it only while cake.config lists no TrustedKeys, Publish only to the local registry; a real registry refuses it without --allow-unsigned"));
             }
             var sums = packages.Select(p => (p.Tarball, p.Sha256)).Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(manifestBytes))));
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SumsFileName), System.Text.Encoding.UTF8.GetBytes(Sha256Sums.Render(sums)));

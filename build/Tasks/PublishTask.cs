@@ -18,7 +18,7 @@ public sealed class PublishTask : BtmTask
         var releaseDir = ReleasePaths.ReleaseDir(context);
         // A real registry gets signed releases only; the local one is a rehearsal.
         var requireSignature = !options.AllowUnsigned && (context.Settings.TrustedKeys.Count > 0 || !local);
-        var verified = ReleaseVerifier.Verify(releaseDir, context.Settings.TrustedKeys, requireSignature);
+        var verified = ReleaseVerifier.Verify(releaseDir, SigningKey.Trusted(context), requireSignature);
         foreach (var note in verified.Notes)
             context.Warn(note);
         if (!verified.Ok)

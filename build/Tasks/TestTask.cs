@@ -36,12 +36,18 @@ public sealed class TestTask : BtmTask
         }
         context.Scheduler.Run(runnable, unit =>
         {
+            using var unitLock = UnitLock.Acquire(context, unit);
             var watch = Stopwatch.StartNew();
             try
             {
                 var result = unit.Builder.Test(context, unit);
                 Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
                 context.Success($"{unit}: {result}");
+            }
+            catch (Btm.Cake.Tooling.ToolFailedException e)
+            {
+                Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
+                throw FullLog.Keep(unit, "test", e);
             }
             catch (Exception e)
             {

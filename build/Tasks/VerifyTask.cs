@@ -22,7 +22,7 @@ public sealed class VerifyTask : BtmTask
     {
         var releaseDir = ReleasePaths.ReleaseDir(context);
         var requireSignature = context.Settings.TrustedKeys.Count > 0 && !context.Options.AllowUnsigned;
-        var report = ReleaseVerifier.Verify(releaseDir, context.Settings.TrustedKeys, requireSignature);
+        var report = ReleaseVerifier.Verify(releaseDir, SigningKey.Trusted(context), requireSignature);
         foreach (var note in report.Notes)
             context.Warn(note);
         Fail(context, report.Problems, "hash or signature");

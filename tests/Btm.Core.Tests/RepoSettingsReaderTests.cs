@@ -43,4 +43,30 @@ public class RepoSettingsReaderTests
         Assert.That(e.Field, Is.EqualTo(field));
         Assert.That(e.Message, Does.Contain(problem).And.Contain("Fix: "));
     }
+
+    [Test]
+    public void A_misspelt_section_is_named_as_one_not_reported_as_missing_keys()
+    {
+        var e = Assert.Throws<ConfigException>(() => Load("; settings\n[Bmt]\nScope=@acme\nVersion=1.0.0\n"))!;
+        Assert.That(e.Field, Is.EqualTo("line 2"));
+        Assert.That(e.Message, Does.Contain("[Bmt] looks like a misspelling of [Btm]").And.Contain("rename it to [Btm]"));
+        Assert.That(e.Message, Does.Not.Contain("is required"));
+        var none = Assert.Throws<ConfigException>(() => Load("[Nuget]\nSource=https://example\n"))!;
+        Assert.That(none.Message, Does.Contain("has no [Btm] section"));
+    }
+
+    [TestCase("Scope")]
+    [TestCase("Version")]
+    public void The_fix_for_a_missing_key_is_itself_valid_cake_config(string key)
+    {
+        var full = new Dictionary<string, string> { ["Scope"] = "@acme", ["Version"] = "1.0.0" };
+        full.Remove(key);
+        var text = "[Btm]\n" + string.Concat(full.Select(p => $"{p.Key}={p.Value}\n"));
+        var e = Assert.Throws<ConfigException>(() => Load(text))!;
+        var fix = System.Text.RegularExpressions.Regex.Match(e.Message, @"add a line (\S+) under \[Btm\]");
+        Assert.That(fix.Success, Is.True, e.Message);
+        // Followed to the letter, the hint gives a file both our reader and Cake's parser accept.
+        Assert.That(Load(text + fix.Groups[1].Value + "\n").Scope, Is.EqualTo("@acme"));
+        Assert.That(fix.Groups[1].Value, Does.Not.Contain(" "), "Cake's parser rejects spaces around '='");
+    }
 }

@@ -35,7 +35,8 @@ public sealed class CMakePackageBuilder : IPackageBuilder
         var generator = context.Environment.GetEnvironmentVariable("CMAKE_GENERATOR") is { Length: > 0 } ? null
             : context.ToolLookup.Find("ninja") is not null ? "Ninja" : null;
         // CMake refuses to reuse a tree made by another generator, so the generator is part of the stamp.
-        WorkTree.ResetIfToolchainChanged(unit, $"generator: {generator ?? "(cmake default)"}");
+        var pathMap = PathMap.Flags(unit);
+        WorkTree.ResetIfToolchainChanged(unit, $"generator: {generator ?? "(cmake default)"}\npath map: {pathMap ?? "(none)"}");
         var binDir = Path.Combine(unit.WorkDir, "bin");
         var settings = new CMakeConfigureSettings
         {
@@ -52,6 +53,12 @@ public sealed class CMakePackageBuilder : IPackageBuilder
                 ["BTM_VERSION"] = context.Settings.Version,
             },
         };
+        if (pathMap is not null)
+        {
+            // _INIT: added to whatever CFLAGS/CXXFLAGS the user set, when the tree is first configured.
+            settings.CacheVariables["CMAKE_C_FLAGS_INIT"] = pathMap;
+            settings.CacheVariables["CMAKE_CXX_FLAGS_INIT"] = pathMap;
+        }
         context.CMakeConfigure(settings);
         context.CMakeBuild(new CMakeBuildSettings { BuildPath = unit.WorkDir, Configuration = BuildType(unit) });
         return binDir;

@@ -50,12 +50,20 @@ public sealed class MakePackageBuilder : IPackageBuilder
         };
         if (unit.Toolchain.Cross || context.Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
             variables["CC"] = unit.Toolchain.CCompiler;
-        return new MakeSettings
+        var settings = new MakeSettings
         {
             Directory = unit.Package.Directory,
             Platform = unit.Platform.ToString(),
             Variables = variables,
             Targets = targets,
         };
+        // In the environment, not on the command line: a makefile's own CFLAGS still applies,
+        // and one that adds to it (+= or ?=) gets the path map too.
+        if (PathMap.Flags(unit) is { } pathMap)
+        {
+            foreach (var name in new[] { "CFLAGS", "CXXFLAGS" })
+                settings.EnvironmentVariables[name] = PathMap.Append(context.Environment.GetEnvironmentVariable(name), pathMap);
+        }
+        return settings;
     }
 }

@@ -25,6 +25,7 @@ public abstract class CapturingTool<TSettings> : Tool<TSettings>
     {
         var tail = new Queue<string>();
         var stdout = new List<string>();
+        var all = new List<string>();
         var gate = new object();
 
         void Keep(string? line, bool isStdout)
@@ -35,6 +36,7 @@ public abstract class CapturingTool<TSettings> : Tool<TSettings>
             {
                 if (isStdout)
                     stdout.Add(line);
+                all.Add(line);
                 tail.Enqueue(line);
                 if (tail.Count > TailLines)
                     tail.Dequeue();
@@ -61,7 +63,7 @@ public abstract class CapturingTool<TSettings> : Tool<TSettings>
         if (exitCode != 0)
         {
             lock (gate)
-                throw new ToolFailedException(GetToolName(), $"{toolPath} {rendered}", exitCode, tail.ToList());
+                throw new ToolFailedException(GetToolName(), $"{toolPath} {rendered}", exitCode, tail.ToList(), all.ToList());
         }
         lock (gate)
             return stdout.ToList();

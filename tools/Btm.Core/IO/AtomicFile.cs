@@ -35,10 +35,44 @@ public static class AtomicFile
         Write(path, s => s.Write(copy));
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Live = new(StringComparer.Ordinal);
+
     /// <summary>A unique sibling of <paramref name="path"/> that <see cref="IsTemp"/> recognises.</summary>
-    public static string TempPathFor(string path) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
-            $".{Path.GetFileName(path)}{TempMarker}{Guid.NewGuid():N}");
+    public static string TempPathFor(string path)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}{TempMarker}{Guid.NewGuid():N}");
+        Live[temp] = 0;
+        return temp;
+    }
+
+    /// <summary>
+    /// Removes every temp file or folder this process named and that still exists (renamed ones are
+    /// gone already): an interrupted run leaves nothing half-written behind.
+    /// </summary>
+    public static int RemoveLiveTemps()
+    {
+        var removed = 0;
+        foreach (var temp in Live.Keys)
+        {
+            try
+            {
+                if (Directory.Exists(temp))
+                    Directory.Delete(temp, recursive: true);
+                else if (File.Exists(temp))
+                    File.Delete(temp);
+                else
+                    continue;
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
 
     public static bool IsTemp(string path)
     {

@@ -27,6 +27,7 @@ public static partial class RepoSettingsReader
             throw new ConfigException(displayPath, "(file)", "not found", "run from the repo root or pass --root=<folder holding cake.config>");
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         string? section = null;
+        var sections = new List<(string Name, int Line)>();
         var lineNumber = 0;
         foreach (var raw in File.ReadLines(path))
         {
@@ -39,13 +40,14 @@ public static partial class RepoSettingsReader
                 if (!line.EndsWith(']'))
                     throw new ConfigException(displayPath, $"line {lineNumber}", $"'{line}' is not a [section] header", "close it with ']'");
                 section = line[1..^1].Trim();
+                sections.Add((section, lineNumber));
                 continue;
             }
             if (!string.Equals(section, RepoSettings.Section, StringComparison.OrdinalIgnoreCase))
                 continue;
             var eq = line.IndexOf('=');
             if (eq <= 0)
-                throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' is not key = value", "write it as Key = Value");
+                throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' is not key = value", "write it as Key=Value");
             var key = line[..eq];
             if (key != key.Trim() || key.Any(char.IsWhiteSpace))
                 throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' has spaces around the key, which Cake's parser rejects",
@@ -59,6 +61,15 @@ public static partial class RepoSettingsReader
             values[key] = value;
         }
 
+        if (!sections.Any(x => string.Equals(x.Name, RepoSettings.Section, StringComparison.OrdinalIgnoreCase)))
+        {
+            var near = sections.FirstOrDefault(x => Distance(x.Name.ToLowerInvariant(), RepoSettings.Section.ToLowerInvariant()) <= 2);
+            if (near.Name is not null)
+                throw new ConfigException(displayPath, $"line {near.Line}", $"section [{near.Name}] looks like a misspelling of [{RepoSettings.Section}], and there is no [{RepoSettings.Section}] section",
+                    $"rename it to [{RepoSettings.Section}]");
+            throw new ConfigException(displayPath, "(file)", $"has no [{RepoSettings.Section}] section",
+                $"add one: a line [{RepoSettings.Section}], then Scope=@acme and Version=0.1.0 below it");
+        }
         var scope = Required(values, "Scope", displayPath);
         if (!NpmScope().IsMatch(scope))
             throw new ConfigException(displayPath, "[Btm] Scope", $"'{scope}' is not an npm scope", "write it as @name in lowercase, e.g. @acme");
@@ -113,5 +124,30 @@ public static partial class RepoSettingsReader
     private static string Required(Dictionary<string, string> values, string key, string file) =>
         values.TryGetValue(key, out var value) && value.Length > 0
             ? value
-            : throw new ConfigException(file, $"[Btm] {key}", "is required", $"add '{key} = ...' under [Btm]");
+            : throw new ConfigException(file, $"[Btm] {key}", "is required", $"add a line {key}={Example(key)} under [Btm]");
+
+    private static string Example(string key) => key switch
+    {
+        "Scope" => "@acme",
+        "Version" => "0.1.0",
+        _ => "<value>",
+    };
+
+    /// <summary>Levenshtein distance, for naming a misspelt section.</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
 }

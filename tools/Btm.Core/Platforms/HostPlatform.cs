@@ -14,7 +14,8 @@ public static class HostPlatform
 
     /// <summary>
     /// Detection over an explicit root folder so tests can present a musl or glibc file system.
-    /// The musl loader is the most reliable sign: glibc systems never ship <c>ld-musl-*</c> in
+    /// First the interpreter of the running process (&lt;root&gt;/proc/self/exe). Without one (a
+    /// static process), the file system: the musl loader is the most reliable sign: glibc systems never ship <c>ld-musl-*</c> in
     /// /lib, while musl systems always do (it is the dynamic linker). Some glibc hosts install
     /// musl-tools, which puts the loader under /usr/lib/musl, not /lib, so that does not count.
     /// </summary>
@@ -32,6 +33,28 @@ public static class HostPlatform
 
     public static bool IsMusl(string rootFs)
     {
+        // The running process's own loader is the answer; files lying around are only clues.
+        var self = Path.Combine(rootFs, "proc", "self", "exe");
+        if (File.Exists(self))
+        {
+            try
+            {
+                var (isElf, interpreter) = ElfInterpreter.Read(self);
+                switch (ElfInterpreter.Classify(interpreter, isElf))
+                {
+                    case ElfInterpreter.Libc.Musl:
+                        return true;
+                    case ElfInterpreter.Libc.Glibc:
+                        return false;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
         // Debian's musl package (pulled in by musl-tools) puts /lib/ld-musl-*.so.1 on a glibc
         // host; the glibc loader is the tie-breaker, as no musl system ships it by default.
         foreach (var dir in new[] { "lib", "lib64" })
