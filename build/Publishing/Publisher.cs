@@ -318,6 +318,48 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
     /// </summary>
     private void MoveTags()
     {
+        try
+        {
+            MoveTagsUnderMarker();
+        }
+        catch (ReleaseTakenOverException)
+        {
+            Yield();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Another release holds the marker now. A tag this run moved that still points at this
+    /// version may have landed after that release moved it: it goes to the version that release
+    /// is moving to (the marker), or, when it has finished, to where it left the claim package.
+    /// </summary>
+    private void Yield()
+    {
+        try
+        {
+            var (_, claimTags) = registry.VersionAsync(Claim.Name, Version).GetAwaiter().GetResult();
+            var marker = claimTags.GetValueOrDefault(MovingTag);
+            var winner = marker is not null && marker != Version ? marker : claimTags.GetValueOrDefault(tag);
+            if (winner is null || winner == Version)
+                return;
+            foreach (var (name, _) in _moved)
+            {
+                var (_, tags) = registry.VersionAsync(name, Version).GetAwaiter().GetResult();
+                if (tags.GetValueOrDefault(tag) != Version)
+                    continue;
+                registry.SetDistTagAsync(name, tag, winner).GetAwaiter().GetResult();
+                context.Warn($"{name}: {tag} moved back to {winner}, the release that holds {tag} now");
+            }
+        }
+        catch (RegistryException e)
+        {
+            context.Warn($"could not hand {tag} back to the release that holds it ({e.Message}); its Publish or a re-run of it completes the move");
+        }
+    }
+
+    private void MoveTagsUnderMarker()
+    {
         PublishJournal.Write(context, registryName, Version, tag);
         SetTag(Claim.Name, MovingTag, Version).GetAwaiter().GetResult();
         _markerSet = true;
@@ -340,11 +382,25 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                     Report.Set(p.Name, PublishOutcome.Published, $"tagged {tag}");
             })).GetAwaiter().GetResult();
         }
-        var after = Task.WhenAll(manifest.Packages.Select(async p => (p, (await registry.VersionAsync(p.Name, p.Version)).Tags))).GetAwaiter().GetResult();
-        foreach (var (p, tags) in after)
+        // A release that lost the marker can still land one write it had in flight; the holder
+        // puts such a tag back (it holds the marker, so the tag is its to move).
+        for (var round = 1; ; round++)
         {
-            if (!tags.TryGetValue(tag, out var v) || v != p.Version)
-                throw new PublishException($"{p.Name}: dist-tag {tag} is {v ?? "unset"} after moving it to {p.Version}");
+            var after = Task.WhenAll(manifest.Packages.Select(async p => (p, (await registry.VersionAsync(p.Name, p.Version)).Tags))).GetAwaiter().GetResult();
+            var off = after.Where(x => x.Tags.GetValueOrDefault(tag) != x.p.Version).ToList();
+            if (off.Count == 0)
+                break;
+            if (round == 3)
+            {
+                var (p, tags) = off[0];
+                throw new PublishException($"{p.Name}: dist-tag {tag} is {tags.GetValueOrDefault(tag) ?? "unset"} after moving it to {p.Version}");
+            }
+            CheckMarker().GetAwaiter().GetResult();
+            foreach (var (p, tags) in off)
+            {
+                context.Warn($"{p.Name}: {tag} moved to {tags.GetValueOrDefault(tag) ?? "nothing"} by a release that has since stopped; moving it to {p.Version} again");
+                SetTag(p.Name, tag, p.Version).GetAwaiter().GetResult();
+            }
         }
         CheckMarker().GetAwaiter().GetResult();
         context.Success($"dist-tag {tag} now points at {Version} for all {manifest.Packages.Count} package(s), wrappers last");
@@ -356,6 +412,10 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         var (_, tags) = await registry.VersionAsync(Claim.Name, Version);
         var marker = tags.GetValueOrDefault(MovingTag);
         if (marker == Version)
+            return;
+        // No marker and the claim package (moved last) already on this version: a concurrent run of
+        // this same release finished the move and cleared the marker; the tag is where this run wants it.
+        if (marker is null && tags.GetValueOrDefault(tag) == Version)
             return;
         throw new ReleaseTakenOverException(
             $"another release ({marker ?? "finished since"}) started moving {tag} while this run was moving it to {Version}: " +

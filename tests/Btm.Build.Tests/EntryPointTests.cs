@@ -45,6 +45,7 @@ public class EntryPointTests
         var bad = ProcessResult.Run("dotnet", ["cake", "--target=NoSuchTask"], Root, timeoutSeconds: 600);
         Assert.That(bad.ExitCode, Is.EqualTo(2), bad.Output);
         Assert.That(bad.Output, Does.Contain("unknown target 'NoSuchTask'"));
+        Assert.That(bad.Output, Does.Not.Contain("building the BTM host"), "an unchanged host is reused, as build.sh does");
     }
 
     [Test]
