@@ -1,5 +1,6 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
+using Btm.Build.Pipeline.Sources;
 using Btm.Cake.Hosting;
 using Btm.Core.Checkpoints;
 using Btm.Core.Model;
@@ -42,6 +43,8 @@ public sealed class BuildContext : CakeContextAdapter
         _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
         _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
+        Downloads = DownloadCache.FromEnvironment(environment);
+        WorkTrees = new WorkTrees(options.Force);
     }
 
     public HostOptions Options { get; }
@@ -54,6 +57,14 @@ public sealed class BuildContext : CakeContextAdapter
     public ToolLookup ToolLookup { get; }
     public ToolVersionCache Versions { get; }
     public UnitScheduler Scheduler { get; }
+
+    /// <summary>The content-addressed cache of pinned source archives, shared by every clone.</summary>
+    public DownloadCache Downloads { get; }
+
+    public WorkTrees WorkTrees { get; }
+
+    /// <summary>The version a package ships as: its btm.json "version", else cake.config's.</summary>
+    public string VersionOf(PackageManifest package) => package.VersionOr(Settings.Version);
 
     /// <summary>Where checkpoints are probed, restored and saved.</summary>
     public ICheckpointStore Store { get; }

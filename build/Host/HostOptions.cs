@@ -30,6 +30,9 @@ public sealed record HostOptions
     public string Tag { get; init; } = "latest";
     public bool DryRun { get; init; }
 
+    /// <summary>--offline: sources come from the download cache only.</summary>
+    public bool Offline { get; init; }
+
     /// <summary>Units built at once (--jobs); 1 runs them one after another.</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
 

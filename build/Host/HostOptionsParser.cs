@@ -28,11 +28,12 @@ public static class HostOptionsParser
         new("allow-unsigned", null, "let Verify and the release path accept an unsigned manifest"),
         new("registry", "<url>|local", "where Publish sends the release (default local: a verdaccio storing under artifacts/registry); token from NPM_TOKEN"),
         new("tag", "<dist-tag>", "the dist-tag Publish moves once everything is verified (default latest)"),
+        new("offline", null, "take pinned sources from the download cache only; name what is missing instead of fetching"),
         new("dry-run", null, "Publish: run the preflight and `npm publish --dry-run`, print the plan, write nothing"),
         new("help", null, "show this help"),
     ];
 
-    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned", "dry-run"];
+    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned", "dry-run", "offline"];
 
     public static HostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -104,6 +105,7 @@ public static class HostOptionsParser
             Help = Flag(values, "help"),
             AllowUnsigned = Flag(values, "allow-unsigned"),
             DryRun = Flag(values, "dry-run"),
+            Offline = Flag(values, "offline"),
         };
         if (values.TryGetValue("verbosity", out var verbosity))
         {

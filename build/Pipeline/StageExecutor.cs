@@ -12,7 +12,7 @@ namespace Btm.Build.Pipeline;
 /// </summary>
 public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, UnitKeys keys, BuildSummary summary, bool force)
 {
-    public void Run(BuildUnit unit, CheckpointStage stage, Action<string> produce)
+    public void Run(BuildUnit unit, CheckpointStage stage, Func<string, string?> produce)
     {
         var watch = Stopwatch.StartNew();
         var key = keys.For(unit);
@@ -65,10 +65,11 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
         Directory.CreateDirectory(parent);
         AtomicFile.RemoveLeftovers(parent);
         var temp = AtomicFile.TempPathFor(outDir);
+        string? note;
         try
         {
             Directory.CreateDirectory(temp);
-            produce(temp);
+            note = produce(temp);
             if (Directory.Exists(outDir))
                 Directory.Delete(outDir, recursive: true);
             Directory.Move(temp, outDir);
@@ -89,7 +90,7 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
                 Directory.Delete(temp, recursive: true);
         }
         store.Save(address, stage, key, outDir);
-        Record(StageOutcome.Built, reason);
+        Record(StageOutcome.Built, note is null ? reason : $"{reason}; {note}");
         log.Success($"{label}: built in {watch.Elapsed.TotalSeconds:0.00}s");
     }
 }

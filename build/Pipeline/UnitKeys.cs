@@ -17,8 +17,11 @@ public sealed class UnitKeys(string version, Func<string, string?> environment)
         foreach (var dep in unit.Dependencies)
             deps[dep.Package.Name] = For(dep).Key;
         var package = unit.Package;
-        var request = new KeyRequest(package.Name, package.Directory, InputSet.Collect(package.Directory, package.Inputs),
-            package.ManifestPath, unit.Identity.Render(), _environment.Value, version, unit.Mode.Id, unit.Platform, deps);
+        // Sources enter by their sha256 (btm.json's bytes are in the key); patches by content, inputs or not.
+        var inputs = InputSet.Collect(package.Directory, package.Inputs)
+            .Union(package.Sources.SelectMany(s => s.Patches), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var request = new KeyRequest(package.Name, package.Directory, inputs,
+            package.ManifestPath, unit.Identity.Render(), _environment.Value, package.VersionOr(version), unit.Mode.Id, unit.Platform, deps);
         return CacheKey.Compute(request);
     }
 }

@@ -34,7 +34,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
     public string RunTag { get; } = RunTagPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     private string MovingTag => MovingTagPrefix + tag;
-    private string Version => manifest.Version;
+    // The claim package's version names the release on the registry (a package may carry its own version).
+    private string Version => Claim.Version;
 
     private readonly HashSet<string> _ours = new(StringComparer.Ordinal);
     private readonly List<(string Name, string? Previous)> _moved = [];
@@ -305,7 +306,7 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
         var targets = InstallRunCheck.Targets(context, manifest, "its install");
         // One npm install for every wrapper: npm resolves them together in one process.
         var problems = InstallRunCheck.Run(context, targets, targets.Select(t => $"{t.Wrapper.Name}@{t.Wrapper.Version}").Distinct().ToList(),
-            Version, new InstallRunCheck.Source(registry.Url, credentials.Path, 1, $"a fresh install from {registry.Url}"),
+            new InstallRunCheck.Source(registry.Url, credentials.Path, 1, $"a fresh install from {registry.Url}"),
             (t, _, output) => $"fresh install of {t.Wrapper.Name}@{t.Wrapper.Version} runs: {output}");
         if (problems.Count > 0)
             throw new PublishException(string.Join("; ", problems));

@@ -21,12 +21,13 @@ public static class PackageJsonWriter
         });
     }
 
-    public static void Common(Utf8JsonWriter w, RepoSettings settings, string name, string description)
+    /// <summary>name, version and license as the package declares them (btm.json, else cake.config), description, repository.</summary>
+    public static void Common(Utf8JsonWriter w, RepoSettings settings, PackageManifest package, string name, string description)
     {
         w.WriteString("name", name);
-        w.WriteString("version", settings.Version);
+        w.WriteString("version", package.VersionOr(settings.Version));
         w.WriteString("description", description);
-        w.WriteString("license", settings.License);
+        w.WriteString("license", package.License ?? settings.License);
         if (settings.Repository is not null)
         {
             w.WriteStartObject("repository");

@@ -25,6 +25,15 @@ public static class PackageStager
         BinaryCollector.CopyBetweenStages(unit, unit.Layout.ShippedDir, Path.Combine(dir, "bin"));
         CheckLibc(unit, Path.Combine(dir, "bin"));
         var files = new List<string> { "bin/" };
+        // Extra shipped files (install, files, the legal files) sit at their package paths; npm
+        // always packs LICENSE/NOTICE at the root, the rest must be listed.
+        var extras = Path.Combine(unit.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
+        if (Directory.Exists(extras))
+        {
+            CopyTree(extras, dir);
+            files.AddRange(Directory.EnumerateFileSystemEntries(extras).Select(e => Directory.Exists(e) ? Path.GetFileName(e) + "/" : Path.GetFileName(e))
+                .Where(e => e != "bin/").Order(StringComparer.Ordinal));
+        }
         if (package.DebugBinaries)
         {
             BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(CheckpointStage.Compiled), Path.Combine(dir, "debug", "bin"));
@@ -32,7 +41,7 @@ public static class PackageStager
         }
         PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>
         {
-            PackageJsonWriter.Common(w, settings, name, $"{package.Name} for {unit.Platform}{libc}; installed by {NpmNames.Wrapper(settings, package)}.");
+            PackageJsonWriter.Common(w, settings, package, name, $"{package.Name} for {unit.Platform}{libc}; installed by {NpmNames.Wrapper(settings, package)}.");
             PackageJsonWriter.Array(w, "os", [unit.Platform.Os]);
             PackageJsonWriter.Array(w, "cpu", [unit.Platform.Cpu]);
             if (unit.Platform.Libc is { } l)
@@ -67,8 +76,16 @@ public static class PackageStager
         }
     }
 
-    public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir)
+    /// <param name="legalFrom">A unit of the package whose LICENSE/NOTICE files the wrapper ships too.</param>
+    public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir, BuildUnit legalFrom)
     {
+        Directory.CreateDirectory(dir);
+        var extras = Path.Combine(legalFrom.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
+        if (Directory.Exists(extras))
+        {
+            foreach (var legal in Directory.EnumerateFiles(extras).Where(f => UnitOutputs.IsLegal(Path.GetFileName(f))))
+                File.Copy(legal, Path.Combine(dir, Path.GetFileName(legal)), overwrite: true);
+        }
         var settings = context.Settings;
         var name = NpmNames.Wrapper(settings, package);
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
@@ -86,7 +103,7 @@ public static class PackageStager
         PackageJsonWriter.Write(Path.Combine(dir, "lib", "platforms.json"), w =>
         {
             w.WriteString("wrapper", name);
-            w.WriteString("version", settings.Version);
+            w.WriteString("version", package.VersionOr(settings.Version));
             w.WriteStartObject("packages");
             foreach (var platform in platforms.OrderBy(p => p.ToString(), StringComparer.Ordinal))
                 w.WriteString(platform.ToString(), NpmNames.Platform(settings, package, platform));
@@ -94,7 +111,7 @@ public static class PackageStager
         });
         PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>
         {
-            PackageJsonWriter.Common(w, settings, name, package.Description);
+            PackageJsonWriter.Common(w, settings, package, name, package.Description);
             w.WriteStartObject("bin");
             foreach (var binary in package.Binaries)
                 w.WriteString(binary, $"bin/{binary}");
@@ -106,7 +123,7 @@ public static class PackageStager
             // Exactly what this release built; npm installs the one matching os/cpu/libc.
             w.WriteStartObject("optionalDependencies");
             foreach (var platform in platforms.OrderBy(p => p.ToString(), StringComparer.Ordinal))
-                w.WriteString(NpmNames.Platform(settings, package, platform), settings.Version);
+                w.WriteString(NpmNames.Platform(settings, package, platform), package.VersionOr(settings.Version));
             w.WriteEndObject();
         });
         var platformList = string.Join(", ", platforms.Select(p => $"`{p}`"));
@@ -114,6 +131,23 @@ public static class PackageStager
             $"# {name}\n\n{package.Description}\n\n```sh\nnpm install {name}\nnpx {package.Binaries[0]} --help\n```\n\n" +
             $"Prebuilt for {platformList}. npm installs only the matching `{name}-<platform>` package; " +
             "installing with `--omit=optional` leaves it out, and the command then says so.\n");
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(entry));
+            if (Directory.Exists(entry))
+            {
+                Directory.CreateDirectory(target);
+                CopyTree(entry, target);
+            }
+            else
+            {
+                File.Copy(entry, target, overwrite: true);
+            }
+        }
     }
 
     private static void WriteText(string path, string text) => AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(text));

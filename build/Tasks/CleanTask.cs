@@ -1,10 +1,11 @@
 using Btm.Build.Host;
 using Btm.Cake.Logging;
+using Btm.Core.Pipeline;
 
 namespace Btm.Build.Tasks;
 
 [TaskName("Clean")]
-[TaskDescription("Removes build output and checkpoints (of the --package packages only, when given)")]
+[TaskDescription("Removes BTM's build output and checkpoints (build/dev, build/prod) of every package, or of the --package packages only")]
 public sealed class CleanTask : BtmTask
 {
     public override RunDecision ShouldRun(BuildContext context) =>
@@ -16,6 +17,10 @@ public sealed class CleanTask : BtmTask
         {
             Directory.Delete(dir, recursive: true);
             context.Success($"removed {Path.GetRelativePath(context.RepoRoot, dir)}");
+            // build/ itself goes only when BTM's folders were all it held.
+            var parent = Path.GetDirectoryName(dir)!;
+            if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
+                Directory.Delete(parent);
         }
     }
 
@@ -25,6 +30,6 @@ public sealed class CleanTask : BtmTask
         var names = context.Options.Packages.Count > 0
             ? context.Graph.Select(context.Options.Packages).Select(p => p.Name).Where(context.Options.Packages.Contains)
             : context.Graph.TopologicalOrder.Select(p => p.Name);
-        return names.Select(n => Path.Combine(context.Graph[n].Directory, "build"));
+        return names.SelectMany(n => BuildOutput.Owned(context.Graph[n].Directory));
     }
 }

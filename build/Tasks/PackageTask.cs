@@ -66,7 +66,7 @@ public sealed class PackageTask : UnitTask
                 var package = group.First().Package;
                 var name = NpmNames.Wrapper(settings, package);
                 var dir = Path.Combine(stage, NpmNames.Flat(name));
-                PackageStager.StageWrapper(context, package, group.Select(u => u.Platform).ToList(), dir);
+                PackageStager.StageWrapper(context, package, group.Select(u => u.Platform).ToList(), dir, group.First());
                 packages.Add(Pack(context, dir, npmDir, name, package.Name, null));
             }
             Directory.Delete(stage, recursive: true);
@@ -120,7 +120,7 @@ public sealed class PackageTask : UnitTask
         context.Info($"packed {name} -> npm/{file}");
         var digest = TarballDigest.Of(tarball);
         return new ManifestPackage(name, component, platform is null ? ManifestPackage.WrapperKind : ManifestPackage.PlatformKind,
-            context.Settings.Version, platform?.ToString(), platform?.Os, platform?.Cpu, platform?.Libc,
+            context.VersionOf(context.Graph[component]), platform?.ToString(), platform?.Os, platform?.Cpu, platform?.Libc,
             $"npm/{file}", digest.Size, digest.Sha256, digest.Integrity, files);
     }
 

@@ -120,7 +120,9 @@ public sealed class VerifyTask : BtmTask
         return problems;
     }
 
-    /// <summary>Installs each wrapper with this host's platform tarball and runs every binary with --version.</summary>
+    private static string Clip(string text) => text.Split('\n')[0].Length <= 120 ? text.Split('\n')[0] : text.Split('\n')[0][..120] + "…";
+
+    /// <summary>Installs each wrapper with this host's platform tarball and runs every binary with its version probe.</summary>
     private static List<string> RunHostBinaries(BuildContext context, string releaseDir, ReleaseManifest manifest)
     {
         var problems = new List<string>();
@@ -128,8 +130,8 @@ public sealed class VerifyTask : BtmTask
         {
             problems.AddRange(InstallRunCheck.Run(context, [target],
                 [Path.Combine(releaseDir, target.Wrapper.Tarball), Path.Combine(releaseDir, target.HostPackage.Tarball)],
-                manifest.Version, new InstallRunCheck.Source(NoRegistry, null, 0, target.HostPackage.Tarball),
-                (t, binary, output) => $"{binary} --version via {t.Wrapper.Name}: {output}"));
+                new InstallRunCheck.Source(NoRegistry, null, 0, target.HostPackage.Tarball),
+                (t, binary, output) => $"{string.Join(" ", new[] { binary }.Concat(t.Probe.Args))} via {t.Wrapper.Name}: {Clip(output)}"));
         }
         return problems;
     }

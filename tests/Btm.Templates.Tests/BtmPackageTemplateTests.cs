@@ -37,7 +37,7 @@ public class BtmPackageTemplateTests
         Assert.That(json.GetProperty("tools").GetArrayLength(), Is.Zero);
         var cmake = File.ReadAllText(Path.Combine(output, "CMakeLists.txt"));
         Assert.That(cmake, Does.Contain("project(probe-tool LANGUAGES C)").And.Contain("add_executable(probe-tool src/main.c)").And.Contain("add_test(NAME version"));
-        Assert.That(File.ReadAllText(Path.Combine(output, ".gitignore")), Is.EqualTo("build/\n"));
+        Assert.That(File.ReadAllText(Path.Combine(output, ".gitignore")), Is.EqualTo("/build/\n"), "anchored: an upstream tree's own build/ folder is kept");
     }
 
     [Test]

@@ -6,10 +6,10 @@ namespace Btm.Build.Pipeline;
 public static class BinaryCollector
 {
     /// <summary>Looks for each binary in <paramref name="searchDirs"/> in turn; a missing one names the btm.json field.</summary>
-    public static void Collect(BuildUnit unit, IReadOnlyList<string> searchDirs, string outDir)
+    public static void Collect(BuildUnit unit, IReadOnlyList<string> searchDirs, string outDir, IReadOnlyList<string>? only = null)
     {
         Directory.CreateDirectory(outDir);
-        foreach (var binary in unit.Package.Binaries)
+        foreach (var binary in only ?? unit.Package.Binaries)
         {
             var file = unit.BinaryFileName(binary);
             var source = searchDirs.Select(d => Path.Combine(d, file)).FirstOrDefault(File.Exists);
@@ -20,7 +20,7 @@ public static class BinaryCollector
                 throw new BuildFailedException(
                     $"{unit.Package.ManifestPath}: binaries: '{binary}' was not produced: looked for {file} in {string.Join(", ", searchDirs)}" +
                     (found.Count > 0 ? $" (found: {string.Join(", ", found)})" : " (nothing there)") +
-                    ". Fix: make the build write it there, or correct the name in btm.json");
+                    ". Fix: make the build write it there, map it with \"install\": { \"<path in the build tree>\": \"bin/" + file + "\" }, or correct the name in btm.json");
             }
             File.Copy(source, Path.Combine(outDir, file), overwrite: true);
         }

@@ -1,4 +1,7 @@
+using Btm.Build.Pipeline.Sources;
 using Btm.Cake.CMake;
+using Btm.Core;
+using Btm.Core.IO;
 using Btm.Core.Model;
 
 namespace Btm.Build.Pipeline;
@@ -7,7 +10,7 @@ public sealed class CMakePackageBuilder : IPackageBuilder
 {
     public string Name => "cmake";
 
-    public string Description => "CMakeLists.txt in the package folder";
+    public string Description => "CMakeLists.txt in the source tree (cmake.sourceDir), built out of tree in the unit's work tree";
 
     public ToolRequirement Tool { get; } = new("cmake", "cmake", null, "3.20", new Dictionary<string, string>
     {
@@ -18,50 +21,62 @@ public sealed class CMakePackageBuilder : IPackageBuilder
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
-        var binDir = BuildTree(context, unit);
-        BinaryCollector.Collect(unit, [binDir, Path.Combine(binDir, BuildType(unit))], outDir);
+        var (binDir, buildDir, sourceRoot) = BuildTree(context, unit);
+        UnitOutputs.Collect(unit, [binDir, Path.Combine(binDir, BuildType(unit))], buildDir, sourceRoot, outDir);
     }
 
     public string Test(BuildContext context, BuildUnit unit)
     {
-        BuildTree(context, unit);
-        var output = context.CTest(new CTestSettings { TestDirectory = unit.WorkDir, Configuration = BuildType(unit) });
+        var (_, buildDir, _) = BuildTree(context, unit);
+        var output = context.CTest(new CTestSettings { TestDirectory = buildDir, Configuration = BuildType(unit) });
         return output.LastOrDefault(l => l.Contains("tests passed", StringComparison.Ordinal))?.Trim() ?? "tests passed";
     }
 
-    /// <summary>Configures and builds the unit's CMake tree; returns where executables land.</summary>
-    private static string BuildTree(BuildContext context, BuildUnit unit)
+    /// <summary>Configures and builds the unit's CMake tree; returns where executables land, the build folder and the source tree.</summary>
+    private static (string BinDir, string BuildDir, string SourceRoot) BuildTree(BuildContext context, BuildUnit unit)
     {
+        var options = unit.Package.CMake;
         var generator = context.Environment.GetEnvironmentVariable("CMAKE_GENERATOR") is { Length: > 0 } ? null
             : context.ToolLookup.Find("ninja") is not null ? "Ninja" : null;
-        // CMake refuses to reuse a tree made by another generator, so the generator is part of the stamp.
         var pathMap = PathMap.Flags(unit);
-        WorkTree.ResetIfToolchainChanged(unit, $"generator: {generator ?? "(cmake default)"}\npath map: {pathMap ?? "(none)"}");
+        // CMake refuses to reuse a tree made by another generator, so the generator is part of the stamp.
+        var fresh = context.WorkTrees.Prepare(context, unit, $"generator: {generator ?? "(cmake default)"}\npath map: {pathMap ?? "(none)"}");
+        // CMake builds out of tree, so a package without sources builds straight from its folder;
+        // with sources, from the unit's source tree.
+        var sourceRoot = unit.Package.Sources.Count == 0 ? unit.Package.Directory
+            : fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
+        var sourceDir = options.SourceDir == "." ? sourceRoot : PathGuard.Resolve(sourceRoot, options.SourceDir);
+        if (!File.Exists(Path.Combine(sourceDir, "CMakeLists.txt")))
+            throw new BuildFailedException($"{unit.Package.ManifestPath}: cmake.sourceDir: no CMakeLists.txt in {sourceDir}. " +
+                "Fix: point \"cmake\": { \"sourceDir\": … } at the folder that has it (relative to the source tree)");
+        var buildDir = Path.Combine(unit.WorkDir, "build");
         var binDir = Path.Combine(unit.WorkDir, "bin");
         var settings = new CMakeConfigureSettings
         {
-            SourcePath = unit.Package.Directory,
-            BuildPath = unit.WorkDir,
+            SourcePath = sourceDir,
+            BuildPath = buildDir,
             BuildType = BuildType(unit),
             ToolchainFile = unit.Toolchain.Cross ? ToolchainFile.Write(unit, context.ToolLookup) : null,
             Generator = generator,
-            CacheVariables =
-            {
-                ["CMAKE_RUNTIME_OUTPUT_DIRECTORY"] = binDir.Replace('\\', '/'),
-                ["BTM_PLATFORM"] = unit.Platform.ToString(),
-                ["BTM_MODE"] = unit.Mode.Id,
-                ["BTM_VERSION"] = context.Settings.Version,
-            },
+            ExtraArguments = options.ConfigureArgs.ToList(),
         };
+        foreach (var (name, value) in options.CacheVariables)
+            settings.CacheVariables[name] = value;
+        settings.CacheVariables["CMAKE_RUNTIME_OUTPUT_DIRECTORY"] = binDir.Replace('\\', '/');
+        settings.CacheVariables["BTM_PLATFORM"] = unit.Platform.ToString();
+        settings.CacheVariables["BTM_MODE"] = unit.Mode.Id;
+        settings.CacheVariables["BTM_VERSION"] = context.VersionOf(unit.Package);
         if (pathMap is not null)
         {
             // _INIT: added to whatever CFLAGS/CXXFLAGS the user set, when the tree is first configured.
             settings.CacheVariables["CMAKE_C_FLAGS_INIT"] = pathMap;
             settings.CacheVariables["CMAKE_CXX_FLAGS_INIT"] = pathMap;
         }
+        var guard = PackageFolderGuard.Watch(unit);
         context.CMakeConfigure(settings);
-        context.CMakeBuild(new CMakeBuildSettings { BuildPath = unit.WorkDir, Configuration = BuildType(unit) });
-        return binDir;
+        context.CMakeBuild(new CMakeBuildSettings { BuildPath = buildDir, Configuration = BuildType(unit), Targets = options.Targets.ToList() });
+        guard.Check(unit);
+        return (binDir, buildDir, sourceRoot);
     }
 
     // dev keeps symbols and skips optimisation; prod optimises (symbols go in the Stripped stage).

@@ -1,17 +1,21 @@
+using Btm.Build.Pipeline.Sources;
 using Btm.Cake.Make;
+using Btm.Core;
+using Btm.Core.IO;
 using Btm.Core.Model;
 
 namespace Btm.Build.Pipeline;
 
 /// <summary>
-/// Drives a package's makefile. The makefile must write everything under $(BTM_OUT_DIR) or
-/// $(BTM_WORK_DIR), never into the package folder, or its own output would change its key.
+/// Drives a makefile as it is, in a copy of the source tree in the unit's work tree, so upstream
+/// makefiles that build in place (objects beside the sources) run unmodified and the package
+/// folder is never written to.
 /// </summary>
 public sealed class MakePackageBuilder : IPackageBuilder
 {
     public string Name => "make";
 
-    public string Description => "Makefile.<platform>, Makefile.<os> or Makefile, writing only under $(BTM_OUT_DIR)/$(BTM_WORK_DIR)";
+    public string Description => "Makefile.<platform>, Makefile.<os> or Makefile in make.directory, run in a copy of the source tree";
 
     public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
     {
@@ -22,40 +26,65 @@ public sealed class MakePackageBuilder : IPackageBuilder
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
-        WorkTree.ResetIfToolchainChanged(unit);
-        var binDir = Path.Combine(unit.WorkDir, "bin");
-        Directory.CreateDirectory(binDir);
-        context.Make(Settings(context, unit, binDir, []));
-        BinaryCollector.Collect(unit, [binDir], outDir);
+        var (tree, directory, binDir) = Tree(context, unit);
+        var guard = PackageFolderGuard.Watch(unit);
+        context.Make(Settings(context, unit, directory, binDir, unit.Package.Make.Targets));
+        guard.Check(unit);
+        UnitOutputs.Collect(unit, [binDir], tree, tree, outDir);
     }
 
     public string Test(BuildContext context, BuildUnit unit)
     {
-        var binDir = Path.Combine(unit.WorkDir, "bin");
-        Directory.CreateDirectory(binDir);
-        context.Make(Settings(context, unit, binDir, ["test"]));
-        return "make test passed";
+        var (_, directory, binDir) = Tree(context, unit);
+        context.Make(Settings(context, unit, directory, binDir, [unit.Package.Make.TestTarget]));
+        return $"make {unit.Package.Make.TestTarget} passed";
     }
 
-    private static MakeSettings Settings(BuildContext context, BuildUnit unit, string binDir, IList<string> targets)
+    /// <summary>The unit's source tree (made afresh with its work tree), the makefile's folder in it, and BTM_OUT_DIR.</summary>
+    private static (string Tree, string Directory, string BinDir) Tree(BuildContext context, BuildUnit unit)
     {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["BTM_OUT_DIR"] = binDir,
-            ["BTM_WORK_DIR"] = unit.WorkDir,
-            ["BTM_MODE"] = unit.Mode.Id,
-            ["BTM_PLATFORM"] = unit.Platform.ToString(),
-            ["BTM_EXE_SUFFIX"] = unit.Platform.ExecutableSuffix,
-            ["BTM_VERSION"] = context.Settings.Version,
-        };
+        var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
+        var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
+        var directory = unit.Package.Make.Directory == "." ? tree : PathGuard.Resolve(tree, unit.Package.Make.Directory);
+        if (!Directory.Exists(directory))
+            throw new BuildFailedException($"{unit.Package.ManifestPath}: make.directory: {unit.Package.Make.Directory} is not a folder of the source tree. " +
+                "Fix: give the folder that holds the makefile, relative to the package folder (or to the unpacked sources' \"into\")");
+        var binDir = Path.Combine(unit.WorkDir, "bin");
+        Directory.CreateDirectory(binDir);
+        return (tree, directory, binDir);
+    }
+
+    private static MakeSettings Settings(BuildContext context, BuildUnit unit, string directory, string binDir, IReadOnlyList<string> targets)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in unit.Package.Make.Variables)
+            variables[name] = value;
+        variables["BTM_OUT_DIR"] = binDir;
+        variables["BTM_WORK_DIR"] = unit.WorkDir;
+        variables["BTM_MODE"] = unit.Mode.Id;
+        variables["BTM_PLATFORM"] = unit.Platform.ToString();
+        variables["BTM_EXE_SUFFIX"] = unit.Platform.ExecutableSuffix;
+        variables["BTM_VERSION"] = context.VersionOf(unit.Package);
+        // The emulator that runs a target binary here (empty when it runs natively): `$(BTM_RUN) ./prog`.
+        variables["BTM_RUN"] = unit.Toolchain.Cross && unit.Toolchain.Emulator is { Count: > 0 } emulator ? string.Join(" ", emulator) : "";
         if (unit.Toolchain.Cross || context.Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
+        {
             variables["CC"] = unit.Toolchain.CCompiler;
+            if (unit.Toolchain.CxxCompiler is { } cxx)
+                variables["CXX"] = cxx;
+        }
+        if (unit.Toolchain.Cross)
+        {
+            variables["AR"] = unit.Toolchain.Ar;
+            variables["RANLIB"] = unit.Toolchain.Ranlib;
+            variables["STRIP"] = unit.Toolchain.Strip;
+        }
         var settings = new MakeSettings
         {
-            Directory = unit.Package.Directory,
+            Directory = directory,
             Platform = unit.Platform.ToString(),
             Variables = variables,
-            Targets = targets,
+            Targets = targets.ToList(),
         };
         // In the environment, not on the command line: a makefile's own CFLAGS still applies,
         // and one that adds to it (+= or ?=) gets the path map too.

@@ -1,23 +1,32 @@
+using System.Collections.Concurrent;
 using Btm.Core.IO;
 
 namespace Btm.Build.Pipeline;
 
 /// <summary>
-/// The builder's work tree is kept between runs for incremental builds, unless the toolchain
-/// changed or the clone moved: build trees hold absolute paths (CMake refuses a cache made for
-/// another source folder), so a copied or moved clone starts its trees afresh.
+/// Each unit's work tree follows its key: it starts clean whenever the key changed (version,
+/// recipe, sources, toolchain …) or --force asks, and is kept only while the key stays, so Test
+/// reuses what Compile built. The stamp also names the package folder and the tree itself: build
+/// trees hold absolute paths (CMake refuses a cache made for another source folder), so a clone
+/// that was moved or copied starts afresh.
 /// </summary>
-public static class WorkTree
+public sealed class WorkTrees(bool force)
 {
-    public static void ResetIfToolchainChanged(BuildUnit unit, string extra = "")
+    private readonly ConcurrentDictionary<BuildUnit, byte> _resetThisRun = new();
+
+    /// <summary>Makes the unit's work tree current; true when it was (re)created empty.</summary>
+    public bool Prepare(BuildContext context, BuildUnit unit, string extra = "")
     {
-        var stamp = Path.Combine(unit.WorkDir, ".btm-toolchain");
-        var identity = $"{unit.Identity.Render()}\nsource: {unit.Package.Directory}\nwork tree: {unit.WorkDir}\n{extra}";
-        if (File.Exists(stamp) && File.ReadAllText(stamp) == identity)
-            return;
+        var stamp = Path.Combine(unit.WorkDir, ".btm-tree");
+        var identity = $"key: {context.Keys.For(unit).Key}\n{unit.Identity.Render()}\nsource: {unit.Package.Directory}\nwork tree: {unit.WorkDir}\n{extra}";
+        var forced = force && _resetThisRun.TryAdd(unit, 0);
+        if (!forced && File.Exists(stamp) && File.ReadAllText(stamp) == identity)
+            return false;
         if (Directory.Exists(unit.WorkDir))
             Directory.Delete(unit.WorkDir, recursive: true);
         Directory.CreateDirectory(unit.WorkDir);
         AtomicFile.WriteAllBytes(stamp, System.Text.Encoding.UTF8.GetBytes(identity));
+        _resetThisRun.TryAdd(unit, 0);
+        return true;
     }
 }

@@ -7,5 +7,9 @@ public sealed class CompileStage : IUnitStage
 {
     public CheckpointStage Stage => CheckpointStage.Compiled;
 
-    public void Produce(BuildContext context, BuildUnit unit, string outDir) => unit.Builder.Compile(context, unit, outDir);
+    public string? Produce(BuildContext context, BuildUnit unit, string outDir)
+    {
+        unit.Builder.Compile(context, unit, outDir);
+        return null;
+    }
 }

@@ -7,6 +7,9 @@ public sealed class FinalizeStage : IUnitStage
 {
     public CheckpointStage Stage => CheckpointStage.Final;
 
-    public void Produce(BuildContext context, BuildUnit unit, string outDir) =>
+    public string? Produce(BuildContext context, BuildUnit unit, string outDir)
+    {
         BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(unit.ShippedStage), outDir);
+        return null;
+    }
 }

@@ -8,7 +8,8 @@ public interface IUnitStage
     CheckpointStage Stage { get; }
 
     /// <summary>Writes the stage's output into <paramref name="outDir"/> (an empty temp folder).</summary>
-    void Produce(BuildContext context, BuildUnit unit, string outDir);
+    /// <returns>A note for the build summary (what the stage decided), or null.</returns>
+    string? Produce(BuildContext context, BuildUnit unit, string outDir);
 }
 
 /// <summary>The stage implementations, one per row of the stage table.</summary>

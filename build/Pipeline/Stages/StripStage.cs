@@ -10,7 +10,7 @@ public sealed class StripStage : IUnitStage
 {
     public CheckpointStage Stage => CheckpointStage.Stripped;
 
-    public void Produce(BuildContext context, BuildUnit unit, string outDir)
+    public string? Produce(BuildContext context, BuildUnit unit, string outDir)
     {
         BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(CheckpointStage.Compiled), outDir);
         context.Strip(new StripSettings
@@ -19,5 +19,6 @@ public sealed class StripStage : IUnitStage
             Executable = unit.Toolchain.Strip,
             Flavor = unit.Toolchain.StripFlavor,
         });
+        return null;
     }
 }

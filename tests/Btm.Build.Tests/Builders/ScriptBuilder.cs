@@ -18,7 +18,7 @@ public sealed class ScriptBuilder : IPackageBuilder
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
-        WorkTree.ResetIfToolchainChanged(unit);
+        context.WorkTrees.Prepare(context, unit);
         var (exit, output) = ToolProbe.RunIn(unit.Package.Directory, "sh", "build.sh", unit.WorkDir, unit.Toolchain.CCompiler);
         if (exit != 0)
             throw new BuildFailedException($"build.sh exited {exit}: {output}");

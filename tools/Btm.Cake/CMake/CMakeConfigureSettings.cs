@@ -20,4 +20,7 @@ public sealed class CMakeConfigureSettings : ToolSettings
 
     /// <summary>-D&lt;name&gt;=&lt;value&gt; entries, rendered in name order so the command line is stable.</summary>
     public IDictionary<string, string> CacheVariables { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Further arguments, passed as they are after the cache variables.</summary>
+    public IList<string> ExtraArguments { get; init; } = [];
 }

@@ -23,6 +23,8 @@ public sealed class CMakeConfigurer(IFileSystem fileSystem, ICakeEnvironment env
             args.AppendQuoted($"-DCMAKE_TOOLCHAIN_FILE={settings.ToolchainFile.MakeAbsolute(environment).FullPath}");
         foreach (var (name, value) in settings.CacheVariables.OrderBy(p => p.Key, StringComparer.Ordinal))
             args.AppendQuoted($"-D{name}={value}");
+        foreach (var extra in settings.ExtraArguments)
+            args.AppendQuoted(extra);
         return args;
     }
 

@@ -28,8 +28,10 @@ public static class InputSet
             path[^1] = entry.Name;
             if (entry is DirectoryInfo sub)
             {
-                // build/ holds this package's own output; it is never an input.
-                if (prefix.Length == 0 && entry.Name == "build" || sub.LinkTarget is not null)
+                // build/<mode>/ holds this package's own output; it is never an input. The rest
+                // of build/ may be an upstream tree's own (zstd's build/cmake) and is hashed.
+                if (prefix.Length == 1 && prefix[0] == Pipeline.BuildOutput.Folder && Pipeline.BuildOutput.IsModeFolder(entry.Name)
+                    || sub.LinkTarget is not null)
                     continue;
                 if (patterns.Any(p => p.CouldMatchBelow(path)))
                     Walk(sub, path, patterns, found);

@@ -19,6 +19,31 @@ public sealed record PackageManifest(
     string Directory,
     string ManifestPath)
 {
+    /// <summary>The package's own version (btm.json "version"); null: the repo's.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>SPDX license expression (btm.json "license"); null: the repo's.</summary>
+    public string? License { get; init; }
+
+    public IReadOnlyList<SourceSpec> Sources { get; init; } = [];
+
+    public CMakeOptions CMake { get; init; } = CMakeOptions.Default;
+
+    public MakeOptions Make { get; init; } = MakeOptions.Default;
+
+    /// <summary>Produced files (globs relative to the build tree) → where they ship in the platform package.</summary>
+    public IReadOnlyDictionary<string, string> Install { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<ShippedFile> Files { get; init; } = [];
+
+    public VerifyProbe Verify { get; init; } = VerifyProbe.Default;
+
+    /// <summary>A compressed binary ships only when it is at least this many percent smaller.</summary>
+    public int CompressMinSaving { get; init; } = 10;
+
+    /// <summary>The version this package ships as: its own, else the repo's.</summary>
+    public string VersionOr(string repoVersion) => Version ?? repoVersion;
+
     public const string FileName = "btm.json";
 
     /// <summary>Inputs used when btm.json does not list its own: everything but build output.</summary>

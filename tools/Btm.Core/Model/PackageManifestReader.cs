@@ -12,8 +12,15 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test", "debugBinaries", "compress", "publish",
+        "$schema", "name", "description", "version", "license", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
+        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify",
     };
+
+    private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches"];
+    private static readonly string[] CMakeFields = ["sourceDir", "cacheVariables", "targets", "configureArgs"];
+    private static readonly string[] MakeFields = ["directory", "targets", "variables", "testTarget"];
+    private static readonly string[] FileFields = ["from", "to", "mode"];
+    private static readonly string[] VerifyFields = ["args", "expect", "reason"];
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
     {
@@ -122,13 +129,215 @@ public static partial class PackageManifestReader
 
         var test = Flag(root, "test", file, defaultValue: true);
         var debugBinaries = Flag(root, "debugBinaries", file, defaultValue: false);
-        var compress = Flag(root, "compress", file, defaultValue: false);
+        var (compress, minSaving) = ReadCompress(root, file);
         var publish = Flag(root, "publish", file, defaultValue: true);
         if (compress && name == PackageManifest.StubPackage)
             throw new ConfigException(file, "compress", "the stub cannot compress itself", "remove \"compress\"");
 
+        string? version = null;
+        if (root.TryGetProperty("version", out _))
+        {
+            version = RequiredString(root, "version", file);
+            if (!RepoSettingsReader.IsSemVer(version))
+                throw new ConfigException(file, "version", $"'{version}' is not a SemVer version",
+                    "write it as MAJOR.MINOR.PATCH (e.g. 5.4.6), or remove it to use cake.config's Version");
+        }
+        string? license = null;
+        if (root.TryGetProperty("license", out _))
+        {
+            license = RequiredString(root, "license", file);
+            if (Spdx.Problem(license) is { } problem)
+                throw new ConfigException(file, "license", $"'{license}' is not an SPDX expression: {problem}",
+                    "write an SPDX id or expression, e.g. MIT, GPL-2.0-only, BSD-3-Clause OR GPL-2.0-only");
+        }
+
         return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries, compress, publish,
-            Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
+            Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath)
+        {
+            Version = version,
+            License = license,
+            Sources = root.TryGetProperty("sources", out var sources) ? ReadSources(sources, file) : [],
+            CMake = root.TryGetProperty("cmake", out var cmake) ? ReadCMake(cmake, file) : CMakeOptions.Default,
+            Make = root.TryGetProperty("make", out var make) ? ReadMake(make, file) : MakeOptions.Default,
+            Install = root.TryGetProperty("install", out var install) ? ReadInstall(install, file) : new Dictionary<string, string>(),
+            Files = root.TryGetProperty("files", out var files) ? ReadFiles(files, file) : [],
+            Verify = root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default,
+            CompressMinSaving = minSaving,
+        };
+    }
+
+    private static (bool Compress, int MinSaving) ReadCompress(JsonElement root, string file)
+    {
+        if (!root.TryGetProperty("compress", out var element))
+            return (false, 10);
+        if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            return (element.GetBoolean(), 10);
+        if (element.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, "compress", "must be true, false or { \"minSaving\": <percent> }", "write \"compress\": true");
+        Known(element, ["minSaving"], file, "compress");
+        if (!element.TryGetProperty("minSaving", out var saving) || !saving.TryGetInt32(out var percent) || percent is < 0 or > 95)
+            throw new ConfigException(file, "compress.minSaving", "must be a whole percentage from 0 to 95",
+                "write \"minSaving\": 10 (ship compressed only when at least 10% smaller)");
+        return (true, percent);
+    }
+
+    private static void Known(JsonElement obj, string[] fields, string file, string at)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, at, "must be an object", $"write \"{at.Split('.', '[')[0]}\": {{ ... }}");
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (!fields.Contains(property.Name))
+                throw new ConfigException(file, $"{at}.{property.Name}", "unknown field", $"remove it or use one of: {string.Join(", ", fields)}");
+        }
+    }
+
+    /// <summary>A path relative to a folder it must stay inside: no root, no '..'.</summary>
+    private static string Relative(string value, string file, string at, string what)
+    {
+        var parts = value.Replace('\\', '/').Split('/');
+        if (Path.IsPathRooted(value) || value.StartsWith('/') || parts.Contains(".."))
+            throw new ConfigException(file, at, $"'{value}' leaves {what}", $"give a path relative to {what}, without '..'");
+        return value.Replace('\\', '/');
+    }
+
+    private static List<SourceSpec> ReadSources(JsonElement element, string file)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+            throw new ConfigException(file, "sources", "must be an array of source objects",
+                "write \"sources\": [ { \"urls\": [\"https://…/x-1.0.tar.gz\"], \"sha256\": \"…\" } ]");
+        var list = new List<SourceSpec>();
+        var index = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            var at = $"sources[{index++}]";
+            Known(item, SourceFields, file, at);
+            var urls = StringArray(item, "urls", file, allowEmpty: true, parent: at);
+            for (var i = 0; i < urls.Count; i++)
+            {
+                if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                    throw new ConfigException(file, $"{at}.urls[{i}]", $"'{urls[i]}' is not an http(s) URL", "give the archive's full URL");
+            }
+            var debian = item.TryGetProperty("debian", out _) ? RequiredString(item, "debian", file, at) : null;
+            if (urls.Count == 0 && debian is null)
+                throw new ConfigException(file, at, "has no urls and no debian package", "add \"urls\": [mirrors…] or \"debian\": \"<source package>\"");
+            var name = item.TryGetProperty("file", out _) ? RequiredString(item, "file", file, at)
+                : urls.Count > 0 ? Uri.UnescapeDataString(new Uri(urls[0]).Segments[^1])
+                : throw new ConfigException(file, $"{at}.file", "is required with \"debian\"", "give the orig tarball's file name, e.g. libzstd_1.5.4+dfsg2.orig.tar.xz");
+            if (name.Contains('/') || name.Contains('\\') || name is "." or "..")
+                throw new ConfigException(file, $"{at}.file", $"'{name}' is not a file name", "give the archive's file name without folders");
+            var sha = RequiredString(item, "sha256", file, at);
+            if (sha.Length != 64 || !sha.All(Uri.IsHexDigit) || sha.Any(char.IsUpper))
+                throw new ConfigException(file, $"{at}.sha256", $"'{sha}' is not a sha256", "give the 64 lowercase hex digits of the archive's SHA-256 (sha256sum)");
+            var strip = 0;
+            if (item.TryGetProperty("stripComponents", out var s) && (!s.TryGetInt32(out strip) || strip is < 0 or > 8))
+                throw new ConfigException(file, $"{at}.stripComponents", "must be a whole number from 0 to 8", "write 1 to drop the archive's top folder");
+            var into = item.TryGetProperty("into", out _) ? Relative(RequiredString(item, "into", file, at), file, $"{at}.into", "the source tree") : ".";
+            var patches = StringArray(item, "patches", file, allowEmpty: true, parent: at)
+                .Select((p, i) => Relative(p, file, $"{at}.patches[{i}]", "the package folder")).ToList();
+            list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches));
+        }
+        return list;
+    }
+
+    private static CMakeOptions ReadCMake(JsonElement element, string file)
+    {
+        Known(element, CMakeFields, file, "cmake");
+        return new CMakeOptions(
+            element.TryGetProperty("sourceDir", out _) ? Relative(RequiredString(element, "sourceDir", file, "cmake"), file, "cmake.sourceDir", "the source tree") : ".",
+            StringMap(element, "cacheVariables", file, "cmake"),
+            StringArray(element, "targets", file, allowEmpty: true, parent: "cmake"),
+            StringArray(element, "configureArgs", file, allowEmpty: true, parent: "cmake"));
+    }
+
+    private static MakeOptions ReadMake(JsonElement element, string file)
+    {
+        Known(element, MakeFields, file, "make");
+        return new MakeOptions(
+            element.TryGetProperty("directory", out _) ? Relative(RequiredString(element, "directory", file, "make"), file, "make.directory", "the source tree") : ".",
+            StringArray(element, "targets", file, allowEmpty: true, parent: "make"),
+            StringMap(element, "variables", file, "make"),
+            element.TryGetProperty("testTarget", out _) ? RequiredString(element, "testTarget", file, "make") : "test");
+    }
+
+    private static Dictionary<string, string> ReadInstall(JsonElement element, string file)
+    {
+        var map = StringMap(element, null, file, "install");
+        foreach (var (from, to) in map)
+        {
+            Relative(from, file, $"install.{from}", "the build tree");
+            Relative(to, file, $"install.{from}", "the platform package");
+        }
+        return map;
+    }
+
+    private static List<ShippedFile> ReadFiles(JsonElement element, string file)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+            throw new ConfigException(file, "files", "must be an array", "write \"files\": [ { \"from\": \"share/x.dat\", \"to\": \"share/\" } ]");
+        var list = new List<ShippedFile>();
+        var index = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            var at = $"files[{index++}]";
+            Known(item, FileFields, file, at);
+            var from = Relative(RequiredString(item, "from", file, at), file, $"{at}.from", "the source tree");
+            var to = Relative(RequiredString(item, "to", file, at), file, $"{at}.to", "the platform package");
+            UnixFileMode? mode = null;
+            if (item.TryGetProperty("mode", out _))
+            {
+                var text = RequiredString(item, "mode", file, at);
+                try
+                {
+                    mode = (UnixFileMode)Convert.ToInt32(text, 8);
+                }
+                catch (FormatException)
+                {
+                    throw new ConfigException(file, $"{at}.mode", $"'{text}' is not an octal mode", "write it like \"0644\" or \"0755\"");
+                }
+                if ((int)mode > 0x1FF)
+                    throw new ConfigException(file, $"{at}.mode", $"'{text}' is not a permission mode", "use 0644 for data, 0755 for programs");
+            }
+            list.Add(new ShippedFile(from, to, mode));
+        }
+        return list;
+    }
+
+    private static VerifyProbe ReadVerify(JsonElement element, string file)
+    {
+        if (element.ValueKind == JsonValueKind.False)
+            throw new ConfigException(file, "verify", "false needs a reason Verify can print",
+                "write \"verify\": { \"reason\": \"why its binaries cannot be run here\" }");
+        Known(element, VerifyFields, file, "verify");
+        if (element.TryGetProperty("reason", out _))
+        {
+            if (element.TryGetProperty("args", out _) || element.TryGetProperty("expect", out _))
+                throw new ConfigException(file, "verify", "has a reason (no check) and a check", "keep either \"reason\" or \"args\"/\"expect\"");
+            return new VerifyProbe([], "", RequiredString(element, "reason", file, "verify"));
+        }
+        var args = element.TryGetProperty("args", out _) ? StringArray(element, "args", file, allowEmpty: true, parent: "verify") : VerifyProbe.Default.Args;
+        var expect = element.TryGetProperty("expect", out _) ? RequiredString(element, "expect", file, "verify") : VerifyProbe.Default.Expect;
+        return new VerifyProbe(args, expect, null);
+    }
+
+    private static Dictionary<string, string> StringMap(JsonElement obj, string? field, string file, string parent)
+    {
+        var at = field is null ? parent : $"{parent}.{field}";
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        JsonElement element;
+        if (field is null)
+            element = obj;
+        else if (!obj.TryGetProperty(field, out element))
+            return map;
+        if (element.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, at, "must be an object of strings", $"write \"{field ?? parent}\": {{ \"NAME\": \"value\" }}");
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String)
+                throw new ConfigException(file, $"{at}.{property.Name}", "must be a string", "write the value in quotes");
+            map[property.Name] = property.Value.GetString()!;
+        }
+        return map;
     }
 
     private static bool Flag(JsonElement root, string field, string file, bool defaultValue)
@@ -205,27 +414,28 @@ public static partial class PackageManifestReader
         return value.GetString()!;
     }
 
-    private static List<string> StringArray(JsonElement obj, string field, string file, bool allowEmpty, bool required = false)
+    private static List<string> StringArray(JsonElement obj, string field, string file, bool allowEmpty, bool required = false, string? parent = null)
     {
+        var at = parent is null ? field : $"{parent}.{field}";
         if (!obj.TryGetProperty(field, out var value))
         {
             if (required)
-                throw new ConfigException(file, field, "is required", $"add \"{field}\": [ ... ]");
+                throw new ConfigException(file, at, "is required", $"add \"{field}\": [ ... ]");
             return [];
         }
         if (value.ValueKind != JsonValueKind.Array)
-            throw new ConfigException(file, field, "must be an array of strings", $"write \"{field}\": [\"...\"]");
+            throw new ConfigException(file, at, "must be an array of strings", $"write \"{field}\": [\"...\"]");
         var list = new List<string>();
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
-                throw new ConfigException(file, $"{field}[{index}]", "must be a non-empty string", "write the entry as text");
+                throw new ConfigException(file, $"{at}[{index}]", "must be a non-empty string", "write the entry as text");
             list.Add(item.GetString()!);
             index++;
         }
         if (list.Count == 0 && !allowEmpty)
-            throw new ConfigException(file, field, "is empty", $"list at least one entry or remove \"{field}\"");
+            throw new ConfigException(file, at, "is empty", $"list at least one entry or remove \"{field}\"");
         return list;
     }
 }

@@ -21,6 +21,8 @@ public static partial class RepoSettingsReader
     [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
     private static partial Regex SemVer();
 
+    public static bool IsSemVer(string version) => SemVer().IsMatch(version);
+
     public static RepoSettings Load(string path, string displayPath)
     {
         if (!File.Exists(path))

@@ -1,0 +1,69 @@
+using Btm.Core;
+using Btm.Core.Pipeline;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// A build must not write into the package folder (its own output would change its key, and an
+/// upstream tree there is never to be touched): the folder, minus BTM's build/&lt;mode&gt;, is
+/// listed before the build and compared after; a new or changed file fails the stage, named.
+/// </summary>
+public sealed class PackageFolderGuard
+{
+    private readonly string _root;
+    private readonly Dictionary<string, (long Size, DateTime Written)> _before;
+
+    private PackageFolderGuard(string root)
+    {
+        _root = root;
+        _before = Snapshot(root);
+    }
+
+    public static PackageFolderGuard Watch(BuildUnit unit) => new(unit.Package.Directory);
+
+    public void Check(BuildUnit unit)
+    {
+        var after = Snapshot(_root);
+        var changed = after.Where(a => !_before.TryGetValue(a.Key, out var b) || b != a.Value).Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
+        if (changed.Count == 0)
+            return;
+        throw new BuildFailedException($"{unit}: the build wrote into the package folder: {string.Join(", ", changed.Take(5))}" +
+            (changed.Count > 5 ? $" and {changed.Count - 5} more" : "") +
+            ". BTM builds in the unit's work tree; output in the package folder would change the package's own key. " +
+            "Fix: write only under $(BTM_OUT_DIR)/$(BTM_WORK_DIR) (make) or the binary dir (CMake), or build from pinned \"sources\"");
+    }
+
+    private static Dictionary<string, (long, DateTime)> Snapshot(string root)
+    {
+        var files = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
+        void Walk(DirectoryInfo dir, string prefix)
+        {
+            foreach (var entry in dir.EnumerateFileSystemInfos())
+            {
+                var path = prefix + entry.Name;
+                if (entry is DirectoryInfo sub)
+                {
+                    if (prefix.Length == 0 && entry.Name == BuildOutput.Folder)
+                    {
+                        foreach (var inner in sub.EnumerateFileSystemInfos().Where(i => !BuildOutput.IsModeFolder(i.Name)))
+                        {
+                            if (inner is DirectoryInfo d && d.LinkTarget is null)
+                                Walk(d, $"{path}/{inner.Name}/");
+                            else if (inner is FileInfo f)
+                                files[$"{path}/{inner.Name}"] = (f.Length, f.LastWriteTimeUtc);
+                        }
+                        continue;
+                    }
+                    if (sub.LinkTarget is null)
+                        Walk(sub, path + "/");
+                }
+                else if (entry is FileInfo file)
+                {
+                    files[path] = (file.Length, file.LastWriteTimeUtc);
+                }
+            }
+        }
+        Walk(new DirectoryInfo(root), "");
+        return files;
+    }
+}

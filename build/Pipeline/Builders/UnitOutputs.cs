@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using Btm.Core;
+using Btm.Core.IO;
+using Btm.Core.Keys;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// What a compile hands to the Compiled stage: the declared binaries (found in the builder's
+/// output folders, or where btm.json "install" maps them to bin/), and under files/ everything
+/// else that ships: other "install" matches, "files" entries, and the LICENSE/COPYING/NOTICE files
+/// of the package or its sources.
+/// </summary>
+public static partial class UnitOutputs
+{
+    /// <summary>The folder in a Compiled output that holds extra shipped files at their package paths.</summary>
+    public const string FilesFolder = "files";
+
+    [GeneratedRegex(@"^(LICEN[CS]E|COPYING|NOTICE)([.-].*)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex LegalFile();
+
+    public static bool IsLegal(string fileName) => LegalFile().IsMatch(fileName);
+
+    /// <param name="buildTree">Where "install" globs are resolved (the CMake build folder, the make source copy).</param>
+    /// <param name="sourceTree">Where "files" are resolved and sources' legal files are looked for.</param>
+    public static void Collect(BuildUnit unit, IReadOnlyList<string> searchDirs, string buildTree, string sourceTree, string outDir)
+    {
+        var package = unit.Package;
+        var installed = Install(unit, buildTree);
+        Directory.CreateDirectory(outDir);
+        var binaries = new HashSet<string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var binary in package.Binaries)
+        {
+            var file = unit.BinaryFileName(binary);
+            binaries.Add($"bin/{file}");
+            if (installed.TryGetValue($"bin/{file}", out var mapped))
+                File.Copy(mapped, Path.Combine(outDir, file), overwrite: true);
+            else
+                missing.Add(binary);
+        }
+        if (missing.Count > 0)
+            BinaryCollector.Collect(unit, searchDirs, outDir, missing);
+        var files = Path.Combine(outDir, FilesFolder);
+        foreach (var (to, from) in installed.Where(i => !binaries.Contains(i.Key)))
+            Place(from, Path.Combine(files, to), null);
+        foreach (var entry in package.Files)
+        {
+            var matches = Match(sourceTree, entry.From);
+            if (matches.Count == 0)
+                throw new BuildFailedException($"{package.ManifestPath}: files: '{entry.From}' matched nothing in the source tree ({sourceTree}). Fix: correct the path");
+            foreach (var match in matches)
+                Place(Path.Combine(sourceTree, match), Path.Combine(files, Destination(entry.To, match, matches.Count, package.ManifestPath, "files")), entry.Mode);
+        }
+        foreach (var legal in LegalFiles(unit, sourceTree))
+            Place(legal, Path.Combine(files, Path.GetFileName(legal)), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    /// <summary>"install": each glob's matches in the build tree, by their shipped path.</summary>
+    private static Dictionary<string, string> Install(BuildUnit unit, string buildTree)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (glob, to) in unit.Package.Install)
+        {
+            var matches = Directory.Exists(buildTree) ? Match(buildTree, glob) : [];
+            if (matches.Count == 0)
+                throw new BuildFailedException($"{unit.Package.ManifestPath}: install: '{glob}' matched nothing in the build tree {buildTree}. " +
+                    "Fix: give the path the build writes, relative to that folder");
+            foreach (var match in matches)
+                map[Destination(to, match, matches.Count, unit.Package.ManifestPath, $"install.{glob}")] = Path.Combine(buildTree, match);
+        }
+        return map;
+    }
+
+    /// <summary>A destination ending in '/' is a folder (the file keeps its name); otherwise a single file's path.</summary>
+    private static string Destination(string to, string match, int count, string manifest, string field)
+    {
+        if (to.EndsWith('/'))
+            return to + Path.GetFileName(match);
+        if (count > 1)
+            throw new BuildFailedException($"{manifest}: {field}: {count} files match but '{to}' names one file. Fix: end it with '/' to ship them into a folder");
+        return to;
+    }
+
+    private static List<string> Match(string root, string glob)
+    {
+        var pattern = new InputGlob(glob);
+        var found = new List<string>();
+        void Walk(DirectoryInfo dir, string[] prefix)
+        {
+            foreach (var entry in dir.EnumerateFileSystemInfos())
+            {
+                string[] path = [.. prefix, entry.Name];
+                if (entry is DirectoryInfo sub)
+                {
+                    if (sub.LinkTarget is null && pattern.CouldMatchBelow(path))
+                        Walk(sub, path);
+                }
+                else if (pattern.Matches(path))
+                {
+                    found.Add(string.Join('/', path));
+                }
+            }
+        }
+        Walk(new DirectoryInfo(root), []);
+        found.Sort(StringComparer.Ordinal);
+        return found;
+    }
+
+    /// <summary>The package's own legal files; else those at the root of the source tree and of each source.</summary>
+    private static IEnumerable<string> LegalFiles(BuildUnit unit, string sourceTree)
+    {
+        IEnumerable<string> In(string dir) => Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir).Where(f => LegalFile().IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal)
+            : [];
+        var own = In(unit.Package.Directory).ToList();
+        if (own.Count > 0)
+            return own;
+        return new[] { sourceTree }.Concat(unit.Package.Sources.Select(s => s.Into == "." ? sourceTree : Path.Combine(sourceTree, s.Into)))
+            .Distinct().SelectMany(In).GroupBy(Path.GetFileName).Select(g => g.First());
+    }
+
+    private static void Place(string from, string to, UnixFileMode? mode)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        File.Copy(from, to, overwrite: true);
+        if (mode is { } m && !OperatingSystem.IsWindows())
+            File.SetUnixFileMode(to, m);
+    }
+}

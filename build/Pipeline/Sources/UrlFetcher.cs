@@ -1,0 +1,32 @@
+using Btm.Cake.Logging;
+using Btm.Core.Model;
+
+namespace Btm.Build.Pipeline.Sources;
+
+/// <summary>Plain HTTP(S) downloads from the source's "urls", one mirror after another.</summary>
+public sealed class UrlFetcher : ISourceFetcher
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(10) };
+
+    public IReadOnlyList<string> Places(SourceSpec source) => source.Urls;
+
+    public string? Fetch(BuildContext context, SourceSpec source, string place, string destination)
+    {
+        try
+        {
+            using var response = Http.GetAsync(place, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+                return $"answered {(int)response.StatusCode} {response.ReasonPhrase}";
+            var length = response.Content.Headers.ContentLength;
+            context.Info($"fetching {place}{(length is { } n ? $" ({n / 1024} KiB)" : "")}");
+            using var input = response.Content.ReadAsStream();
+            using var output = new FileStream(destination, FileMode.Create, FileAccess.Write);
+            input.CopyTo(output);
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return e.Message;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Btm.Core.Model;
+
+/// <summary>
+/// One pinned external source (btm.json "sources"): fetched into the download cache, checked
+/// against its sha256, unpacked into the unit's source tree at <see cref="Into"/>, patched.
+/// </summary>
+/// <param name="Urls">Mirrors, tried in order.</param>
+/// <param name="Debian">A Debian source package to take the file from through apt (docs/sources.md), tried first.</param>
+/// <param name="File">The archive's file name (required with <see cref="Debian"/>; else the last URL segment).</param>
+/// <param name="Patches">Patch files in the package folder, applied in order with -p1.</param>
+public sealed record SourceSpec(
+    IReadOnlyList<string> Urls,
+    string? Debian,
+    string File,
+    string Sha256,
+    int StripComponents,
+    string Into,
+    IReadOnlyList<string> Patches);
+
+/// <summary>btm.json "cmake": how an upstream CMake project is configured and built.</summary>
+public sealed record CMakeOptions(
+    string SourceDir,
+    IReadOnlyDictionary<string, string> CacheVariables,
+    IReadOnlyList<string> Targets,
+    IReadOnlyList<string> ConfigureArgs)
+{
+    public static readonly CMakeOptions Default = new(".", new Dictionary<string, string>(), [], []);
+}
+
+/// <summary>btm.json "make": how an upstream makefile is run.</summary>
+public sealed record MakeOptions(
+    string Directory,
+    IReadOnlyList<string> Targets,
+    IReadOnlyDictionary<string, string> Variables,
+    string TestTarget)
+{
+    public static readonly MakeOptions Default = new(".", [], new Dictionary<string, string>(), "test");
+}
+
+/// <summary>An extra shipped file (btm.json "files"): a path in the source tree, where it goes in the platform package, its mode.</summary>
+public sealed record ShippedFile(string From, string To, UnixFileMode? Mode);
+
+/// <summary>
+/// How Verify and Publish check a binary runs (btm.json "verify"): run it with <see cref="Args"/>;
+/// its output must contain <see cref="Expect"/> with {name} and {version} filled in. Disabled with a reason.
+/// </summary>
+public sealed record VerifyProbe(IReadOnlyList<string> Args, string Expect, string? DisabledReason)
+{
+    public static readonly VerifyProbe Default = new(["--version"], "{version}", null);
+
+    public bool Enabled => DisabledReason is null;
+
+    public string Expected(string binary, string version) => Expect.Replace("{name}", binary).Replace("{version}", version);
+}
