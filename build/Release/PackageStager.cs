@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Btm.Build.Pipeline;
+using Btm.Cake.Logging;
 using Btm.Core.Checkpoints;
 using Btm.Core.IO;
 using Btm.Core.Model;
@@ -28,6 +29,11 @@ public static class PackageStager
         // Extra shipped files (install, files, the legal files) sit at their package paths; npm
         // always packs LICENSE/NOTICE at the root, the rest must be listed.
         var extras = Path.Combine(unit.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
+        if (!Directory.Exists(extras) || !Directory.EnumerateFiles(extras).Any(f => UnitOutputs.IsLegal(Path.GetFileName(f))))
+        {
+            context.Warn($"{unit}: no LICENSE, COPYING or NOTICE file in the package folder or its sources, so none ships; " +
+                $"the tarball's license field says {package.License ?? settings.License}");
+        }
         if (Directory.Exists(extras))
         {
             CopyTree(extras, dir);

@@ -89,6 +89,26 @@ public class PackageManifestReaderTests
     [TestCase("tools", "[{\"name\": \"x\", \"command\": \"x\", \"version\": \"3.20\"}]", "tools[0].version", "not a minimum version")]
     [TestCase("tools", "[{\"name\": \"x\", \"command\": \"x\", \"install\": {\"macos\": \"brew\"}}]", "tools[0].install.macos", "unknown os")]
     [TestCase("tools", "[{\"name\": \"x\", \"command\": \"x\", \"url\": \"y\"}]", "tools[0].url", "unknown field")]
+    [TestCase("version", "\"1.0\"", "version", "not a SemVer version")]
+    [TestCase("license", "\"mit or apache\"", "license", "operators are upper case")]
+    [TestCase("license", "\"GPL 2\"", "license", "not an SPDX expression")]
+    [TestCase("license", "\"(MIT OR Apache-2.0\"", "license", "'(' is not closed")]
+    [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"]}]", "sources[0].sha256", "is required")]
+    [TestCase("sources", "[{\"urls\": [\"ftp://x/a.tar.gz\"], \"sha256\": \"00\"}]", "sources[0].urls[0]", "not an http(s) URL")]
+    [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"], \"sha256\": \"ABC\"}]", "sources[0].sha256", "not a sha256")]
+    [TestCase("sources", "[{\"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}]", "sources[0]", "no urls and no debian package")]
+    [TestCase("sources", "[{\"debian\": \"zlib\", \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}]", "sources[0].file", "is required with \"debian\"")]
+    [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"], \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\", \"into\": \"../up\"}]", "sources[0].into", "leaves the source tree")]
+    [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"], \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\", \"branch\": \"main\"}]", "sources[0].branch", "unknown field")]
+    [TestCase("cmake", "{\"sourceDir\": \"/abs\"}", "cmake.sourceDir", "leaves the source tree")]
+    [TestCase("cmake", "{\"generator\": \"Ninja\"}", "cmake.generator", "unknown field")]
+    [TestCase("cmake", "{\"cacheVariables\": {\"X\": 1}}", "cmake.cacheVariables.X", "must be a string")]
+    [TestCase("make", "{\"jobs\": 2}", "make.jobs", "unknown field")]
+    [TestCase("install", "{\"out/x\": \"/usr/bin/x\"}", "install.out/x", "leaves the platform package")]
+    [TestCase("files", "[{\"from\": \"a\", \"to\": \"b\", \"mode\": \"rw\"}]", "files[0].mode", "not an octal mode")]
+    [TestCase("verify", "false", "verify", "needs a reason")]
+    [TestCase("verify", "{\"reason\": \"x\", \"args\": []}", "verify", "has a reason (no check) and a check")]
+    [TestCase("compress", "{\"minSaving\": 120}", "compress.minSaving", "whole percentage")]
     public void Bad_values_name_the_field(string field, string value, string reportedField, string problem)
     {
         var e = LoadFails(With(field, value));
@@ -143,4 +163,33 @@ public class PackageManifestReaderTests
         Assert.That(root.GetProperty("required").EnumerateArray().Select(e => e.GetString()),
             Is.EquivalentTo(new[] { "name", "description", "builder", "binaries" }));
     }
+
+    [Test]
+    public void Upstream_settings_are_read_with_their_defaults()
+    {
+        using var dir = new TempDir();
+        var m = Load(dir, With("sources", """
+            [{ "debian": "libzstd", "file": "libzstd_1.5.4+dfsg2.orig.tar.xz", "urls": ["https://example.org/zstd-1.5.4.tar.gz"],
+               "sha256": "8cf4bbb65e77ec348d052c8d6230eba66d435bddf64c8b5be2fcb16880c19953", "stripComponents": 1, "patches": ["p/fix.patch"] }]
+            """));
+        var source = m.Sources.Single();
+        Assert.That((source.Debian, source.File, source.StripComponents, source.Into, source.Patches.Single()),
+            Is.EqualTo(("libzstd", "libzstd_1.5.4+dfsg2.orig.tar.xz", 1, ".", "p/fix.patch")));
+        Assert.That(m.CMake, Is.SameAs(CMakeOptions.Default));
+        Assert.That(m.Make.TestTarget, Is.EqualTo("test"));
+        Assert.That(m.Verify.Args, Is.EqualTo(new[] { "--version" }));
+        Assert.That(m.Verify.Expected("tool-a", "1.2.3"), Is.EqualTo("1.2.3"));
+        Assert.That(m.CompressMinSaving, Is.EqualTo(10));
+        Assert.That(m.VersionOr("0.9.0"), Is.EqualTo("0.9.0"));
+
+        var url = Load(dir, With("sources", """[{ "urls": ["https://example.org/dl/x-2.0.tar.gz?mirror=1"], "sha256": "8cf4bbb65e77ec348d052c8d6230eba66d435bddf64c8b5be2fcb16880c19953" }]"""));
+        Assert.That(url.Sources.Single().File, Is.EqualTo("x-2.0.tar.gz"), "the file name defaults to the URL's last segment");
+    }
+
+    [TestCase("MIT")]
+    [TestCase("GPL-2.0-only")]
+    [TestCase("BSD-3-Clause OR GPL-2.0-only")]
+    [TestCase("(MIT AND Zlib) OR Apache-2.0 WITH LLVM-exception")]
+    [TestCase("LicenseRef-Proprietary")]
+    public void Spdx_expressions_are_accepted(string expression) => Assert.That(Spdx.Problem(expression), Is.Null);
 }

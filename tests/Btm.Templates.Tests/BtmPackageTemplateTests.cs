@@ -153,4 +153,59 @@ public class BtmPackageTemplateTests
         Assert.That(verify.ExitCode, Is.Zero, verify.Output);
         Assert.That(verify.Output, Does.Contain("probe-tool --version via @btm/probe-tool: probe-tool 0.1.0"));
     }
+
+    [Test]
+    public void Builder_make_makes_a_makefile_package_that_builds_tests_and_verifies()
+    {
+        foreach (var tool in new[] { "make", "cc", "node", "npm" })
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        using var box = new Sandbox();
+        var output = Path.Combine(box.Root, "packages", "mk-tool");
+        var files = hive.Create(output, "-n", "mk-tool", "--builder", "make");
+        Assert.That(files, Is.EqualTo(new[] { ".gitignore", "Makefile", "README.md", "btm.json", "src/main.c" }));
+        AssertNoPlaceholders(output);
+        Assert.That(BtmJson(output).GetProperty("builder").GetString(), Is.EqualTo("make"));
+        box.CommitAll();
+        var test = box.Run("--target=Test");
+        Assert.That(test.ExitCode, Is.Zero, test.Output);
+        Assert.That(test.Output, Does.Contain("mk-tool " + Sandbox.Host + " dev: make test passed"));
+        Assert.That(box.Run("--target=Package").ExitCode, Is.Zero);
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("mk-tool --version via @btm/mk-tool: mk-tool 0.1.0"));
+    }
+
+    [Test]
+    public void Upstream_makes_a_btm_json_with_the_pinned_source_and_no_code_of_its_own()
+    {
+        foreach (var tool in new[] { "make", "cc" })
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+        var tarball = FileServer.TarGz(
+            ("hello-1.0/Makefile", "all: hello\nhello: hello.c\n\t$(CC) -o hello hello.c\ntest: hello\n\t./hello\n", 0x1A4),
+            ("hello-1.0/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello 0.1.0\"); return 0; }\n", 0x1A4));
+        using var server = new FileServer();
+        var url = server.Serve("hello-1.0.tar.gz", tarball);
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        using var box = new Sandbox();
+        var output = Path.Combine(box.Root, "packages", "hello");
+        var files = hive.Create(output, "-n", "hello", "--builder", "make", "--upstream", url, "--sha256", FileServer.Sha256(tarball));
+        Assert.That(files, Is.EqualTo(new[] { ".gitignore", "README.md", "btm.json" }), "no C of its own");
+        var json = BtmJson(output);
+        var source = json.GetProperty("sources")[0];
+        Assert.That(source.GetProperty("urls")[0].GetString(), Is.EqualTo(url));
+        Assert.That(source.GetProperty("sha256").GetString(), Is.EqualTo(FileServer.Sha256(tarball)));
+        Assert.That(json.GetProperty("make").GetProperty("directory").GetString(), Is.EqualTo("upstream"));
+        var build = box.RunWith(new Dictionary<string, string?> { ["BTM_DOWNLOAD_DIR"] = Path.Combine(box.Root, "dl") }, "--target=Test");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        Assert.That(ProcessResult.Run(box.Final("hello", "hello"), [], box.Root).Stdout, Is.EqualTo("hello 0.1.0\n"));
+    }
 }

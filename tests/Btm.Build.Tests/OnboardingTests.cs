@@ -1,0 +1,317 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace Btm.Build.Tests;
+
+/// <summary>
+/// Upstream projects brought in with a btm.json alone: pinned sources from a loopback server,
+/// builder options, install maps, licenses, versions, version probes; real cmake and make.
+/// </summary>
+public class OnboardingTests
+{
+    private static string Host => Sandbox.Host;
+
+    private static void RequireTools(params string[] tools)
+    {
+        foreach (var tool in tools)
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+    }
+
+    /// <summary>An upstream C project whose Makefile builds in place (objects beside the sources), as a release tarball.</summary>
+    private static byte[] UpstreamTarball(string version = "2.1.0") => FileServer.TarGz(
+        ($"hello-{version}/", "", 0x1ED),
+        ($"hello-{version}/Makefile",
+            "all: hello\nhello: hello.o\n\t$(CC) -o hello hello.o\nhello.o: hello.c\n\t$(CC) $(CFLAGS) -c hello.c\n" +
+            "test: hello\n\t$(BTM_RUN) ./hello --version\n", 0x1A4),
+        ($"hello-{version}/hello.c",
+            $"#include <stdio.h>\nint main(int c, char **v) {{ (void)c; (void)v; puts(\"hello {version}\"); return 0; }}\n", 0x1A4),
+        ($"hello-{version}/COPYING", "GNU GENERAL PUBLIC LICENSE Version 2 (fixture)\n", 0x1A4));
+
+    private static string HelloJson(string sources, string extra = "") => $$"""
+        {
+          "name": "hello",
+          "description": "an upstream make project from its release tarball",
+          "version": "2.1.0",
+          "license": "GPL-2.0-only",
+          "builder": "make",
+          "binaries": ["hello"],
+          "sources": [{{sources}}],
+          "make": { "directory": "upstream", "targets": ["hello"] },
+          "install": { "upstream/hello": "bin/hello" },
+          "verify": { "args": ["--version"], "expect": "hello {version}" },
+          "inputs": ["btm.json"]{{extra}}
+        }
+        """;
+
+    private static Dictionary<string, string?> Downloads(Sandbox box, string name = "downloads") =>
+        new() { ["BTM_DOWNLOAD_DIR"] = Path.Combine(box.Root, name) };
+
+    private static string TarEntryText(string tarball, string path)
+    {
+        using var gzip = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.Name == path)
+                return new StreamReader(entry.DataStream!).ReadToEnd();
+        }
+        return "";
+    }
+
+    private static List<string> TarEntries(string tarball)
+    {
+        using var gzip = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        var names = new List<string>();
+        while (reader.GetNextEntry() is { } entry)
+            names.Add(entry.Name);
+        return names;
+    }
+
+    [Test]
+    public void A_make_project_from_a_pinned_tarball_builds_unmodified_from_the_second_mirror_and_ships_its_license()
+    {
+        RequireTools("make", "cc", "npm");
+        using var server = new FileServer();
+        var tarball = UpstreamTarball();
+        var good = server.Serve("dl/hello-2.1.0.tar.gz", tarball);
+        var missing = server.Url("gone/hello-2.1.0.tar.gz");
+        using var box = new Sandbox();
+        box.Write("packages/hello/btm.json", HelloJson(
+            $$"""{ "urls": ["{{missing}}", "{{good}}"], "sha256": "{{FileServer.Sha256(tarball)}}", "stripComponents": 1, "into": "upstream" }"""));
+        box.CommitAll();
+
+        var package = box.RunWith(Downloads(box), "--target=Package");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        Assert.That(package.Output, Does.Contain($"{missing}: answered 404").And.Contain("trying the next mirror"));
+        Assert.That(package.Output, Does.Contain($"fetched hello-2.1.0.tar.gz from {good} (sha256 verified)"));
+        Assert.That(Directory.GetFileSystemEntries(box.Package("hello")).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "btm.json", "build" }),
+            "the in-place make build ran in the work tree, not the package folder");
+
+        var platform = Path.Combine(box.ReleaseDir, "npm", $"btm-hello-{Host}-2.1.0.tgz");
+        Assert.That(TarEntries(platform), Does.Contain("package/COPYING").And.Contain("package/bin/hello"));
+        var json = TarEntryText(platform, "package/package.json");
+        Assert.That(json, Does.Contain("\"version\": \"2.1.0\"").And.Contain("\"license\": \"GPL-2.0-only\""), "per-package version and license");
+        Assert.That(TarEntries(Path.Combine(box.ReleaseDir, "npm", "btm-hello-2.1.0.tgz")), Does.Contain("package/COPYING"), "the wrapper carries it too");
+
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("hello --version via @btm/hello: hello 2.1.0"));
+
+        var requests = server.Requests;
+        var offline = box.RunWith(Downloads(box), "--target=Build", "--force", "--offline");
+        Assert.That(offline.ExitCode, Is.Zero, offline.Output);
+        Assert.That(server.Requests, Is.EqualTo(requests), "the download cache served it");
+
+        var empty = box.RunWith(Downloads(box, "empty-cache"), "--target=Build", "--force", "--offline");
+        Assert.That(empty.ExitCode, Is.EqualTo(1), empty.Output);
+        Assert.That(empty.Output, Does.Contain($"hello-2.1.0.tar.gz (sha256 {FileServer.Sha256(tarball)}) is not in the download cache").And.Contain("--offline"));
+    }
+
+    [Test]
+    public void A_hash_mismatch_names_the_url_and_both_hashes_and_caches_nothing()
+    {
+        RequireTools("make", "cc");
+        using var server = new FileServer();
+        var tarball = UpstreamTarball();
+        var url = server.Serve("hello-2.1.0.tar.gz", tarball);
+        var pinned = new string('a', 64);
+        using var box = new Sandbox();
+        box.Write("packages/hello/btm.json", HelloJson($$"""{ "urls": ["{{url}}"], "sha256": "{{pinned}}", "stripComponents": 1, "into": "upstream" }"""));
+        var r = box.RunWith(Downloads(box), "--target=Build");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
+        Assert.That(r.Output, Does.Contain($"{url}: sha256 is {FileServer.Sha256(tarball)}, btm.json pins {pinned}"));
+        Assert.That(Directory.Exists(Path.Combine(box.Root, "downloads")) ? Directory.GetFiles(Path.Combine(box.Root, "downloads")) : [], Is.Empty,
+            "no bytes with the wrong hash enter the cache");
+    }
+
+    [TestCase("dotdot", "climbs out with '..'")]
+    [TestCase("absolute", "has an absolute path")]
+    [TestCase("link", "points outside the folder it unpacks into")]
+    [TestCase("through-link", "written through the symlink")]
+    public void An_archive_that_would_write_outside_its_folder_is_refused(string kind, string message)
+    {
+        RequireTools("make", "cc");
+        (string, string, int)[] entries = kind switch
+        {
+            "dotdot" => [("hello-2.1.0/Makefile", "all:\n", 0x1A4), ("hello-2.1.0/../../../escaped.txt", "x", 0x1A4)],
+            "absolute" => [("/tmp/escaped.txt", "x", 0x1A4)],
+            "link" => [("hello-2.1.0/out", "link:../../../..", 0x1FF)],
+            _ => [("hello-2.1.0/", "", 0x1ED), ("hello-2.1.0/here", "link:.", 0x1FF), ("hello-2.1.0/here/escaped.txt", "x", 0x1A4)],
+        };
+        var tarball = FileServer.TarGz(entries);
+        using var server = new FileServer();
+        var url = server.Serve("hello-2.1.0.tar.gz", tarball);
+        using var box = new Sandbox();
+        box.Write("packages/hello/btm.json", HelloJson($$"""{ "urls": ["{{url}}"], "sha256": "{{FileServer.Sha256(tarball)}}", "stripComponents": 1, "into": "upstream" }"""));
+        var r = box.RunWith(Downloads(box), "--target=Build");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
+        Assert.That(r.Output, Does.Contain("hello-2.1.0.tar.gz: entry").And.Contain(message));
+        Assert.That(Directory.GetFiles(box.Root, "escaped.txt", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(File.Exists("/tmp/escaped.txt"), Is.False);
+    }
+
+    [Test]
+    public void A_cmake_project_in_a_subfolder_keeps_its_own_build_folder_through_Clean_and_in_the_key()
+    {
+        RequireTools("cmake", "cc");
+        using var box = new Sandbox();
+        box.Write("packages/sub/btm.json", """
+            {
+              "name": "sub",
+              "description": "an upstream tree whose CMake project sits in build/cmake, as zstd's does",
+              "builder": "cmake",
+              "binaries": ["sub"],
+              "cmake": { "sourceDir": "build/cmake", "cacheVariables": { "SUB_GREETING": "configured" } }
+            }
+            """);
+        box.Write("packages/sub/build/cmake/CMakeLists.txt", """
+            cmake_minimum_required(VERSION 3.20)
+            project(sub LANGUAGES C)
+            add_executable(sub ../../src/main.c)
+            target_compile_definitions(sub PRIVATE GREETING="${SUB_GREETING}")
+            enable_testing()
+            add_test(NAME runs COMMAND sub)
+            """);
+        box.Write("packages/sub/src/main.c", "#include <stdio.h>\nint main(void) { puts(GREETING); return 0; }\n");
+        var build = box.Run("--target=Test");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        Assert.That(ProcessResult.Run(box.Final("sub", "sub"), [], box.Root).Stdout, Is.EqualTo("configured\n"), "cacheVariables reached CMake");
+
+        var clean = box.Run("--target=Clean");
+        Assert.That(clean.ExitCode, Is.Zero, clean.Output);
+        Assert.That(File.Exists(Path.Combine(box.Package("sub"), "build", "cmake", "CMakeLists.txt")), Is.True, "upstream's build/ survives Clean");
+        Assert.That(Directory.Exists(Path.Combine(box.Package("sub"), "build", "dev")), Is.False, "BTM's own output is gone");
+
+        Assert.That(box.Run("--target=Build").ExitCode, Is.Zero);
+        Assert.That(box.Outcome("sub", "compiled"), Is.EqualTo("built"));
+        Assert.That(box.Run("--target=Build").ExitCode, Is.Zero);
+        Assert.That(box.Outcome("sub", "compiled"), Is.EqualTo("restored"));
+        File.AppendAllText(Path.Combine(box.Package("sub"), "build", "cmake", "CMakeLists.txt"), "# edited\n");
+        Assert.That(box.Run("--target=Build").ExitCode, Is.Zero);
+        Assert.That(box.Outcome("sub", "compiled"), Is.EqualTo("built"), "upstream's build/cmake is part of the key");
+    }
+
+    [Test]
+    public void A_version_bump_rebuilds_an_in_place_make_project_from_a_clean_tree()
+    {
+        RequireTools("make", "cc");
+        using var box = new Sandbox();
+        box.Write("packages/inplace/btm.json", """
+            { "name": "inplace", "description": "objects beside the sources", "builder": "make", "binaries": ["inplace"],
+              "install": { "inplace": "bin/inplace" } }
+            """);
+        // hello.o does not depend on the version: an incremental make would keep the old one.
+        box.Write("packages/inplace/Makefile",
+            "inplace: main.o\n\t$(CC) -o inplace main.o\nmain.o: main.c\n\t$(CC) -DVERSION=\\\"$(BTM_VERSION)\\\" -c main.c\ntest: inplace\n");
+        box.Write("packages/inplace/main.c", "#include <stdio.h>\nint main(void) { puts(VERSION); return 0; }\n");
+        Assert.That(box.Run("--target=Build").ExitCode, Is.Zero);
+        Assert.That(ProcessResult.Run(box.Final("inplace", "inplace"), [], box.Root).Stdout, Is.EqualTo("0.1.0\n"));
+        var config = Path.Combine(box.Root, "cake.config");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("Version=0.1.0", "Version=0.2.0"));
+        var bumped = box.Run("--target=Build");
+        Assert.That(bumped.ExitCode, Is.Zero, bumped.Output);
+        Assert.That(ProcessResult.Run(box.Final("inplace", "inplace"), [], box.Root).Stdout, Is.EqualTo("0.2.0\n"), "no stale object survived the key change");
+        Assert.That(File.Exists(Path.Combine(box.Package("inplace"), "main.o")), Is.False, "objects stay in the work tree");
+    }
+
+    [Test]
+    public void A_build_that_writes_into_the_package_folder_fails_naming_the_file()
+    {
+        RequireTools("make", "cc");
+        using var box = new Sandbox();
+        box.AddMakePackage("leaky");
+        box.Write("packages/leaky/Makefile",
+            $"all:\n\t$(CC) -o $(BTM_OUT_DIR)/leaky src/main.c\n\techo x > {box.Package("leaky")}/leaked.txt\ntest: all\n");
+        var r = box.Run("--target=Build");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
+        Assert.That(r.Output, Does.Contain($"leaky {Host} dev: the build wrote into the package folder: leaked.txt"));
+    }
+
+    [Test]
+    public void Cross_make_gets_the_whole_toolchain_and_make_test_runs_under_the_emulator()
+    {
+        RequireTools("make", "aarch64-linux-gnu-gcc", "qemu-aarch64");
+        if (Host != "linux-x64")
+            Assert.Ignore("the cross toolchain here targets linux-arm64 from linux-x64");
+        using var box = new Sandbox();
+        box.AddMakePackage("crossy", extraJson: "\"targets\": [\"linux-arm64\"]");
+        box.Write("packages/crossy/Makefile",
+            "all:\n\t$(CC) -o $(BTM_OUT_DIR)/crossy src/main.c\n\techo \"CC=$(CC) AR=$(AR) RANLIB=$(RANLIB) STRIP=$(STRIP) RUN=$(BTM_RUN)\" > $(BTM_OUT_DIR)/vars.txt\n" +
+            "test: all\n\t$(BTM_RUN) $(BTM_OUT_DIR)/crossy\n");
+        var r = box.Run("--target=Test", "--platform=linux-arm64");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(r.Output, Does.Contain("crossy linux-arm64 dev: make test passed"));
+        var vars = File.ReadAllText(Path.Combine(box.Package("crossy"), "build", "dev", "linux-arm64", "work", "bin", "vars.txt"));
+        Assert.That(vars, Does.Contain("CC=aarch64-linux-gnu-gcc").And.Contain("AR=aarch64-linux-gnu-ar").And.Contain("RANLIB=aarch64-linux-gnu-ranlib")
+            .And.Contain("STRIP=aarch64-linux-gnu-strip").And.Match(@"RUN=\S*qemu-aarch64 -L /usr/aarch64-linux-gnu"));
+    }
+
+    [Test]
+    public void The_version_probe_is_a_btm_json_setting_and_a_disabled_one_says_why()
+    {
+        RequireTools("make", "cc", "npm");
+        using var box = new Sandbox();
+        box.AddEchoer("alpha", "\"verify\": { \"args\": [\"--version\"], \"expect\": \"{name} {version}\" }");
+        box.AddEchoer("beta", "\"verify\": { \"args\": [\"--version\"], \"expect\": \"beta-cli {version}\" }");
+        box.AddEchoer("gamma", "\"verify\": { \"reason\": \"needs a GPU to start\" }");
+        box.CommitAll();
+        Assert.That(box.Run("--target=Package").ExitCode, Is.Zero);
+        var r = box.Run("--target=Verify");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
+        Assert.That(r.Output, Does.Contain("alpha --version via @btm/alpha: alpha 0.1.0"));
+        Assert.That(r.Output, Does.Contain("`beta --version` through @btm/beta exited 0 printing 'beta 0.1.0'; expected it to print 'beta-cli 0.1.0'"));
+        Assert.That(r.Output, Does.Contain("@btm/gamma: its binary not run: needs a GPU to start"));
+    }
+
+    [Test]
+    public void Compression_that_does_not_pay_ships_the_binary_uncompressed_and_says_so()
+    {
+        RequireTools("cmake", "cc", "pkg-config");
+        using var box = new Sandbox("bin-stub");
+        // Random bytes do not compress: the stub would only add to them.
+        var random = new byte[200_000];
+        new Random(7).NextBytes(random);
+        box.AddMakePackage("noise", extraJson: "\"compress\": { \"minSaving\": 10 }");
+        box.Write("packages/noise/src/main.c", "#include <stdio.h>\n#include \"blob.h\"\nint main(void) { printf(\"%d\\n\", (int)blob[7]); return 0; }\n");
+        box.Write("packages/noise/src/blob.h", "static const unsigned char blob[] = {" + string.Join(",", random) + "};\n");
+        var r = box.Run("--target=Build", "--mode=prod", "--package=noise");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(r.Output, Does.Contain("noise ships uncompressed: compressing saved").And.Contain("less than the 10% \"compress.minSaving\" asks"));
+        Assert.That(box.LastSummary().Single(s => s.Package == "noise" && s.Stage == "compressed").Detail, Does.Contain("ships uncompressed"));
+        var final = box.Final("noise", "noise", "prod");
+        var stripped = Path.Combine(box.Package("noise"), "build", "prod", Host, "out", "Stripped", "noise");
+        Assert.That(File.ReadAllBytes(final), Is.EqualTo(File.ReadAllBytes(stripped)), "the plain stripped binary ships");
+    }
+
+    [Test]
+    public void Real_upstream_projects_from_Debian_sources_release_with_a_btm_json_only()
+    {
+        RequireTools("make", "cc", "cmake", "apt-get", "node", "npm");
+        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))
+            Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
+        using var box = new Sandbox();
+        foreach (var example in new[] { "lua", "zstd" })
+        {
+            Directory.CreateDirectory(box.Package(example));
+            File.Copy(Path.Combine(Sandbox.RepoRoot, "examples", example, "btm.json"), Path.Combine(box.Package(example), "btm.json"));
+        }
+        box.CommitAll();
+        box.AddReleaseTooling();
+        // The shared download cache: a second run of the suite finds both archives there.
+        var release = box.Run("--target=Release");
+        if (release.Output.Contains("could not get") && release.Output.Contains("apt-get"))
+            Assert.Ignore($"Debian's archive is not reachable from here: {release.Output.Split('\n').First(l => l.Contains("could not get"))}");
+        Assert.That(release.ExitCode, Is.Zero, release.Output);
+        Assert.That(release.Output, Does.Contain("lua -v via @btm/lua: Lua 5.4.4").And.Contain("zstd --version via @btm/zstd: *** Zstandard CLI"));
+        Assert.That(release.Output, Does.Contain("released 0.1.0 to"));
+        foreach (var example in new[] { "lua", "zstd" })
+            Assert.That(Directory.GetFileSystemEntries(box.Package(example)).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "btm.json", "build" }));
+        var zstd = Path.Combine(box.ReleaseDir, "npm", $"btm-zstd-{Host}-1.5.4.tgz");
+        Assert.That(TarEntries(zstd), Does.Contain("package/LICENSE").And.Contain("package/COPYING"), "zstd's own license files ship");
+        Assert.That(TarEntryText(zstd, "package/package.json"), Does.Contain("\"license\": \"BSD-3-Clause OR GPL-2.0-only\""));
+    }
+}
