@@ -5,7 +5,7 @@ namespace Btm.Core.Model;
 /// against its sha256, unpacked into the unit's source tree at <see cref="Into"/>, patched.
 /// </summary>
 /// <param name="Urls">Mirrors, tried in order.</param>
-/// <param name="Debian">A Debian source package to take the file from through apt (docs/sources.md), tried first.</param>
+/// <param name="Debian">A Debian source package to take the file from through apt (docs/onboarding.md), tried first.</param>
 /// <param name="File">The archive's file name (required with <see cref="Debian"/>; else the last URL segment).</param>
 /// <param name="Patches">Patch files in the package folder, applied in order with -p1.</param>
 public sealed record SourceSpec(
