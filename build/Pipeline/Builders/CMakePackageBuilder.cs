@@ -66,6 +66,8 @@ public sealed class CMakePackageBuilder : IPackageBuilder
         settings.CacheVariables["BTM_PLATFORM"] = unit.Platform.ToString();
         settings.CacheVariables["BTM_MODE"] = unit.Mode.Id;
         settings.CacheVariables["BTM_VERSION"] = context.VersionOf(unit.Package);
+        // A package may read files of the packages it depends on (binflate reads bin-stub's format code).
+        settings.CacheVariables["BTM_PACKAGES_DIR"] = Path.GetDirectoryName(unit.Package.Directory)!.Replace('\\', '/');
         if (pathMap is not null)
         {
             // _INIT: added to whatever CFLAGS/CXXFLAGS the user set, when the tree is first configured.
