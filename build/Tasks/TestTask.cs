@@ -25,7 +25,7 @@ public sealed class TestTask : BtmTask
         var runnable = new List<BuildUnit>();
         foreach (var unit in context.Units.Where(u => u.Package.Test))
         {
-            if (HostPlatform.CanRun(context.Host, unit.Platform) || unit.Toolchain.Emulator is not null)
+            if (unit.Toolchain.Runnable(context.Host))
             {
                 runnable.Add(unit);
                 continue;

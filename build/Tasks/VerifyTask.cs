@@ -4,6 +4,8 @@ using Btm.Build.Publishing;
 using Btm.Build.Release;
 using Btm.Cake.Logging;
 using Btm.Cake.Npm;
+using Btm.Core.IO;
+using Btm.Core.Model;
 using Btm.Core;
 using Btm.Core.Platforms;
 using Btm.Core.Release;
@@ -38,6 +40,7 @@ public sealed class VerifyTask : BtmTask
             Fail(context, CheckPlatformSelection(context, releaseDir, manifest, scratch), "install");
             context.Success($"each platform package installs only on its own os/cpu/libc ({PlatformId.All.Count} platforms tried)");
             Fail(context, RunHostBinaries(context, releaseDir, manifest), "run");
+            Fail(context, RunOtherPlatforms(context, releaseDir, manifest, scratch), "run");
         }
         finally
         {
@@ -121,6 +124,53 @@ public sealed class VerifyTask : BtmTask
     }
 
     private static string Clip(string text) => text.Split('\n')[0].Length <= 120 ? text.Split('\n')[0] : text.Split('\n')[0][..120] + "…";
+
+    /// <summary>
+    /// Every other platform's binaries, straight from their tarballs, where this machine can run
+    /// them: natively (x64 musl), or through the target's emulator (qemu-user, wine). The rest are
+    /// reported as not run, and why. One line per platform says which.
+    /// </summary>
+    private static List<string> RunOtherPlatforms(BuildContext context, string releaseDir, ReleaseManifest manifest, string scratch)
+    {
+        var problems = new List<string>();
+        var outcome = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var package in manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind && p.Platform != context.Host.ToString()))
+        {
+            var platform = PlatformId.Parse(package.Platform!);
+            var declared = context.Graph.Contains(package.Component) ? context.Graph[package.Component] : null;
+            var probe = declared?.Verify ?? VerifyProbe.Default;
+            if (!probe.Enabled)
+            {
+                outcome[platform.ToString()] = $"not run: {probe.DisabledReason}";
+                continue;
+            }
+            var toolchain = context.Toolchains.Resolve(platform);
+            if (!toolchain.Runnable(context.Host))
+            {
+                outcome.TryAdd(platform.ToString(), platform.Os == "darwin"
+                    ? "not run: needs a macOS runner"
+                    : $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
+                continue;
+            }
+            var dir = Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name));
+            SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
+            foreach (var binary in declared?.Binaries ?? [])
+            {
+                var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);
+                string[] command = [.. toolchain.Emulator ?? [], file, .. probe.Args];
+                var (exit, output) = ToolProbe.Run(command[0], command[1..]);
+                var expected = probe.Expected(binary, package.Version);
+                if (exit != 0 || !output.Contains(expected, StringComparison.Ordinal))
+                    problems.Add($"{package.Tarball}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` on {platform} exited {exit} printing '{Clip(output.Trim())}'; expected '{expected}'");
+                else
+                    context.Success($"{binary} {string.Join(" ", probe.Args)} on {platform}{(toolchain.Emulator is { } e ? $" (under {Path.GetFileName(e[0])})" : "")}: {Clip(output.Trim())}");
+            }
+            outcome[platform.ToString()] = toolchain.Emulator is { } emulator ? $"run under {Path.GetFileName(emulator[0])}" : "run natively";
+        }
+        if (outcome.Count > 0)
+            context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
+        return problems;
+    }
 
     /// <summary>Installs each wrapper with this host's platform tarball and runs every binary with its version probe.</summary>
     private static List<string> RunHostBinaries(BuildContext context, string releaseDir, ReleaseManifest manifest)

@@ -23,6 +23,12 @@ public sealed record Toolchain(
     /// <summary>A program that runs this target's binaries here (qemu-user, wine), with its arguments.</summary>
     public IReadOnlyList<string>? Emulator { get; init; }
 
+    /// <summary>Its binaries run on this host as they are (x64 musl where musl-tools put the musl loader).</summary>
+    public bool RunsHere { get; init; }
+
+    /// <summary>This target's binaries can be run here: natively, or through the emulator.</summary>
+    public bool Runnable(PlatformId host) => HostPlatform.CanRun(host, Target) || RunsHere || Emulator is not null;
+
     /// <summary>True when this target can never be built from this host, whatever is installed.</summary>
     public bool Impossible => UnavailableReason is not null;
 }

@@ -39,6 +39,9 @@ public sealed record ToolchainDefinition
     /// <summary>Programs that run the target's binaries here, first found wins; each with its arguments.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Emulators { get; init; } = [];
 
+    /// <summary>Its binaries run on the host directly (the musl loader musl-tools installs).</summary>
+    public bool RunsHere { get; init; }
+
     /// <summary>How to install it, per host os.</summary>
     public required IReadOnlyDictionary<string, string> Install { get; init; }
 

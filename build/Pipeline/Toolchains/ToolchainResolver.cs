@@ -66,6 +66,6 @@ public sealed class ToolchainResolver(
         }
         return new Toolchain(definition.Id, target, triple, cc, cxx, Fill(definition.Ar), Fill(definition.Ranlib), strip,
             definition.StripFlavor, !native, native ? null : definition.CMakeSystemName,
-            definition.CMakeProcessor.TryGetValue(target.Cpu, out var p) ? p : null, hint, null) { Emulator = emulator };
+            definition.CMakeProcessor.TryGetValue(target.Cpu, out var p) ? p : null, hint, null) { Emulator = emulator, RunsHere = definition.RunsHere };
     }
 }

@@ -28,7 +28,7 @@ public static class ToolchainTable
         },
         new()
         {
-            Id = "musl-gcc", HostOs = ["linux"], Targets = ["linux-x64-musl"], CC = "musl-gcc",
+            Id = "musl-gcc", HostOs = ["linux"], Targets = ["linux-x64-musl"], CC = "musl-gcc", RunsHere = true,
             Install = new Dictionary<string, string> { ["linux"] = "apt-get install musl-tools" },
         },
         new()
