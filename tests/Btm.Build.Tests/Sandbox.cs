@@ -66,7 +66,7 @@ public sealed class Sandbox : IDisposable
             }
             """);
         Write($"packages/{name}/Makefile",
-            $"all:\n\t$(CC) -g -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX)\n");
+            $"all:\n\t$(CC) -g -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_RUN) $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX)\n");
         Write($"packages/{name}/src/main.c", $"#include <stdio.h>\nint main(void) {{ puts(\"{name}\"); {code} }}\n");
     }
 
@@ -84,7 +84,7 @@ public sealed class Sandbox : IDisposable
             }
             """);
         Write($"packages/{name}/Makefile",
-            $"all:\n\t$(CC) -g -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) --version\n");
+            $"all:\n\t$(CC) -g -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) src/main.c\n\ntest: all\n\t$(BTM_RUN) $(BTM_OUT_DIR)/{name}$(BTM_EXE_SUFFIX) --version\n");
         Write($"packages/{name}/src/main.c", $$"""
             #include <stdio.h>
             #include <stdlib.h>
