@@ -112,6 +112,36 @@ public class OnboardingTests
     }
 
     [Test]
+    public void Patches_in_the_package_are_applied_in_order_and_one_that_does_not_apply_names_itself()
+    {
+        RequireTools("make", "cc", "patch");
+        using var server = new FileServer();
+        var tarball = UpstreamTarball();
+        var url = server.Serve("hello-2.1.0.tar.gz", tarball);
+        using var box = new Sandbox();
+        var source = $$"""{ "urls": ["{{url}}"], "sha256": "{{FileServer.Sha256(tarball)}}", "stripComponents": 1, "into": "upstream", "patches": ["patches/greet.patch"] }""";
+        box.Write("packages/hello/btm.json", HelloJson(source).Replace("\"inputs\": [\"btm.json\"]", "\"inputs\": [\"btm.json\"]"));
+        box.Write("packages/hello/patches/greet.patch",
+            "--- a/hello.c\n+++ b/hello.c\n@@ -1,2 +1,2 @@\n #include <stdio.h>\n-int main(int c, char **v) { (void)c; (void)v; puts(\"hello 2.1.0\"); return 0; }\n" +
+            "+int main(int c, char **v) { (void)c; (void)v; puts(\"hello 2.1.0 (patched)\"); return 0; }\n");
+        var r = box.RunWith(Downloads(box), "--target=Build");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(ProcessResult.Run(box.Final("hello", "hello"), [], box.Root).Stdout, Is.EqualTo("hello 2.1.0 (patched)\n"));
+
+        // The patch is in the key by its content even though "inputs" names only btm.json.
+        var patch = Path.Combine(box.Package("hello"), "patches", "greet.patch");
+        File.WriteAllText(patch, File.ReadAllText(patch).Replace("(patched)", "(patched twice)"));
+        Assert.That(box.RunWith(Downloads(box), "--target=Build").ExitCode, Is.Zero);
+        Assert.That(box.Outcome("hello", "compiled"), Is.EqualTo("built"));
+        Assert.That(ProcessResult.Run(box.Final("hello", "hello"), [], box.Root).Stdout, Is.EqualTo("hello 2.1.0 (patched twice)\n"));
+
+        File.WriteAllText(patch, "--- a/hello.c\n+++ b/hello.c\n@@ -1,1 +1,1 @@\n-#include <stdlib.h>\n+#include <string.h>\n");
+        var broken = box.RunWith(Downloads(box), "--target=Build");
+        Assert.That(broken.ExitCode, Is.EqualTo(1), broken.Output);
+        Assert.That(broken.Output, Does.Contain("patch patches/greet.patch does not apply").And.Contain("Fix: regenerate it"));
+    }
+
+    [Test]
     public void A_hash_mismatch_names_the_url_and_both_hashes_and_caches_nothing()
     {
         RequireTools("make", "cc");
