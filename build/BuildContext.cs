@@ -39,7 +39,7 @@ public sealed class BuildContext : CakeContextAdapter
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
         _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Names));
         _toolchains = new Lazy<ToolchainResolver>(() =>
-            new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, ToolLookup.Find));
+            new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, FindTool, Path.Combine(repoRoot, ".btm", "toolchains")));
         _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
         _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
@@ -57,6 +57,17 @@ public sealed class BuildContext : CakeContextAdapter
     public ToolLookup ToolLookup { get; }
     public ToolVersionCache Versions { get; }
     public UnitScheduler Scheduler { get; }
+
+    /// <summary>A program on PATH; zig also where package-lock.json's npm package puts it.</summary>
+    private string? FindTool(string name)
+    {
+        if (ToolLookup.Find(name) is { } found)
+            return found;
+        if (name != "zig")
+            return null;
+        var pinned = Path.Combine(RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig");
+        return File.Exists(pinned) ? pinned : null;
+    }
 
     /// <summary>The content-addressed cache of pinned source archives, shared by every clone.</summary>
     public DownloadCache Downloads { get; }

@@ -25,6 +25,7 @@ public static class PackageStager
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
         BinaryCollector.CopyBetweenStages(unit, unit.Layout.ShippedDir, Path.Combine(dir, "bin"));
         CheckLibc(unit, Path.Combine(dir, "bin"));
+        CheckExecutable(unit, Path.Combine(dir, "bin"));
         var files = new List<string> { "bin/" };
         // Extra shipped files (install, files, the legal files) sit at their package paths; npm
         // always packs LICENSE/NOTICE at the root, the rest must be listed.
@@ -83,6 +84,20 @@ public static class PackageStager
     }
 
     /// <param name="legalFrom">A unit of the package whose LICENSE/NOTICE files the wrapper ships too.</param>
+    /// <summary>A binary npm unpacks without its exec bits cannot be run by the wrapper: refuse to pack it.</summary>
+    private static void CheckExecutable(BuildUnit unit, string binDir)
+    {
+        if (OperatingSystem.IsWindows() || unit.Platform.Os == "win32")
+            return;
+        foreach (var binary in unit.Package.Binaries)
+        {
+            var file = Path.Combine(binDir, unit.BinaryFileName(binary));
+            if (File.Exists(file) && (File.GetUnixFileMode(file) & UnixFileMode.UserExecute) == 0)
+                throw new Btm.Core.BuildFailedException($"{unit}: {unit.BinaryFileName(binary)} is not executable (mode {Convert.ToString((int)File.GetUnixFileMode(file), 8)}) after {unit.ShippedStage.Id}; " +
+                    $"the toolchain's strip ({unit.Toolchain.Strip}) must keep the mode. Fix the toolchain, then run with --force");
+        }
+    }
+
     public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir, BuildUnit legalFrom)
     {
         Directory.CreateDirectory(dir);

@@ -30,7 +30,9 @@ public sealed class TestTask : BtmTask
                 runnable.Add(unit);
                 continue;
             }
-            var reason = $"{unit.Platform} binaries do not run on this {context.Host} host and no emulator is installed";
+            var reason = unit.Platform.Os == "darwin" && context.Host.Os != "darwin"
+                ? $"{unit.Platform} binaries run only on macOS: Verify checks them structurally; run the tests on a macOS runner"
+                : $"{unit.Platform} binaries do not run on this {context.Host} host and no emulator is installed ({unit.Toolchain.InstallHint})";
             context.Warn($"{unit}: tests skipped: {reason}");
             Record(context, unit, StageOutcome.Skipped, reason, TimeSpan.Zero);
         }

@@ -144,16 +144,27 @@ public sealed class VerifyTask : BtmTask
                 outcome[platform.ToString()] = $"not run: {probe.DisabledReason}";
                 continue;
             }
+            var dir = Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name));
+            SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
+            if (platform.Os == "darwin" && context.Host.Os != "darwin")
+            {
+                foreach (var binary in declared?.Binaries ?? [])
+                {
+                    var report = MachOCheck.Check(Path.Combine(dir, "bin", binary), platform.Cpu);
+                    problems.AddRange(report.Problems.Select(p => $"{package.Tarball}: {p}"));
+                    if (report.Problems.Count == 0)
+                        context.Success($"{binary} for {platform}: Mach-O executable, {report.Cpu}, macOS {report.MinimumOs}+, entry point" +
+                            (report.Signed ? ", code signature" : ""));
+                }
+                outcome[platform.ToString()] = "checked, not run: needs a macOS runner";
+                continue;
+            }
             var toolchain = context.Toolchains.Resolve(platform);
             if (!toolchain.Runnable(context.Host))
             {
-                outcome.TryAdd(platform.ToString(), platform.Os == "darwin"
-                    ? "not run: needs a macOS runner"
-                    : $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
+                outcome.TryAdd(platform.ToString(), $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
                 continue;
             }
-            var dir = Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name));
-            SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
             foreach (var binary in declared?.Binaries ?? [])
             {
                 var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);

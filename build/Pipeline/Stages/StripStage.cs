@@ -13,6 +13,10 @@ public sealed class StripStage : IUnitStage
     public string? Produce(BuildContext context, BuildUnit unit, string outDir)
     {
         BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(CheckpointStage.Compiled), outDir);
+        // zig's linker signs darwin executables ad hoc; stripping afterwards would void the
+        // signature, and macOS kills unsigned arm64 code. Only Apple's toolchain re-signs.
+        if (unit.Platform.Os == "darwin" && !OperatingSystem.IsMacOS())
+            return "kept as linked: stripping would void the ad-hoc code signature (strip on a macOS runner)";
         context.Strip(new StripSettings
         {
             Files = unit.Package.Binaries.Select(b => (FilePath)Path.Combine(outDir, unit.BinaryFileName(b))).ToList(),

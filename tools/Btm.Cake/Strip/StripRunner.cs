@@ -8,7 +8,13 @@ namespace Btm.Cake.Strip;
 public sealed class StripRunner(IFileSystem fileSystem, ICakeEnvironment environment, IProcessRunner processRunner, IToolLocator tools)
     : CapturingTool<StripSettings>(fileSystem, environment, processRunner, tools)
 {
-    public void Strip(StripSettings settings) => RunCaptured(settings, BuildArguments(settings, CakeEnvironment));
+    public void Strip(StripSettings settings)
+    {
+        // A path (a toolchain's wrapper script) is the tool itself; a name is looked up on PATH.
+        if (settings.ToolPath is null && System.IO.Path.IsPathRooted(settings.Executable))
+            settings.ToolPath = settings.Executable;
+        RunCaptured(settings, BuildArguments(settings, CakeEnvironment));
+    }
 
     public static ProcessArgumentBuilder BuildArguments(StripSettings settings, ICakeEnvironment environment)
     {
