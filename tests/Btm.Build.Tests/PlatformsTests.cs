@@ -44,4 +44,41 @@ public class PlatformsTests
             Assert.That(file, Does.Contain(machine).And.Contain(loader), platform);
         }
     }
+
+    [Test]
+    public void Zig_builds_darwin_and_arm64_musl_and_Verify_checks_the_Mach_O_files_and_runs_the_musl_one_under_qemu()
+    {
+        RequireTools("make", "npm", "qemu-aarch64", "llvm-objdump", "file");
+        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig")))
+            Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
+        using var box = new Sandbox();
+        box.AddReleaseTooling();
+        box.AddEchoer("zz", "\"targets\": [\"darwin-x64\", \"darwin-arm64\", \"linux-arm64-musl\"]");
+        box.CommitAll();
+        var package = box.Run("--target=Package", "--platform=all", "--mode=prod");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        Assert.That(box.LastSummary().Single(s => s.Platform == "darwin-arm64" && s.Stage == "stripped").Detail,
+            Does.Contain("kept as linked: stripping would void the ad-hoc code signature"));
+
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("zz for darwin-arm64: Mach-O executable, arm64, macOS").And.Contain("entry point, code signature"));
+        Assert.That(verify.Output, Does.Contain("zz for darwin-x64: Mach-O executable, x64, macOS"));
+        Assert.That(verify.Output, Does.Contain("zz --version on linux-arm64-musl (under qemu-aarch64): zz 0.1.0"));
+        Assert.That(verify.Output, Does.Contain("darwin-arm64 checked, not run: needs a macOS runner"));
+
+        // An independent reader agrees: LLVM's Mach-O dump and file(1).
+        var arm = Path.Combine(box.Package("zz"), "build", "prod", "darwin-arm64", "out", "Final", "zz");
+        var dump = ProcessResult.Run("llvm-objdump", ["--macho", "--private-headers", arm], box.Root).Stdout;
+        Assert.That(dump, Does.Contain("cmd LC_MAIN").And.Contain("cmd LC_CODE_SIGNATURE").And.Contain("cmd LC_BUILD_VERSION"));
+        Assert.That(ProcessResult.Run("file", [arm], box.Root).Stdout, Does.Contain("Mach-O 64-bit arm64 executable"));
+        var musl = Path.Combine(box.Package("zz"), "build", "prod", "linux-arm64-musl", "out", "Final", "zz");
+        Assert.That(ProcessResult.Run("file", [musl], box.Root).Stdout, Does.Contain("ARM aarch64").And.Contain("statically linked"),
+            "musl binaries carry the musl interpreter or none");
+
+        // And the check can fail: an x64 build is not an arm64 one; an ELF file is no Mach-O at all.
+        var x64 = Path.Combine(box.Package("zz"), "build", "prod", "darwin-x64", "out", "Final", "zz");
+        Assert.That(Btm.Core.Platforms.MachOCheck.Check(x64, "arm64").Problems, Has.Some.Contains("built for cpu x64, not arm64"));
+        Assert.That(Btm.Core.Platforms.MachOCheck.Check(musl, "arm64").Problems, Has.Some.Contains("is not a 64-bit little-endian Mach-O file"));
+    }
 }
