@@ -5,8 +5,8 @@ namespace Btm.Build.Host;
 
 /// <summary>
 /// Ctrl-C (SIGINT) or SIGTERM: say "interrupted", stop the tools this run started, remove this
-/// run's temp files, exit 130 (143 for SIGTERM), as shells expect. A task that serves until
-/// stopped (Registry) takes the signal as its graceful stop instead.
+/// run's temp files, then let the signal end the process as it would have (shells see 130, 143).
+/// A task that serves until stopped (Registry) takes the signal as its graceful stop instead.
 /// </summary>
 public static class Interruption
 {
@@ -14,16 +14,18 @@ public static class Interruption
 
     public static IDisposable Install()
     {
-        var registrations = new[] { (PosixSignal.SIGINT, 130), (PosixSignal.SIGTERM, 143) }
-            .Select(s => PosixSignalRegistration.Create(s.Item1, c =>
+        var registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }
+            .Select(signal => PosixSignalRegistration.Create(signal, c =>
             {
-                c.Cancel = true;
                 if (Volatile.Read(ref _graceful) is { } stop)
                 {
+                    c.Cancel = true;
                     stop();
                     return;
                 }
-                Stop(s.Item2);
+                // Not Environment.Exit: exiting from inside a signal handler can wait on that very
+                // handler. Left uncancelled, the signal takes its default action once we return.
+                CleanUp();
             })).ToList();
         return new Registrations(registrations);
     }
@@ -35,12 +37,13 @@ public static class Interruption
         return new Registrations([new Reset()]);
     }
 
-    private static void Stop(int exitCode)
+    private static void CleanUp()
     {
-        StopChildren();
         var removed = AtomicFile.RemoveLiveTemps();
         Console.Error.WriteLine($"fail    interrupted{(removed > 0 ? $": removed {removed} temp file(s) of this run" : "")}");
-        Environment.Exit(exitCode);
+        Console.Error.Flush();
+        // Last: the moment a tool dies, the build thread would start reporting it as a failure.
+        StopChildren();
     }
 
     /// <summary>Builders and npm run as children; on a terminal they get the signal too, from a kill they would not.</summary>

@@ -16,6 +16,13 @@ public sealed class BuildSummary
         get { lock (_gate) return _entries.ToList(); }
     }
 
+    /// <summary>Forgets every entry (CheckTools checks again after installing what was missing).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+            _entries.Clear();
+    }
+
     public void Add(SummaryEntry entry)
     {
         lock (_gate)

@@ -12,6 +12,29 @@ public sealed class CheckToolsTask : BtmTask
 {
     public override void Run(BuildContext context)
     {
+        // The release job sets a fresh Debian machine up by itself; other targets say what to install.
+        var problems = Check(context);
+        if (problems.Count > 0 && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
+            && DebianPackages.Named(problems) is { Count: > 0 } packages && DebianPackages.Install(context, packages))
+        {
+            context.ToolLookup.Forget();
+            context.Summary.Clear();
+            problems = Check(context);
+        }
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+                context.Fail(problem);
+            var debian = DebianPackages.Named(problems);
+            throw new BuildFailedException(
+                $"{problems.Count} missing tool(s): install them{(debian.Count > 0 ? $" (on Debian/Ubuntu: sudo apt-get install {string.Join(' ', debian)}; --target=Release installs them itself)" : "")}, " +
+                "or pass --skip-unavailable to list those targets as skipped");
+        }
+    }
+
+    /// <summary>Builds the units whose tools are all here; returns what is missing.</summary>
+    private static List<string> Check(BuildContext context)
+    {
         var checkedTools = new Dictionary<ToolRequirement, (string? Problem, string Found)>();
         var identities = new Dictionary<(string Platform, string Builder), ToolchainIdentity>();
         var found = new List<string>();
@@ -95,17 +118,13 @@ public sealed class CheckToolsTask : BtmTask
         }
 
         if (problems.Count > 0)
-        {
-            foreach (var problem in problems)
-                context.Fail(problem);
-            throw new BuildFailedException(
-                $"{problems.Count} missing tool(s): install them, or pass --skip-unavailable to list those targets as skipped");
-        }
+            return problems;
         context.Units = units;
         if (units.Count == 0)
             context.Warn("no package/platform to build: every selected target was skipped");
         else
             context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", found)}");
+        return problems;
     }
 
     private static void Skip(BuildContext context, string package, string platform, string reason)

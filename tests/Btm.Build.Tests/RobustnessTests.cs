@@ -200,4 +200,38 @@ public class RobustnessTests
             .And.Contain("a makefile must use $(CC)"));
         Assert.That(Directory.Exists(box.ReleaseDir), Is.False, "nothing was packed");
     }
+
+    [Test]
+    public void Release_installs_a_missing_Debian_package_itself_and_other_targets_name_the_command()
+    {
+        RequireTools("make", "cc", "apt-get", "dpkg-query", "node", "npm");
+        if (Environment.UserName != "root")
+            Assert.Ignore("installing a Debian package needs root here (the release job uses sudo -n elsewhere)");
+        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))
+            Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
+        // GNU hello: a tiny package nothing else needs. Put back as it was afterwards.
+        var hadHello = ProcessResult.Run("dpkg-query", ["-W", "-f=${Status}", "hello"], Path.GetTempPath()).Stdout.Contains("install ok installed");
+        if (hadHello)
+            Assert.That(ProcessResult.Run("apt-get", ["remove", "-y", "-qq", "hello"], Path.GetTempPath(), timeoutSeconds: 300).ExitCode, Is.Zero);
+        try
+        {
+            using var box = new Sandbox();
+            box.AddEchoer("greeter", "\"tools\": [{ \"name\": \"hello\", \"command\": \"hello\", \"install\": { \"linux\": \"apt-get install hello\" } }]");
+            box.CommitAll();
+            box.AddReleaseTooling();
+            var build = box.Run("--target=Build");
+            Assert.That(build.ExitCode, Is.EqualTo(1), build.Output);
+            Assert.That(build.Output, Does.Contain("sudo apt-get install hello").And.Contain("--target=Release installs them itself"));
+
+            var release = box.Run("--target=Release");
+            Assert.That(release.ExitCode, Is.Zero, release.Output);
+            Assert.That(release.Output, Does.Contain("installing hello (apt-get)").And.Contain("installed hello"));
+            Assert.That(ProcessResult.Run("dpkg-query", ["-W", "-f=${Status}", "hello"], Path.GetTempPath()).Stdout, Does.Contain("install ok installed"));
+        }
+        finally
+        {
+            if (!hadHello)
+                ProcessResult.Run("apt-get", ["remove", "-y", "-qq", "hello"], Path.GetTempPath(), timeoutSeconds: 300);
+        }
+    }
 }

@@ -13,6 +13,9 @@ public sealed class ToolLookup(IToolLocator locator)
     private readonly ConcurrentDictionary<string, string?> _found = new(StringComparer.Ordinal);
 
     /// <summary>The full path of <paramref name="command"/>, or null when it is not installed.</summary>
+    /// <summary>Drops what was looked up, after installing tools.</summary>
+    public void Forget() => _found.Clear();
+
     public string? Find(string command) => _found.GetOrAdd(command, c =>
         Path.IsPathRooted(c) ? (File.Exists(c) ? c : null) : locator.Resolve(c)?.FullPath);
 }
