@@ -104,7 +104,7 @@ public sealed class BuildContext : CakeContextAdapter
     public IReadOnlyList<PlatformId> RequestedPlatforms(PackageManifest package)
     {
         if (Options.AllPlatforms)
-            return package.Targets ?? Settings.ResolveDefaultTargets(Host);
+            return package.Targets ?? PlatformId.ReleaseTargets;
         return Options.Platforms.Count > 0 ? Options.Platforms : Settings.ResolveDefaultTargets(Host);
     }
 }

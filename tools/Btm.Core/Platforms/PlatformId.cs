@@ -64,5 +64,15 @@ public sealed record PlatformId(string Os, string Cpu, bool Musl)
     public static PlatformId Parse(string text) =>
         TryParse(text, out var id, out var error) ? id : throw new FormatException(error);
 
+    /// <summary>
+    /// The seven targets a release ships by default (every known one but win32-arm64, which no
+    /// toolchain here builds): what --platform=all means for a package without "targets".
+    /// </summary>
+    public static IReadOnlyList<PlatformId> ReleaseTargets { get; } =
+    [
+        new("linux", "x64", false), new("linux", "x64", true), new("linux", "arm64", false), new("linux", "arm64", true),
+        new("win32", "x64", false), new("darwin", "x64", false), new("darwin", "arm64", false),
+    ];
+
     public static string KnownList => string.Join(", ", All);
 }
