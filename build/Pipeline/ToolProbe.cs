@@ -13,7 +13,10 @@ public static partial class ToolProbe
     /// <summary>Runs a program to completion and returns its exit code and stdout+stderr.</summary>
     public static (int ExitCode, string Output) Run(string file, params string[] args) => RunIn(null, file, args);
 
-    public static (int ExitCode, string Output) RunIn(string? workingDirectory, string file, params string[] args)
+    public static (int ExitCode, string Output) RunIn(string? workingDirectory, string file, params string[] args) =>
+        RunIn(workingDirectory, TimeSpan.FromSeconds(60), file, args);
+
+    public static (int ExitCode, string Output) RunIn(string? workingDirectory, TimeSpan timeout, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -27,10 +30,10 @@ public static partial class ToolProbe
         using var process = Process.Start(start) ?? throw new BuildFailedException($"could not start {file}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new BuildFailedException($"{file} {string.Join(' ', args)} did not finish within 60 s");
+            throw new BuildFailedException($"{file} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s");
         }
         return (process.ExitCode, (stdout + stderr.Result).Trim());
     }

@@ -35,17 +35,9 @@ public sealed class LocalRegistry : IDisposable
     public static LocalRegistry Start(BuildContext context, int port = 0)
     {
         var entry = Path.Combine(context.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
-        var npm = context.ToolLookup.Find("npm");
         var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException("node is needed for the local registry: install Node.js 18+");
-        if (!File.Exists(entry))
-        {
-            if (npm is null)
-                throw new BuildFailedException("npm is needed for the local registry: install Node.js 18+");
-            Btm.Cake.Logging.BtmLog.Info(context, "installing the local registry (npm ci)");
-            var (exit, output) = ToolProbe.RunIn(context.RepoRoot, npm, "ci", "--no-audit", "--no-fund");
-            if (exit != 0 || !File.Exists(entry))
-                throw new BuildFailedException($"npm ci failed, so verdaccio is not available:\n{output}");
-        }
+        if (!File.Exists(entry) && (!NodeTools.Install(context) || !File.Exists(entry)))
+            throw new BuildFailedException("verdaccio is not available: `npm ci` in the repo installs it from package-lock.json (Node.js 18+)");
         var root = Root(context);
         Directory.CreateDirectory(Path.Combine(root, "storage"));
         var ownership = TakeOwnership(context, root);

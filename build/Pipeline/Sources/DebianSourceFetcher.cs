@@ -50,13 +50,13 @@ public sealed class DebianSourceFetcher : ISourceFetcher
                     if (stale || attempt == 1)
                     {
                         context.Info("reading Debian's source indexes (apt-get update, private lists)");
-                        var (updateExit, updateOutput) = ToolProbe.RunIn(work, aptGet, [.. Options(), "update"]);
+                        var (updateExit, updateOutput) = ToolProbe.RunIn(work, TimeSpan.FromMinutes(10), aptGet, [.. Options(), "update"]);
                         if (updateExit != 0)
                             return $"apt-get update failed: {Tail(updateOutput)}";
                         File.SetLastWriteTimeUtc(list, DateTime.UtcNow);
                     }
                     context.Info($"fetching {source.File} from Debian's source package {source.Debian}");
-                    var (exit, output) = ToolProbe.RunIn(work, aptGet, [.. Options(), "source", "--download-only", source.Debian!]);
+                    var (exit, output) = ToolProbe.RunIn(work, TimeSpan.FromMinutes(10), aptGet, [.. Options(), "source", "--download-only", source.Debian!]);
                     var file = Path.Combine(work, source.File);
                     if (exit == 0 && File.Exists(file))
                     {

