@@ -30,6 +30,13 @@ public static class Binpress
                 }
             }
         }
+        // The stub runs first on the user's machine: it must be built for the input's platform.
+        if (Platforms.ExecutableTarget.Read(stub) is { } stubTarget && Platforms.ExecutableTarget.Read(input) is { } inputTarget
+            && Platforms.ExecutableTarget.Mismatch(stubTarget, inputTarget) is { } mismatch)
+        {
+            throw new InvalidDataException($"{mismatch}: use the bin-stub built for the input's platform " +
+                "(./build.sh --target=Build --package=bin-stub --mode=prod --platform=<its id>, then --stub packages/bin-stub/build/prod/<id>/out/Final/bin-stub)");
+        }
         long originalSize = 0;
         byte[] originalSha = [];
         long payloadSize = 0;
