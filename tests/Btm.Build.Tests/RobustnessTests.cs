@@ -102,7 +102,9 @@ public class RobustnessTests
         using var box = new Sandbox();
         box.AddMakePackage("hang");
         box.Write("packages/hang/Makefile", "all:\n\techo started > $(BTM_OUT_DIR)/partial\n\tsleep 41\n\ntest: all\n");
-        var start = new ProcessStartInfo("dotnet", [Sandbox.HostDll, $"--root={box.Root}", "--target=Build"])
+        // As a terminal's foreground job gets it: a run started from a background shell inherits
+        // SIGINT ignored, and a process cannot be interrupted by a signal it ignores.
+        var start = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", Sandbox.HostDll, $"--root={box.Root}", "--target=Build"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = box.Root,
         };
