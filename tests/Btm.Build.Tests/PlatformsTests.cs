@@ -81,4 +81,30 @@ public class PlatformsTests
         Assert.That(Btm.Core.Platforms.MachOCheck.Check(x64, "arm64").Problems, Has.Some.Contains("built for cpu x64, not arm64"));
         Assert.That(Btm.Core.Platforms.MachOCheck.Check(musl, "arm64").Problems, Has.Some.Contains("is not a 64-bit little-endian Mach-O file"));
     }
+
+    [Test]
+    public void Win32_builds_with_mingw_and_its_tests_and_Verify_run_under_wine()
+    {
+        RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");
+        if (!File.Exists("/usr/lib/wine/wine64") && (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, "wine64"))))
+            Assert.Ignore("wine64 is not installed (apt-get install wine64)");
+        using var box = new Sandbox();
+        box.Write("packages/win/btm.json", """{ "name": "win", "description": "a Windows console program", "builder": "make", "binaries": ["win"], "targets": ["win32-x64"] }""");
+        box.Write("packages/win/Makefile",
+            "all:\n\t$(CC) -O2 -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/win$(BTM_EXE_SUFFIX) src/main.c\n" +
+            "test: all\n\t$(BTM_RUN) $(BTM_OUT_DIR)/win$(BTM_EXE_SUFFIX) --version\n");
+        box.Write("packages/win/src/main.c", "#include <stdio.h>\n#include <windows.h>\nint main(void) { printf(\"win %s on %lu\\n\", VERSION, (unsigned long)GetCurrentProcessId() > 0); return 0; }\n");
+        box.CommitAll();
+        var test = box.Run("--target=Test", "--platform=all");
+        Assert.That(test.ExitCode, Is.Zero, test.Output);
+        Assert.That(test.Output, Does.Contain("win win32-x64 dev: make test passed"));
+        var exe = Path.Combine(box.Package("win"), "build", "dev", "win32-x64", "out", "Final", "win.exe");
+        Assert.That(ProcessResult.Run("file", [exe], box.Root).Stdout, Does.Contain("PE32+ executable").And.Contain("x86-64"));
+        Assert.That(Btm.Core.Platforms.ExecutableTarget.Read(exe)?.ToString(), Is.EqualTo("win32-x64"), "binpress reads the PE header the same way");
+
+        Assert.That(box.Run("--target=Package", "--platform=all").ExitCode, Is.Zero);
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("win --version on win32-x64 (under wine): win 0.1.0").And.Contain("win32-x64 run under wine"));
+    }
 }

@@ -43,7 +43,8 @@ public static class ToolchainTable
             Id = "mingw-w64", HostOs = ["linux"], Targets = ["win32-x64"], Triple = "x86_64-w64-mingw32",
             CC = "{triple}-gcc", Cxx = "{triple}-g++", Ar = "{triple}-ar", Ranlib = "{triple}-ranlib", Strip = "{triple}-strip",
             CMakeSystemName = "Windows", CMakeProcessor = new Dictionary<string, string> { ["x64"] = "AMD64" },
-            Emulators = [["wine64"], ["wine"]],
+            // Debian's wine64 keeps its binary off PATH.
+            Emulators = [["wine64"], ["/usr/lib/wine/wine64"], ["wine"]],
             Install = new Dictionary<string, string> { ["linux"] = "apt-get install gcc-mingw-w64-x86-64 (and wine64 to run its tests)" },
         },
         new()
