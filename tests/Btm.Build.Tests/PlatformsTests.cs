@@ -88,23 +88,44 @@ public class PlatformsTests
         RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");
         if (!File.Exists("/usr/lib/wine/wine64") && (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, "wine64"))))
             Assert.Ignore("wine64 is not installed (apt-get install wine64)");
-        using var box = new Sandbox();
+        using var box = new Sandbox("bin-stub");
         box.Write("packages/win/btm.json", """{ "name": "win", "description": "a Windows console program", "builder": "make", "binaries": ["win"], "targets": ["win32-x64"] }""");
         box.Write("packages/win/Makefile",
             "all:\n\t$(CC) -O2 -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/win$(BTM_EXE_SUFFIX) src/main.c\n" +
             "test: all\n\t$(BTM_RUN) $(BTM_OUT_DIR)/win$(BTM_EXE_SUFFIX) --version\n");
         box.Write("packages/win/src/main.c", "#include <stdio.h>\n#include <windows.h>\nint main(void) { printf(\"win %s on %lu\\n\", VERSION, (unsigned long)GetCurrentProcessId() > 0); return 0; }\n");
         box.CommitAll();
-        var test = box.Run("--target=Test", "--platform=all");
+        var test = box.Run("--target=Test", "--platform=all", "--package=win");
         Assert.That(test.ExitCode, Is.Zero, test.Output);
         Assert.That(test.Output, Does.Contain("win win32-x64 dev: make test passed"));
         var exe = Path.Combine(box.Package("win"), "build", "dev", "win32-x64", "out", "Final", "win.exe");
         Assert.That(ProcessResult.Run("file", [exe], box.Root).Stdout, Does.Contain("PE32+ executable").And.Contain("x86-64"));
         Assert.That(Btm.Core.Platforms.ExecutableTarget.Read(exe)?.ToString(), Is.EqualTo("win32-x64"), "binpress reads the PE header the same way");
 
-        Assert.That(box.Run("--target=Package", "--platform=all").ExitCode, Is.Zero);
+        Assert.That(box.Run("--target=Package", "--platform=all", "--package=win").ExitCode, Is.Zero);
         var verify = box.Run("--target=Verify");
         Assert.That(verify.ExitCode, Is.Zero, verify.Output);
         Assert.That(verify.Output, Does.Contain("win --version on win32-x64 (under wine): win 0.1.0").And.Contain("win32-x64 run under wine"));
+
+        // The Windows stub: built with mingw, its own tests under wine, then a compressed win.exe
+        // that extracts into the cache on the first run and runs from it on the second.
+        var stub = box.Run("--target=Test", "--package=bin-stub", "--platform=win32-x64", "--mode=prod");
+        Assert.That(stub.ExitCode, Is.Zero, stub.Output);
+        Assert.That(stub.Output, Does.Contain("bin-stub win32-x64 prod: 100% tests passed"));
+        var stubExe = Path.Combine(box.Package("bin-stub"), "build", "prod", "win32-x64", "out", "Final", "bin-stub.exe");
+        var pressed = Path.Combine(box.Root, "pressed", "win.exe");
+        Directory.CreateDirectory(Path.GetDirectoryName(pressed)!);
+        Btm.Core.Press.Binpress.Compress(exe, stubExe, pressed, 3);
+        var wine = Path.Combine(box.Root, ".btm", "toolchains", "wine", "wine");
+        var cache = Path.Combine(box.Root, "dlx");
+        var env = new Dictionary<string, string?> { ["BTM_DLX_DIR"] = "Z:" + cache.Replace('/', '\\') };
+        foreach (var run in new[] { "cold", "warm" })
+        {
+            var r = ProcessResult.Run(wine, [pressed, "--version"], box.Root, env);
+            Assert.That((r.ExitCode, r.Stdout.Trim()), Is.EqualTo((0, "win 0.1.0 on 1")), $"{run}: {r.Output}");
+        }
+        var entry = Directory.GetDirectories(cache).Single();
+        Assert.That(File.ReadAllBytes(Path.Combine(entry, "win.exe")), Is.EqualTo(File.ReadAllBytes(exe)), "the cache holds the original, byte for byte");
+        Assert.That(Directory.GetFiles(entry).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { ".lock", ".win.exe.complete", "win.exe" }));
     }
 }

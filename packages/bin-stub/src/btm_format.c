@@ -12,6 +12,24 @@
 
 #include "sha256.h"
 
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+/* POSIX pread over a CRT descriptor: a positioned ReadFile, so no shared file offset is moved. */
+static ssize_t pread(int fd, void *buffer, size_t size, off_t offset) {
+  OVERLAPPED at = {0};
+  at.Offset = (DWORD)((uint64_t)offset & 0xffffffffu);
+  at.OffsetHigh = (DWORD)((uint64_t)offset >> 32);
+  DWORD got = 0;
+  if (!ReadFile((HANDLE)_get_osfhandle(fd), buffer, (DWORD)size, &got, &at))
+    return GetLastError() == ERROR_HANDLE_EOF ? 0 : -1;
+  return (ssize_t)got;
+}
+#ifndef EDQUOT
+#define EDQUOT ENOSPC
+#endif
+#endif
+
 static const uint8_t MAGIC[8] = {'B', 'T', 'M', 'P', 'R', 'E', 'S', 'S'};
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
