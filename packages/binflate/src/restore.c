@@ -10,6 +10,8 @@
 #include "btm_format.h"
 #include "sha256.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #ifdef _WIN32
 #include <io.h>
 #include <process.h>
@@ -145,9 +147,16 @@ done:
 
 restore_status restore_pressed(const char *input, const char *output, restore_result *result) {
   memset(result, 0, sizeof *result);
+#ifdef _WIN32
+  int fd = _open(input, _O_RDONLY | _O_BINARY);
+  struct _stat64 st;
+  if (fd < 0 || _fstat64(fd, &st) != 0) return fail(result, RESTORE_IO, "cannot open %s: %s", input, strerror(errno));
+#define close _close
+#else
   int fd = open(input, O_RDONLY);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) return fail(result, RESTORE_IO, "cannot open %s: %s", input, strerror(errno));
+#endif
   btm_trailer trailer;
   char error[512];
   btm_status status = btm_read_trailer(fd, (uint64_t)st.st_size, &trailer, error, sizeof error);
