@@ -14,20 +14,18 @@ public sealed class CheckToolsTask : BtmTask
     {
         // The release job sets a fresh Debian machine up by itself; other targets say what to install.
         var problems = Check(context);
+        List<string> CheckAgain()
+        {
+            context.ToolLookup.Forget();
+            context.Summary.Clear();
+            return Check(context);
+        }
         // The repo's own node tools (zig) come from package-lock.json: installing them touches nothing outside the clone.
         if (problems.Any(p => p.Contains("npm ci", StringComparison.Ordinal)) && NodeTools.Install(context))
-        {
-            context.ToolLookup.Forget();
-            context.Summary.Clear();
-            problems = Check(context);
-        }
+            problems = CheckAgain();
         if (problems.Count > 0 && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
             && DebianPackages.Named(problems) is { Count: > 0 } packages && DebianPackages.Install(context, packages))
-        {
-            context.ToolLookup.Forget();
-            context.Summary.Clear();
-            problems = Check(context);
-        }
+            problems = CheckAgain();
         if (problems.Count > 0)
         {
             foreach (var problem in problems)

@@ -11,15 +11,6 @@ public class OnboardingTests
 {
     private static string Host => Sandbox.Host;
 
-    private static void RequireTools(params string[] tools)
-    {
-        foreach (var tool in tools)
-        {
-            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
-                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
-        }
-    }
-
     /// <summary>An upstream C project whose Makefile builds in place (objects beside the sources), as a release tarball.</summary>
     private static byte[] UpstreamTarball(string version = "2.1.0") => FileServer.TarGz(
         ($"hello-{version}/", "", 0x1ED),
@@ -74,7 +65,7 @@ public class OnboardingTests
     [Test]
     public void A_make_project_from_a_pinned_tarball_builds_unmodified_from_the_second_mirror_and_ships_its_license()
     {
-        RequireTools("make", "cc", "npm");
+        Sandbox.RequireTools("make", "cc", "npm");
         using var server = new FileServer();
         var tarball = UpstreamTarball();
         var good = server.Serve("dl/hello-2.1.0.tar.gz", tarball);
@@ -114,7 +105,7 @@ public class OnboardingTests
     [Test]
     public void Patches_in_the_package_are_applied_in_order_and_one_that_does_not_apply_names_itself()
     {
-        RequireTools("make", "cc", "patch");
+        Sandbox.RequireTools("make", "cc", "patch");
         using var server = new FileServer();
         var tarball = UpstreamTarball();
         var url = server.Serve("hello-2.1.0.tar.gz", tarball);
@@ -144,7 +135,7 @@ public class OnboardingTests
     [Test]
     public void A_hash_mismatch_names_the_url_and_both_hashes_and_caches_nothing()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var server = new FileServer();
         var tarball = UpstreamTarball();
         var url = server.Serve("hello-2.1.0.tar.gz", tarball);
@@ -164,7 +155,7 @@ public class OnboardingTests
     [TestCase("through-link", "written through the symlink")]
     public void An_archive_that_would_write_outside_its_folder_is_refused(string kind, string message)
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         (string, string, int)[] entries = kind switch
         {
             "dotdot" => [("hello-2.1.0/Makefile", "all:\n", 0x1A4), ("hello-2.1.0/../../../escaped.txt", "x", 0x1A4)],
@@ -187,7 +178,7 @@ public class OnboardingTests
     [Test]
     public void A_cmake_project_in_a_subfolder_keeps_its_own_build_folder_through_Clean_and_in_the_key()
     {
-        RequireTools("cmake", "cc");
+        Sandbox.RequireTools("cmake", "cc");
         using var box = new Sandbox();
         box.Write("packages/sub/btm.json", """
             {
@@ -228,7 +219,7 @@ public class OnboardingTests
     [Test]
     public void A_version_bump_rebuilds_an_in_place_make_project_from_a_clean_tree()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.Write("packages/inplace/btm.json", """
             { "name": "inplace", "description": "objects beside the sources", "builder": "make", "binaries": ["inplace"],
@@ -251,7 +242,7 @@ public class OnboardingTests
     [Test]
     public void A_build_that_writes_into_the_package_folder_fails_naming_the_file()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.AddMakePackage("leaky");
         box.Write("packages/leaky/Makefile",
@@ -264,7 +255,7 @@ public class OnboardingTests
     [Test]
     public void Cross_make_gets_the_whole_toolchain_and_make_test_runs_under_the_emulator()
     {
-        RequireTools("make", "aarch64-linux-gnu-gcc", "qemu-aarch64");
+        Sandbox.RequireTools("make", "aarch64-linux-gnu-gcc", "qemu-aarch64");
         if (Host != "linux-x64")
             Assert.Ignore("the cross toolchain here targets linux-arm64 from linux-x64");
         using var box = new Sandbox();
@@ -283,7 +274,7 @@ public class OnboardingTests
     [Test]
     public void The_version_probe_is_a_btm_json_setting_and_a_disabled_one_says_why()
     {
-        RequireTools("make", "cc", "npm");
+        Sandbox.RequireTools("make", "cc", "npm");
         using var box = new Sandbox();
         box.AddEchoer("alpha", "\"verify\": { \"args\": [\"--version\"], \"expect\": \"{name} {version}\" }");
         box.AddEchoer("beta", "\"verify\": { \"args\": [\"--version\"], \"expect\": \"beta-cli {version}\" }");
@@ -300,7 +291,7 @@ public class OnboardingTests
     [Test]
     public void Compression_that_does_not_pay_ships_the_binary_uncompressed_and_says_so()
     {
-        RequireTools("cmake", "cc", "pkg-config");
+        Sandbox.RequireTools("cmake", "cc", "pkg-config");
         using var box = new Sandbox("bin-stub");
         // Random bytes do not compress: the stub would only add to them.
         var random = new byte[200_000];
@@ -320,7 +311,7 @@ public class OnboardingTests
     [Test]
     public void Real_upstream_projects_from_Debian_sources_release_with_a_btm_json_only()
     {
-        RequireTools("make", "cc", "cmake", "apt-get", "node", "npm");
+        Sandbox.RequireTools("make", "cc", "cmake", "apt-get", "node", "npm");
         if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))
             Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
         using var box = new Sandbox();

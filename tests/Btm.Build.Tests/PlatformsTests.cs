@@ -3,19 +3,10 @@ namespace Btm.Build.Tests;
 /// <summary>Targets other than the host, built here with Debian's cross toolchains and run where this machine can.</summary>
 public class PlatformsTests
 {
-    private static void RequireTools(params string[] tools)
-    {
-        foreach (var tool in tools)
-        {
-            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
-                Assert.Ignore($"{tool} is not installed (apt-get install musl-tools gcc-aarch64-linux-gnu qemu-user)");
-        }
-    }
-
     [Test]
     public void Three_linux_targets_build_test_pack_and_verify_each_running_natively_or_under_qemu()
     {
-        RequireTools("make", "cc", "npm", "musl-gcc", "aarch64-linux-gnu-gcc", "qemu-aarch64");
+        Sandbox.RequireTools("make", "cc", "npm", "musl-gcc", "aarch64-linux-gnu-gcc", "qemu-aarch64");
         if (Sandbox.Host != "linux-x64")
             Assert.Ignore("the cross toolchains here build from linux-x64");
         using var box = new Sandbox();
@@ -48,7 +39,7 @@ public class PlatformsTests
     [Test]
     public void Zig_builds_darwin_and_arm64_musl_and_Verify_checks_the_Mach_O_files_and_runs_the_musl_one_under_qemu()
     {
-        RequireTools("make", "npm", "qemu-aarch64", "llvm-objdump", "file");
+        Sandbox.RequireTools("make", "npm", "qemu-aarch64", "llvm-objdump", "file");
         if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig")))
             Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
         using var box = new Sandbox();
@@ -85,7 +76,7 @@ public class PlatformsTests
     [Test]
     public void Win32_builds_with_mingw_and_its_tests_and_Verify_run_under_wine()
     {
-        RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");
+        Sandbox.RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");
         if (!File.Exists("/usr/lib/wine/wine64") && (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, "wine64"))))
             Assert.Ignore("wine64 is not installed (apt-get install wine64)");
         using var box = new Sandbox("bin-stub");

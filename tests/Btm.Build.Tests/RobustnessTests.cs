@@ -10,15 +10,6 @@ public class RobustnessTests
 {
     private static string Host => Sandbox.Host;
 
-    private static void RequireTools(params string[] tools)
-    {
-        foreach (var tool in tools)
-        {
-            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
-                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
-        }
-    }
-
     /// <summary>A CMake package whose binary can print the source path the compiler saw (__FILE__).</summary>
     private static void AddCMakePackage(Sandbox box, string name)
     {
@@ -53,7 +44,7 @@ public class RobustnessTests
     [Test]
     public void A_copied_clone_builds_tests_and_forces_a_rebuild_in_its_new_place()
     {
-        RequireTools("cmake", "cc");
+        Sandbox.RequireTools("cmake", "cc");
         using var box = new Sandbox();
         AddCMakePackage(box, "where");
         Assert.That(box.Run("--target=Test").ExitCode, Is.Zero);
@@ -78,7 +69,7 @@ public class RobustnessTests
     [Test]
     public void Two_builds_in_one_clone_at_once_both_succeed_the_second_saying_what_it_waits_for()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.AddMakePackage("slow");
         box.Write("packages/slow/Makefile", "all:\n\tsleep 2\n\t$(CC) -o $(BTM_OUT_DIR)/slow src/main.c\n\ntest: all\n");
@@ -98,7 +89,7 @@ public class RobustnessTests
     [Test]
     public void Ctrl_C_says_interrupted_removes_the_runs_temp_files_and_exits_130()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.AddMakePackage("hang");
         box.Write("packages/hang/Makefile", "all:\n\techo started > $(BTM_OUT_DIR)/partial\n\tsleep 41\n\ntest: all\n");
@@ -136,7 +127,7 @@ public class RobustnessTests
     [Test]
     public void A_failed_compile_shows_its_last_lines_and_keeps_the_full_log_in_the_units_folder()
     {
-        RequireTools("make", "cc");
+        Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.AddMakePackage("noisy");
         box.Write("packages/noisy/Makefile", "all:\n\t@for i in $$(seq 1 100); do echo \"line $$i of the build\"; done\n\t@exit 3\n\ntest: all\n");
@@ -152,7 +143,7 @@ public class RobustnessTests
     [Test]
     public void Release_ships_prod_stripped_binaries_without_build_paths_signed_with_a_local_key()
     {
-        RequireTools("cmake", "cc", "node", "npm", "file", "strings");
+        Sandbox.RequireTools("cmake", "cc", "node", "npm", "file", "strings");
         if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))
             Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
         using var box = new Sandbox();
@@ -190,7 +181,7 @@ public class RobustnessTests
     [Test]
     public void A_musl_package_holding_a_glibc_binary_is_refused_before_packing()
     {
-        RequireTools("make", "gcc", "musl-gcc", "npm");
+        Sandbox.RequireTools("make", "gcc", "musl-gcc", "npm");
         using var box = new Sandbox();
         box.AddMakePackage("libcmix", extraJson: "\"targets\": [\"linux-x64-musl\"]");
         // Ignores $(CC): the host's gcc links glibc whatever the target.
@@ -206,7 +197,7 @@ public class RobustnessTests
     [Test]
     public void Release_installs_a_missing_Debian_package_itself_and_other_targets_name_the_command()
     {
-        RequireTools("make", "cc", "apt-get", "dpkg-query", "node", "npm");
+        Sandbox.RequireTools("make", "cc", "apt-get", "dpkg-query", "node", "npm");
         if (Environment.UserName != "root")
             Assert.Ignore("installing a Debian package needs root here (the release job uses sudo -n elsewhere)");
         if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))

@@ -12,6 +12,16 @@ public sealed class Sandbox : IDisposable
     public static readonly string HostDll = Path.Combine(TestContext.CurrentContext.TestDirectory, "Btm.Build.dll");
     public static readonly string Host = HostPlatform.Detect().ToString();
 
+    /// <summary>Skips the test, naming the tool, when a program it needs is not on PATH.</summary>
+    public static void RequireTools(params string[] tools)
+    {
+        foreach (var tool in tools)
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+    }
+
     public Sandbox(params string[] repoPackages)
     {
         Root = Path.Combine(Path.GetTempPath(), "btm-e2e-" + Guid.NewGuid().ToString("N")[..12]);

@@ -79,45 +79,23 @@ public class PlatformIdTests
         Assert.That(HostPlatform.Detect("linux", Architecture.X64, root.Path), Is.EqualTo(PlatformId.Parse("linux-x64")));
     }
 
-    /// <summary>A minimal ELF64 little-endian executable whose only program header is PT_INTERP.</summary>
-    private static byte[] Elf(string? interpreter)
-    {
-        var bytes = new byte[120 + (interpreter?.Length + 1 ?? 0)];
-        bytes[0] = 0x7f;
-        "ELF"u8.ToArray().CopyTo(bytes, 1);
-        bytes[4] = 2;
-        bytes[5] = 1;
-        bytes[6] = 1;
-        BitConverter.GetBytes(64UL).CopyTo(bytes, 32);
-        BitConverter.GetBytes((ushort)56).CopyTo(bytes, 54);
-        BitConverter.GetBytes((ushort)(interpreter is null ? 0 : 1)).CopyTo(bytes, 56);
-        if (interpreter is not null)
-        {
-            BitConverter.GetBytes(3U).CopyTo(bytes, 64);
-            BitConverter.GetBytes(120UL).CopyTo(bytes, 64 + 8);
-            BitConverter.GetBytes((ulong)interpreter.Length + 1).CopyTo(bytes, 64 + 32);
-            System.Text.Encoding.ASCII.GetBytes(interpreter).CopyTo(bytes, 120);
-        }
-        return bytes;
-    }
-
     [Test]
     public void The_running_process_loader_decides_over_files_lying_around()
     {
         using var glibcProcess = new TempDir();
         glibcProcess.Write("lib/ld-musl-x86_64.so.1", "");
-        glibcProcess.WriteBytes("proc/self/exe", Elf("/lib64/ld-linux-x86-64.so.2"));
+        glibcProcess.WriteBytes("proc/self/exe", TestElf.Bytes(TestElf.X64, "/lib64/ld-linux-x86-64.so.2"));
         Assert.That(HostPlatform.Detect("linux", Architecture.X64, glibcProcess.Path), Is.EqualTo(PlatformId.Parse("linux-x64")),
             "a planted musl loader does not make a glibc process musl");
 
         using var muslProcess = new TempDir();
         muslProcess.Write("lib64/ld-linux-x86-64.so.2", "");
-        muslProcess.WriteBytes("proc/self/exe", Elf("/lib/ld-musl-x86_64.so.1"));
+        muslProcess.WriteBytes("proc/self/exe", TestElf.Bytes(TestElf.X64, "/lib/ld-musl-x86_64.so.1"));
         Assert.That(HostPlatform.Detect("linux", Architecture.X64, muslProcess.Path), Is.EqualTo(PlatformId.Parse("linux-x64-musl")));
 
         using var staticProcess = new TempDir();
         staticProcess.Write("lib/ld-musl-x86_64.so.1", "");
-        staticProcess.WriteBytes("proc/self/exe", Elf(null));
+        staticProcess.WriteBytes("proc/self/exe", TestElf.Bytes(TestElf.X64, null));
         Assert.That(HostPlatform.Detect("linux", Architecture.X64, staticProcess.Path), Is.EqualTo(PlatformId.Parse("linux-x64-musl")),
             "a static process falls back to the file system");
     }

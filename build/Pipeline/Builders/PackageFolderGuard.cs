@@ -1,5 +1,5 @@
 using Btm.Core;
-using Btm.Core.Pipeline;
+using Btm.Core.Keys;
 
 namespace Btm.Build.Pipeline;
 
@@ -33,37 +33,11 @@ public sealed class PackageFolderGuard
             "Fix: write only under $(BTM_OUT_DIR)/$(BTM_WORK_DIR) (make) or the binary dir (CMake), or build from pinned \"sources\"");
     }
 
-    private static Dictionary<string, (long, DateTime)> Snapshot(string root)
-    {
-        var files = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
-        void Walk(DirectoryInfo dir, string prefix)
+    // Every file the package's key could cover: the folder minus BTM's build/<mode>.
+    private static Dictionary<string, (long, DateTime)> Snapshot(string root) =>
+        InputSet.Collect(root, ["**/*"]).ToDictionary(p => p, p =>
         {
-            foreach (var entry in dir.EnumerateFileSystemInfos())
-            {
-                var path = prefix + entry.Name;
-                if (entry is DirectoryInfo sub)
-                {
-                    if (prefix.Length == 0 && entry.Name == BuildOutput.Folder)
-                    {
-                        foreach (var inner in sub.EnumerateFileSystemInfos().Where(i => !BuildOutput.IsModeFolder(i.Name)))
-                        {
-                            if (inner is DirectoryInfo d && d.LinkTarget is null)
-                                Walk(d, $"{path}/{inner.Name}/");
-                            else if (inner is FileInfo f)
-                                files[$"{path}/{inner.Name}"] = (f.Length, f.LastWriteTimeUtc);
-                        }
-                        continue;
-                    }
-                    if (sub.LinkTarget is null)
-                        Walk(sub, path + "/");
-                }
-                else if (entry is FileInfo file)
-                {
-                    files[path] = (file.Length, file.LastWriteTimeUtc);
-                }
-            }
-        }
-        Walk(new DirectoryInfo(root), "");
-        return files;
-    }
+            var file = new FileInfo(Path.Combine(root, p));
+            return (file.Length, file.LastWriteTimeUtc);
+        }, StringComparer.Ordinal);
 }

@@ -82,30 +82,8 @@ public static partial class UnitOutputs
         return to;
     }
 
-    private static List<string> Match(string root, string glob)
-    {
-        var pattern = new InputGlob(glob);
-        var found = new List<string>();
-        void Walk(DirectoryInfo dir, string[] prefix)
-        {
-            foreach (var entry in dir.EnumerateFileSystemInfos())
-            {
-                string[] path = [.. prefix, entry.Name];
-                if (entry is DirectoryInfo sub)
-                {
-                    if (sub.LinkTarget is null && pattern.CouldMatchBelow(path))
-                        Walk(sub, path);
-                }
-                else if (pattern.Matches(path))
-                {
-                    found.Add(string.Join('/', path));
-                }
-            }
-        }
-        Walk(new DirectoryInfo(root), []);
-        found.Sort(StringComparer.Ordinal);
-        return found;
-    }
+    // The same glob rules as btm.json "inputs" (docs/package-model.md).
+    private static IReadOnlyList<string> Match(string root, string glob) => InputSet.Collect(root, [glob]);
 
     /// <summary>The package's own legal files; else those at the root of the source tree and of each source.</summary>
     private static IEnumerable<string> LegalFiles(BuildUnit unit, string sourceTree)

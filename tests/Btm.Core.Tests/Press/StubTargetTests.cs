@@ -6,29 +6,6 @@ namespace Btm.Core.Tests.Press;
 /// <summary>binpress reads the platform of the input and of the stub from their headers and refuses a stub that could not start the input.</summary>
 public class StubTargetTests
 {
-    /// <summary>An ELF64 little-endian header with <paramref name="machine"/>, and a PT_INTERP when <paramref name="interpreter"/> is given.</summary>
-    private static byte[] Elf(ushort machine, string? interpreter)
-    {
-        var bytes = new byte[4096];
-        bytes[0] = 0x7f;
-        "ELF"u8.ToArray().CopyTo(bytes, 1);
-        bytes[4] = 2;
-        bytes[5] = 1;
-        bytes[6] = 1;
-        BitConverter.GetBytes(machine).CopyTo(bytes, 18);
-        BitConverter.GetBytes(64UL).CopyTo(bytes, 32);
-        BitConverter.GetBytes((ushort)56).CopyTo(bytes, 54);
-        BitConverter.GetBytes((ushort)(interpreter is null ? 0 : 1)).CopyTo(bytes, 56);
-        if (interpreter is not null)
-        {
-            BitConverter.GetBytes(3U).CopyTo(bytes, 64);
-            BitConverter.GetBytes(200UL).CopyTo(bytes, 64 + 8);
-            BitConverter.GetBytes((ulong)interpreter.Length + 1).CopyTo(bytes, 64 + 32);
-            System.Text.Encoding.ASCII.GetBytes(interpreter).CopyTo(bytes, 200);
-        }
-        return bytes;
-    }
-
     private static byte[] Pe(ushort machine)
     {
         var bytes = new byte[512];
@@ -94,10 +71,10 @@ public class StubTargetTests
 
     private static byte[] Sample(string kind) => kind switch
     {
-        "x64-glibc" => Elf(0x3e, Glibc),
-        "x64-musl" => Elf(0x3e, Musl),
-        "x64-static" => Elf(0x3e, null),
-        "arm64-glibc" => Elf(0xb7, "/lib/ld-linux-aarch64.so.1"),
+        "x64-glibc" => TestElf.Bytes(TestElf.X64, Glibc),
+        "x64-musl" => TestElf.Bytes(TestElf.X64, Musl),
+        "x64-static" => TestElf.Bytes(TestElf.X64, null),
+        "arm64-glibc" => TestElf.Bytes(TestElf.Arm64, "/lib/ld-linux-aarch64.so.1"),
         "pe-x64" => Pe(0x8664),
         "macho-arm64" => MachO(0x0100000c),
         _ => throw new ArgumentException(kind),
