@@ -1,5 +1,6 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
+using Btm.Build.Pipeline.RemoteCache;
 using Btm.Build.Pipeline.Sources;
 using Btm.Cake.Hosting;
 using Btm.Core.Checkpoints;
@@ -21,6 +22,7 @@ public sealed class BuildContext : CakeContextAdapter
     private readonly Lazy<ToolchainResolver> _toolchains;
     private readonly Lazy<UnitKeys> _keys;
     private readonly Lazy<UnitPipeline> _pipeline;
+    private readonly Lazy<ICheckpointStore> _store;
 
     public BuildContext(ICakeContext context, HostOptions options, string repoRoot, PlatformId host, IReadOnlyList<TaskInfo> tasks,
         BuilderRegistry? builders = null)
@@ -33,14 +35,17 @@ public sealed class BuildContext : CakeContextAdapter
         Builders = builders ?? BuilderRegistry.Default;
         ToolLookup = new ToolLookup(context.Tools);
         Scheduler = new UnitScheduler(options.Jobs, context);
-        Store = new LocalCheckpointStore();
         Func<string, string?> environment = name => context.Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        _store = new Lazy<ICheckpointStore>(() =>
+            RemoteCacheSettings.Resolve(options.RemoteCache, Settings, environment) is { } remote
+                ? new TieredCheckpointStore(this, remote)
+                : new LocalCheckpointStore());
         _settings = new Lazy<RepoSettings>(() =>
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
         _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Names));
         _toolchains = new Lazy<ToolchainResolver>(() =>
             new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, FindTool, Path.Combine(repoRoot, ".btm", "toolchains")));
-        _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
+        _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, repoRoot, environment));
         _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
         Downloads = DownloadCache.FromEnvironment(environment);
@@ -78,7 +83,10 @@ public sealed class BuildContext : CakeContextAdapter
     public string VersionOf(PackageManifest package) => package.VersionOr(Settings.Version);
 
     /// <summary>Where checkpoints are probed, restored and saved.</summary>
-    public ICheckpointStore Store { get; }
+    public ICheckpointStore Store => _store.Value;
+
+    /// <summary>The remote tier, when one is configured and this run has used the store.</summary>
+    public TieredCheckpointStore? RemoteCache => _store.IsValueCreated ? _store.Value as TieredCheckpointStore : null;
 
     public RepoSettings Settings => _settings.Value;
     public PackageGraph Graph => _graph.Value;
@@ -96,6 +104,7 @@ public sealed class BuildContext : CakeContextAdapter
     public void LoadModel()
     {
         ToolchainResolver.Validate(Settings.Toolchains, ToolchainTable.All, Host);
+        _ = Store;
         _ = Graph;
         _ = SelectedPackages;
     }

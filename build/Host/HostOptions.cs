@@ -30,6 +30,9 @@ public sealed record HostOptions
     public string Tag { get; init; } = "latest";
     public bool DryRun { get; init; }
 
+    /// <summary>--remote-cache as given (off, read, readwrite); null: configured default.</summary>
+    public string? RemoteCache { get; init; }
+
     /// <summary>--offline: sources come from the download cache only.</summary>
     public bool Offline { get; init; }
 

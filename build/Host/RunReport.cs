@@ -10,11 +10,14 @@ public static class RunReport
         context.Versions.Save();
         if (context.Options.Target.Equals("Tasks", StringComparison.OrdinalIgnoreCase))
             return;
+        var remote = context.RemoteCache;
         var lines = report.Render().Concat(context.Summary.Render().Prepend("").Where(_ => context.Summary.Entries.Count > 0));
+        if (remote is not null)
+            lines = lines.Append(remote.Report());
         context.Log.Write(Verbosity.Minimal, LogLevel.Information, "{0}", "");
         foreach (var line in lines)
             context.Log.Write(Verbosity.Minimal, LogLevel.Information, "{0}", line);
         if (context.Options.SummaryPath is not null)
-            context.Summary.WriteJson(Path.GetFullPath(context.Options.SummaryPath, context.RepoRoot));
+            context.Summary.WriteJson(Path.GetFullPath(context.Options.SummaryPath, context.RepoRoot), remote?.Counts);
     }
 }

@@ -64,7 +64,7 @@ public sealed class BuildSummary
         return lines;
     }
 
-    public void WriteJson(string path)
+    public void WriteJson(string path, RemoteCache.RemoteCacheCounts? remote = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -86,6 +86,16 @@ public sealed class BuildSummary
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (remote is not null)
+            {
+                w.WriteStartObject("remote");
+                w.WriteNumber("restored", remote.Restored);
+                w.WriteNumber("uploaded", remote.Uploaded);
+                w.WriteNumber("refused", remote.Refused);
+                if (remote.DisabledBecause is { } why)
+                    w.WriteString("disabled", why);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         });
     }

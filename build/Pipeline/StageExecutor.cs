@@ -33,7 +33,7 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
             reason = probe.Reason;
             if (probe.State == CheckpointState.Usable && store.OutputIsCurrent(address, stage, probe, outDir))
             {
-                Record(StageOutcome.Restored, $"key {key.Key[..12]}, output already current");
+                Record(StageOutcome.Restored, $"local, key {key.Key[..12]}, output already current");
                 return;
             }
             if (probe.State == CheckpointState.Usable)
@@ -41,8 +41,8 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
                 try
                 {
                     store.Restore(address, stage, probe, outDir);
-                    Record(StageOutcome.Restored, $"key {key.Key[..12]}");
-                    log.Detail($"{label}: restored from {store.Describe(address, stage)}");
+                    Record(StageOutcome.Restored, $"{(probe.FromRemote ? "remote" : "local")}, key {key.Key[..12]}");
+                    log.Detail($"{label}: restored from {(probe.FromRemote ? "the remote cache" : store.Describe(address, stage))}");
                     return;
                 }
                 catch (CorruptCheckpointException e)

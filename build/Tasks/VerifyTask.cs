@@ -8,6 +8,7 @@ using Btm.Core.IO;
 using Btm.Core.Model;
 using Btm.Core;
 using Btm.Core.Platforms;
+using Btm.Core.Press;
 using Btm.Core.Release;
 
 namespace Btm.Build.Tasks;
@@ -165,6 +166,13 @@ public sealed class VerifyTask : BtmTask
                 outcome.TryAdd(platform.ToString(), $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
                 continue;
             }
+            var unrunnable = (declared?.Binaries ?? []).Select(b => Path.Combine(dir, "bin", b + platform.ExecutableSuffix))
+                .FirstOrDefault(f => NeedsBinfmt(toolchain, f) is not null);
+            if (unrunnable is not null)
+            {
+                outcome[platform.ToString()] = $"not run: {NeedsBinfmt(toolchain, unrunnable)}";
+                continue;
+            }
             foreach (var binary in declared?.Binaries ?? [])
             {
                 var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);
@@ -181,6 +189,19 @@ public sealed class VerifyTask : BtmTask
         if (outcome.Count > 0)
             context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
         return problems;
+    }
+
+    /// <summary>
+    /// Why a compressed binary cannot run under qemu-user here, or null: its stub execs the program
+    /// it extracted, and the kernel hands a foreign ELF to qemu only through a binfmt_misc entry.
+    /// </summary>
+    private static string? NeedsBinfmt(Toolchain toolchain, string file)
+    {
+        var emulator = toolchain.Emulator is { } e ? Path.GetFileName(e[0]) : null;
+        if (emulator is null || !emulator.StartsWith("qemu-", StringComparison.Ordinal)
+            || File.Exists("/proc/sys/fs/binfmt_misc/" + emulator) || !PressTrailer.HasMagic(file))
+            return null;
+        return $"{Path.GetFileName(file)} is compressed, and its stub's exec needs {emulator} registered with binfmt_misc (Debian: qemu-user-binfmt)";
     }
 
     /// <summary>Installs each wrapper with this host's platform tarball and runs every binary with its version probe.</summary>

@@ -74,6 +74,45 @@ public class PlatformsTests
     }
 
     [Test]
+    public void The_arm64_stubs_extract_and_run_a_compressed_program_under_qemu_cold_and_warm()
+    {
+        Sandbox.RequireTools("make", "npm", "aarch64-linux-gnu-gcc", "qemu-aarch64");
+        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig")))
+            Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
+        // The stub execs the program it extracted; under qemu-user that exec goes to the kernel,
+        // which runs an arm64 file only through a binfmt_misc entry (.ci/run registers Debian's).
+        if (!File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"))
+            Assert.Ignore("qemu-aarch64 is not registered with binfmt_misc (Debian: qemu-user-binfmt, then `systemd-binfmt` or .ci/run)");
+        using var box = new Sandbox("bin-stub");
+        box.AddReleaseTooling();
+        box.AddEchoer("arm", "\"targets\": [\"linux-arm64\", \"linux-arm64-musl\"]");
+        box.CommitAll();
+        var build = box.Run("--target=Build", "--package=bin-stub,arm", "--platform=linux-arm64,linux-arm64-musl", "--mode=prod");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        var env = new Dictionary<string, string?> { ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu" };
+        foreach (var platform in new[] { "linux-arm64", "linux-arm64-musl" })
+        {
+            string Final(string package, string name) => Path.Combine(box.Package(package), "build", "prod", platform, "out", "Final", name);
+            var program = Final("arm", "arm");
+            var pressed = Path.Combine(box.Root, "pressed", platform, "arm");
+            Directory.CreateDirectory(Path.GetDirectoryName(pressed)!);
+            Btm.Core.Press.Binpress.Compress(program, Final("bin-stub", "bin-stub"), pressed, 3);
+            env["BTM_DLX_DIR"] = Path.Combine(box.Root, "dlx-" + platform);
+            foreach (var run in new[] { "cold", "warm" })
+            {
+                var version = ProcessResult.Run("qemu-aarch64", [pressed, "--version"], box.Root, env);
+                Assert.That((version.ExitCode, version.Stdout), Is.EqualTo((0, "arm 0.1.0\n")), $"{platform} {run}: {version.Output}");
+                var exit = ProcessResult.Run("qemu-aarch64", [pressed, "--exit", "7"], box.Root, env);
+                Assert.That(exit.ExitCode, Is.EqualTo(7), $"{platform} {run}: the program's exit code");
+            }
+            var args = ProcessResult.Run("qemu-aarch64", [pressed, "a b", "", "ü"], box.Root, env);
+            Assert.That(args.Stdout, Is.EqualTo("[a b][][ü]\n"), platform);
+            var entry = Directory.GetDirectories(env["BTM_DLX_DIR"]!).Single();
+            Assert.That(File.ReadAllBytes(Path.Combine(entry, "arm")), Is.EqualTo(File.ReadAllBytes(program)), $"{platform}: the cache holds the original");
+        }
+    }
+
+    [Test]
     public void Win32_builds_with_mingw_and_its_tests_and_Verify_run_under_wine()
     {
         Sandbox.RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");

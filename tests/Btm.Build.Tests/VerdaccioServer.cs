@@ -106,7 +106,7 @@ public sealed class VerdaccioServer : IDisposable
 
     public void Dispose() => Kill();
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -157,11 +157,7 @@ public sealed class FaultProxy : IDisposable
     {
         _target = target;
         _rule = rule;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        Port = VerdaccioServer.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _ = Task.Run(Loop);

@@ -13,4 +13,8 @@ public enum CheckpointState
 }
 
 /// <summary>What the store found for a stage, before any archive is read in full.</summary>
-public sealed record CheckpointProbe(CheckpointState State, string Reason, CheckpointMetadata? Metadata);
+public sealed record CheckpointProbe(CheckpointState State, string Reason, CheckpointMetadata? Metadata)
+{
+    /// <summary>The checkpoint came from the remote cache in this probe (it is in the local store now).</summary>
+    public bool FromRemote { get; init; }
+}

@@ -90,6 +90,32 @@ public sealed class CheckpointStore(string directory)
     }
 
     /// <summary>
+    /// Keeps a checkpoint that arrived from elsewhere (a remote cache): the archive is copied in
+    /// and checked against <paramref name="meta"/> before the metadata that vouches for it is written.
+    /// </summary>
+    public CheckpointMetadata Import(CheckpointMetadata meta, Stream archive)
+    {
+        var stage = CheckpointStage.FromId(meta.Stage) ?? throw new CorruptCheckpointException(meta.Stage, "unknown stage");
+        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFile.RemoveLeftovers(Directory);
+        File.Delete(MetadataPath(stage));
+        File.Delete(StampPath(stage));
+        var archivePath = ArchivePath(stage);
+        AtomicFile.Write(archivePath, stream =>
+        {
+            using var hashing = new HashingStream(stream, HashAlgorithmName.SHA256, leaveOpen: true);
+            archive.CopyTo(hashing);
+            hashing.Flush();
+            if (hashing.Count != meta.ArchiveSize || hashing.HexDigest() != meta.ArchiveSha256)
+                throw new CorruptCheckpointException(archivePath,
+                    $"sha256 {hashing.HexDigest()} ({hashing.Count} bytes) does not match its metadata's {meta.ArchiveSha256} ({meta.ArchiveSize} bytes)");
+        });
+        var kept = meta with { ArchiveFile = Path.GetFileName(archivePath) };
+        AtomicFile.WriteAllBytes(MetadataPath(stage), CheckpointMetadataSerializer.Serialize(kept));
+        return kept;
+    }
+
+    /// <summary>
     /// Verifies the archive against its metadata and replaces <paramref name="destDir"/> with its
     /// content. Extraction goes to a temp sibling that is renamed into place only after the hash
     /// checks out, so a bad archive never leaves a complete-looking output.

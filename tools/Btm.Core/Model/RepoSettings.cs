@@ -17,6 +17,11 @@ public sealed record RepoSettings(
     /// <summary>Toolchains= (target to toolchain id); targets not named use the table's default.</summary>
     public IReadOnlyDictionary<string, string> Toolchains { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>RemoteCacheUrl=, RemoteCacheTeam=, RemoteCacheMode=: the shared checkpoint cache (docs/remote-cache.md).</summary>
+    public string? RemoteCacheUrl { get; init; }
+    public string? RemoteCacheTeam { get; init; }
+    public string? RemoteCacheMode { get; init; }
+
     public const string FileName = "cake.config";
     public const string Section = "Btm";
 

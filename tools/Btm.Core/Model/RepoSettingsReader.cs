@@ -11,7 +11,7 @@ public static partial class RepoSettingsReader
 {
     public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys", "Toolchains",
+        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys", "Toolchains", "RemoteCacheUrl", "RemoteCacheTeam", "RemoteCacheMode",
     };
 
     [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
@@ -54,6 +54,9 @@ public static partial class RepoSettingsReader
             if (key != key.Trim() || key.Any(char.IsWhiteSpace))
                 throw new ConfigException(displayPath, $"[Btm] line {lineNumber}", $"'{line}' has spaces around the key, which Cake's parser rejects",
                     $"write it as {key.Trim()}={line[(eq + 1)..].Trim()}");
+            if (key.Equals("RemoteCacheToken", StringComparison.OrdinalIgnoreCase) || key.Equals("RemoteCacheSignatureKey", StringComparison.OrdinalIgnoreCase))
+                throw new ConfigException(displayPath, $"[Btm] {key}", "is a secret, and cake.config is committed",
+                    $"remove the line (and rotate the secret); set BTM_REMOTE_CACHE_{(key.EndsWith("Token", StringComparison.OrdinalIgnoreCase) ? "TOKEN" : "SIGNATURE_KEY")} in the environment or CI secrets instead");
             if (!KnownKeys.Contains(key))
                 throw new ConfigException(displayPath, $"[Btm] {key}", "unknown key", $"remove it or use one of: {string.Join(", ", KnownKeys)}");
             var value = line[(eq + 1)..].Trim();
@@ -120,7 +123,16 @@ public static partial class RepoSettingsReader
                     throw new ConfigException(displayPath, "[Btm] Toolchains", $"{target} is given twice", "name each target once");
             }
         }
-        return new RepoSettings(scope, version, list, license, repository, trusted) { Toolchains = toolchains };
+        var cacheMode = values.TryGetValue("RemoteCacheMode", out var cm) ? cm : null;
+        if (cacheMode is not (null or "off" or "read" or "readwrite"))
+            throw new ConfigException(displayPath, "[Btm] RemoteCacheMode", $"'{cacheMode}' is not a remote cache mode", "use off, read or readwrite");
+        return new RepoSettings(scope, version, list, license, repository, trusted)
+        {
+            Toolchains = toolchains,
+            RemoteCacheUrl = values.GetValueOrDefault("RemoteCacheUrl"),
+            RemoteCacheTeam = values.GetValueOrDefault("RemoteCacheTeam"),
+            RemoteCacheMode = cacheMode,
+        };
     }
 
     private static string Required(Dictionary<string, string> values, string key, string file) =>

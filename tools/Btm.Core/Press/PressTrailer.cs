@@ -70,6 +70,18 @@ public sealed record PressTrailer(
         return t;
     }
 
+    /// <summary>Whether the file ends with a BTMPRESS magic: a compressed binary, sound or not.</summary>
+    public static bool HasMagic(string path)
+    {
+        using var file = File.OpenRead(path);
+        if (file.Length < Size)
+            return false;
+        var b = new byte[Magic.Length];
+        file.Seek(-Size, SeekOrigin.End);
+        file.ReadExactly(b);
+        return b.AsSpan().SequenceEqual(Magic);
+    }
+
     public static PressTrailer Read(Stream file)
     {
         if (file.Length < Size)
