@@ -63,8 +63,9 @@ if (( release )); then
     rm -rf "$work/clone"
     git clone -q "$root" "$work/clone"
     start=$(date +%s%N)
-    (cd "$work/clone" && ./build.sh --target=Release --platform=all --jobs=$jobs --verbosity=quiet >"$work/release-$jobs.log" 2>&1) ||
-      { tail -20 "$work/release-$jobs.log" >&2; echo "fail    the --jobs=$jobs Release failed" >&2; exit 1; }
+    (cd "$work/clone" && ./build.sh --target=Release --platform=all --jobs=$jobs >"$work/release-$jobs.log" 2>&1) ||
+      { cp "$work/release-$jobs.log" "/tmp/btm-bench-release-$jobs.log"; grep -E "^(fail|warn)|failed" "$work/release-$jobs.log" | tail -20 >&2
+        echo "fail    the --jobs=$jobs Release failed; its log: /tmp/btm-bench-release-$jobs.log" >&2; exit 1; }
     echo $(( ($(date +%s%N) - start) / 1000000 )) > "$work/release-$jobs.time"
   done
 fi
