@@ -18,7 +18,7 @@ public static class FailureReport
         var error = Unwrap(thrown);
         switch (error)
         {
-            case ConfigException:
+            case ConfigException or UsageException:
                 context.Fail(error.Message);
                 return BuildHost.ExitUsage;
             case BuildFailedException:

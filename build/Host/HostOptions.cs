@@ -30,6 +30,9 @@ public sealed record HostOptions
     public string Tag { get; init; } = "latest";
     public bool DryRun { get; init; }
 
+    /// <summary>--legs: the partial release folders Assemble merges.</summary>
+    public IReadOnlyList<string> Legs { get; init; } = [];
+
     /// <summary>--remote-cache as given (off, read, readwrite); null: configured default.</summary>
     public string? RemoteCache { get; init; }
 

@@ -28,6 +28,7 @@ public static class HostOptionsParser
         new("allow-unsigned", null, "let Verify and the release path accept an unsigned manifest"),
         new("registry", "<url>|local", "where Publish sends the release (default local: a verdaccio storing under artifacts/registry); token from NPM_TOKEN"),
         new("tag", "<dist-tag>", "the dist-tag Publish moves once everything is verified (default latest)"),
+        new("legs", "<dirs>", "Assemble: the legs' Package folders (comma-separated; a folder of such folders is read one level down)"),
         new("remote-cache", "off|read|readwrite", "use the shared checkpoint cache (BTM_REMOTE_CACHE_URL); default readwrite when one is configured, read never uploads"),
         new("offline", null, "take pinned sources from the download cache only; name what is missing instead of fetching"),
         new("dry-run", null, "Publish: run the preflight and `npm publish --dry-run`, print the plan, write nothing"),
@@ -145,6 +146,8 @@ public static class HostOptionsParser
                 throw new UsageException($"--tag={tag}: a dist-tag is a word like latest or next (npm refuses tags that look like versions)");
             options = options with { Tag = tag };
         }
+        if (values.TryGetValue("legs", out var legs))
+            options = options with { Legs = SplitList(legs, "legs") };
         if (values.TryGetValue("remote-cache", out var remoteCache))
         {
             if (remoteCache is not ("off" or "read" or "readwrite"))

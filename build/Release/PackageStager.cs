@@ -83,7 +83,6 @@ public static class PackageStager
         }
     }
 
-    /// <param name="legalFrom">A unit of the package whose LICENSE/NOTICE files the wrapper ships too.</param>
     /// <summary>A binary npm unpacks without its exec bits cannot be run by the wrapper: refuse to pack it.</summary>
     private static void CheckExecutable(BuildUnit unit, string binDir)
     {
@@ -98,10 +97,11 @@ public static class PackageStager
         }
     }
 
-    public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir, BuildUnit legalFrom)
+    /// <param name="legalFrom">A folder whose LICENSE/COPYING/NOTICE files the wrapper ships too (a unit's files, or a leg's wrapper).</param>
+    public static void StageWrapper(BuildContext context, PackageManifest package, IReadOnlyList<PlatformId> platforms, string dir, string legalFrom)
     {
         Directory.CreateDirectory(dir);
-        var extras = Path.Combine(legalFrom.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
+        var extras = legalFrom;
         if (Directory.Exists(extras))
         {
             foreach (var legal in Directory.EnumerateFiles(extras).Where(f => UnitOutputs.IsLegal(Path.GetFileName(f))))

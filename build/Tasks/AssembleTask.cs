@@ -1,0 +1,175 @@
+using Btm.Build.Host;
+using Btm.Build.Release;
+using Btm.Cake.Logging;
+using Btm.Core;
+using Btm.Core.IO;
+using Btm.Core.Platforms;
+using Btm.Core.Release;
+
+namespace Btm.Build.Tasks;
+
+/// <summary>
+/// Merges the Package folders of CI legs (each built some platforms) into one release: every
+/// platform tarball as the leg packed it, wrappers regenerated for the platforms actually present,
+/// one manifest, SHA256SUMS and the signature. What it writes is what Verify and Publish take.
+/// </summary>
+[TaskName("Assemble")]
+[TaskDescription("Merges CI legs' Package folders (--legs=<dirs>) into one signed release in artifacts/<version>/")]
+public sealed class AssembleTask : BtmTask
+{
+    private sealed record Leg(string Name, string Dir, ReleaseManifest Manifest);
+
+    public override void Run(BuildContext context)
+    {
+        if (context.Options.Legs.Count == 0)
+            throw new UsageException("Assemble needs the legs' folders: --legs=<dir>[,<dir>…] (each a Package output, or a folder holding them)");
+        if (context.ToolLookup.Find("npm") is null)
+            throw new BuildFailedException("npm is needed to pack the wrappers: install Node.js 18+");
+        var legs = ReadLegs(context);
+        CheckAgreement(context, legs);
+        var platforms = PlatformPackages(legs);
+
+        var settings = context.Settings;
+        var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
+        var temp = ReleaseFolder.Begin(context);
+        var stage = Path.Combine(temp, ".stage");
+        try
+        {
+            var packages = new List<ManifestPackage>();
+            foreach (var (package, leg) in platforms)
+            {
+                File.Copy(Path.Combine(leg.Dir, package.Tarball), Path.Combine(temp, package.Tarball));
+                packages.Add(package);
+            }
+            foreach (var component in platforms.GroupBy(p => p.Package.Component).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                if (!context.Graph.Contains(component.Key))
+                    throw new BuildFailedException($"leg {component.First().Leg.Name}: ships {component.Key}, which this checkout's packages/ does not have; " +
+                        "run Assemble in a checkout of the legs' commit");
+                var manifest = context.Graph[component.Key];
+                var name = NpmNames.Wrapper(settings, manifest);
+                var dir = Path.Combine(stage, NpmNames.Flat(name));
+                var legal = LegalFilesOf(component.Select(c => c.Leg).Distinct(), component.Key, Path.Combine(stage, "legal-" + NpmNames.Flat(name)));
+                var present = component.Select(c => PlatformId.Parse(c.Package.Platform!)).ToList();
+                PackageStager.StageWrapper(context, manifest, present, dir, legal);
+                packages.Add(ReleaseFolder.Pack(context, dir, temp, name, component.Key, null));
+                context.Info($"{name}: wrapper for {string.Join(", ", present.Select(p => p.ToString()).Order(StringComparer.Ordinal))}");
+            }
+            Directory.Delete(stage, recursive: true);
+
+            var first = legs[0].Manifest;
+            var toolchains = legs.SelectMany(l => l.Manifest.Toolchains).GroupBy(t => t.Platform).Select(g => g.First())
+                .OrderBy(t => t.Platform, StringComparer.Ordinal).ToList();
+            var merged = new ReleaseManifest(first.Version, first.Scope, first.Commit, legs.Any(l => l.Manifest.Dirty), first.BuildTime, first.BuildTimeSource,
+                toolchains, key is not null, key?.PublicKeyHex, packages);
+            ReleaseFolder.Complete(context, temp, merged, key, localKey);
+        }
+        finally
+        {
+            ReleaseFolder.Abandon(temp);
+        }
+        context.Success($"{Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}: {platforms.Count} platform package(s) from " +
+            $"{legs.Count} leg(s) ({string.Join(", ", legs.Select(l => l.Name))}), {platforms.Select(p => p.Package.Component).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
+    }
+
+    /// <summary>Each --legs folder, or the Package folders one level inside it; each checked against its own manifest.</summary>
+    private static List<Leg> ReadLegs(BuildContext context)
+    {
+        var dirs = new List<string>();
+        foreach (var given in context.Options.Legs)
+        {
+            var dir = Path.GetFullPath(given, context.RepoRoot);
+            if (!Directory.Exists(dir))
+                throw new BuildFailedException($"--legs: {given} does not exist; give the folders the legs' Package tasks wrote (artifacts/<version>/)");
+            if (File.Exists(Path.Combine(dir, ReleaseManifest.FileName)))
+            {
+                dirs.Add(dir);
+                continue;
+            }
+            var inner = Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, ReleaseManifest.FileName))).Order(StringComparer.Ordinal).ToList();
+            if (inner.Count == 0)
+                throw new BuildFailedException($"--legs: {given} holds no {ReleaseManifest.FileName}, and neither does any folder inside it; give the legs' Package folders");
+            dirs.AddRange(inner);
+        }
+        var legs = new List<Leg>();
+        var problems = new List<string>();
+        foreach (var dir in dirs.Distinct())
+        {
+            var name = Path.GetRelativePath(context.RepoRoot, dir);
+            // A leg's own signature (if any) is not the release's: its bytes are checked, the release is signed here.
+            var report = ReleaseVerifier.Verify(dir, [], requireSignature: false);
+            problems.AddRange(report.Problems.Select(p => $"leg {name}: {p}"));
+            if (report.Manifest is { } manifest)
+                legs.Add(new Leg(name, dir, manifest));
+        }
+        if (problems.Count > 0)
+            throw new BuildFailedException($"{problems.Count} problem(s) in the legs; nothing was assembled:\n  " + string.Join("\n  ", problems));
+        return legs;
+    }
+
+    /// <summary>One commit, one version, one scope, and this checkout's: otherwise the release would mix builds.</summary>
+    private static void CheckAgreement(BuildContext context, List<Leg> legs)
+    {
+        var first = legs[0];
+        foreach (var leg in legs.Skip(1))
+        {
+            void Same(string what, string? a, string? b)
+            {
+                if (a != b)
+                    throw new BuildFailedException($"leg {leg.Name} has {what} {b ?? "(none)"}, leg {first.Name} has {a ?? "(none)"}: " +
+                        "legs of one release come from one run of the release workflow; run them again from one tag");
+            }
+            Same("commit", first.Manifest.Commit, leg.Manifest.Commit);
+            Same("version", first.Manifest.Version, leg.Manifest.Version);
+            Same("scope", first.Manifest.Scope, leg.Manifest.Scope);
+        }
+        if (first.Manifest.Version != context.Settings.Version || first.Manifest.Scope != context.Settings.Scope)
+            throw new BuildFailedException($"the legs are {first.Manifest.Scope} {first.Manifest.Version}, cake.config here says {context.Settings.Scope} {context.Settings.Version}: " +
+                "run Assemble in a checkout of the legs' commit");
+        var here = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
+        if (first.Manifest.Commit is { } commit && here.Commit is { } head && commit != head)
+            throw new BuildFailedException($"the legs were built from {commit[..12]}, this checkout is {head[..12]}: the wrappers are made from this checkout's btm.json, " +
+                "so check out the legs' commit first");
+        foreach (var leg in legs.Where(l => l.Manifest.Dirty))
+            context.Warn($"leg {leg.Name} was built from a tree with uncommitted changes: the release says dirty");
+    }
+
+    /// <summary>Every platform package of every leg, once: a platform built by two legs is a matrix mistake.</summary>
+    private static List<(ManifestPackage Package, Leg Leg)> PlatformPackages(List<Leg> legs)
+    {
+        var seen = new Dictionary<string, Leg>(StringComparer.Ordinal);
+        var result = new List<(ManifestPackage, Leg)>();
+        foreach (var leg in legs)
+        {
+            foreach (var package in leg.Manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind))
+            {
+                if (seen.TryGetValue(package.Name, out var other))
+                    throw new BuildFailedException($"{package.Name} ({package.Platform}) is in leg {other.Name} and in leg {leg.Name}: " +
+                        "each platform belongs to one leg; fix the matrix's --platform lists");
+                seen[package.Name] = leg;
+                result.Add((package, leg));
+            }
+        }
+        if (result.Count == 0)
+            throw new BuildFailedException("the legs hold no platform package: run --target=Package in each leg");
+        return result;
+    }
+
+    /// <summary>The LICENSE/COPYING/NOTICE files of a leg's wrapper for the component, extracted into <paramref name="into"/>.</summary>
+    private static string LegalFilesOf(IEnumerable<Leg> legs, string component, string into)
+    {
+        Directory.CreateDirectory(into);
+        foreach (var leg in legs)
+        {
+            if (leg.Manifest.Packages.FirstOrDefault(p => p.Kind == ManifestPackage.WrapperKind && p.Component == component) is not { } wrapper)
+                continue;
+            var extracted = into + "-x";
+            SafeArchive.Extract(Path.Combine(leg.Dir, wrapper.Tarball), Path.GetFileName(wrapper.Tarball), extracted, 1);
+            foreach (var file in Directory.EnumerateFiles(extracted).Where(f => Pipeline.UnitOutputs.IsLegal(Path.GetFileName(f))))
+                File.Copy(file, Path.Combine(into, Path.GetFileName(file)), overwrite: true);
+            Directory.Delete(extracted, recursive: true);
+            break;
+        }
+        return into;
+    }
+}
