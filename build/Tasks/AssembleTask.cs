@@ -86,9 +86,11 @@ public sealed class AssembleTask : BtmTask
                 dirs.Add(dir);
                 continue;
             }
-            var inner = Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, ReleaseManifest.FileName))).Order(StringComparer.Ordinal).ToList();
+            // actions/download-artifact gives legs/<artifact>/<version>/: look two levels down.
+            var inner = Directory.GetDirectories(dir).SelectMany(d => Directory.GetDirectories(d).Prepend(d))
+                .Where(d => File.Exists(Path.Combine(d, ReleaseManifest.FileName))).Order(StringComparer.Ordinal).ToList();
             if (inner.Count == 0)
-                throw new BuildFailedException($"--legs: {given} holds no {ReleaseManifest.FileName}, and neither does any folder inside it; give the legs' Package folders");
+                throw new BuildFailedException($"--legs: {given} holds no {ReleaseManifest.FileName}, and neither do the folders one or two levels inside it; give the legs' Package folders");
             dirs.AddRange(inner);
         }
         var legs = new List<Leg>();
@@ -126,6 +128,11 @@ public sealed class AssembleTask : BtmTask
         if (first.Manifest.Version != context.Settings.Version || first.Manifest.Scope != context.Settings.Scope)
             throw new BuildFailedException($"the legs are {first.Manifest.Scope} {first.Manifest.Version}, cake.config here says {context.Settings.Scope} {context.Settings.Version}: " +
                 "run Assemble in a checkout of the legs' commit");
+        // A tag-driven release must ship the version the tag names.
+        if (context.Environment.GetEnvironmentVariable("GITHUB_REF_TYPE") == "tag"
+            && context.Environment.GetEnvironmentVariable("GITHUB_REF_NAME") is { } tag && tag != "v" + first.Manifest.Version)
+            throw new BuildFailedException($"the tag {tag} does not name the version the legs built ({first.Manifest.Version}, from cake.config): " +
+                $"tag the commit v{first.Manifest.Version}, or set Version= in cake.config to match the tag and tag again");
         var here = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
         if (first.Manifest.Commit is { } commit && here.Commit is { } head && commit != head)
             throw new BuildFailedException($"the legs were built from {commit[..12]}, this checkout is {head[..12]}: the wrappers are made from this checkout's btm.json, " +

@@ -12,7 +12,8 @@ public sealed class CheckToolsTask : BtmTask
 {
     public override void Run(BuildContext context)
     {
-        // The release job sets a fresh Debian machine up by itself; other targets say what to install.
+        // The release job and CI legs (CI=true, as GitHub Actions and most CI services set) set a fresh
+        // Debian machine up by themselves; other runs on a developer's machine say what to install.
         var problems = Check(context);
         List<string> CheckAgain()
         {
@@ -23,8 +24,9 @@ public sealed class CheckToolsTask : BtmTask
         // The repo's own node tools (zig) come from package-lock.json: installing them touches nothing outside the clone.
         if (problems.Any(p => p.Contains("npm ci", StringComparison.Ordinal)) && NodeTools.Install(context))
             problems = CheckAgain();
-        if (problems.Count > 0 && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
-            && DebianPackages.Named(problems) is { Count: > 0 } packages && DebianPackages.Install(context, packages))
+        var installs = string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(context.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        if (problems.Count > 0 && installs && DebianPackages.Named(problems) is { Count: > 0 } packages && DebianPackages.Install(context, packages))
             problems = CheckAgain();
         if (problems.Count > 0)
         {
@@ -32,7 +34,7 @@ public sealed class CheckToolsTask : BtmTask
                 context.Fail(problem);
             var debian = DebianPackages.Named(problems);
             throw new BuildFailedException(
-                $"{problems.Count} missing tool(s): install them{(debian.Count > 0 ? $" (on Debian/Ubuntu: sudo apt-get install {string.Join(' ', debian)}; --target=Release installs them itself)" : "")}, " +
+                $"{problems.Count} missing tool(s): install them{(debian.Count > 0 ? $" (on Debian/Ubuntu: sudo apt-get install {string.Join(' ', debian)}; --target=Release and CI runs install them themselves)" : "")}, " +
                 "or pass --skip-unavailable to list those targets as skipped");
         }
     }

@@ -22,29 +22,37 @@ public sealed record RemoteCacheSettings(Uri Url, string? Token, string? Team, b
     public const string TeamVariable = "BTM_REMOTE_CACHE_TEAM";
     public const string SignatureKeyVariable = "BTM_REMOTE_CACHE_SIGNATURE_KEY";
     public const string TimeoutVariable = "BTM_REMOTE_CACHE_TIMEOUT";
+    public const string ModeVariable = "BTM_REMOTE_CACHE_MODE";
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>The settings in force, or null when no cache is configured or --remote-cache=off.</summary>
-    /// <param name="option">--remote-cache as given, or null.</param>
+    /// <summary>The settings in force, or null when no cache is configured or the mode is off.</summary>
+    /// <param name="option">--remote-cache as given, or null. Unlike the defaults (BTM_REMOTE_CACHE_MODE,
+    /// RemoteCacheMode=), which apply only once a cache is configured, it is an error without one.</param>
     public static RemoteCacheSettings? Resolve(string? option, RepoSettings repo, Func<string, string?> environment)
     {
         var fromEnvironment = environment(UrlVariable);
         var url = fromEnvironment ?? repo.RemoteCacheUrl;
         var source = fromEnvironment is not null ? UrlVariable : "cake.config [Btm] RemoteCacheUrl";
-        var mode = (option ?? repo.RemoteCacheMode) switch
+        var (given, from) = option is not null ? (option, "--remote-cache")
+            : environment(ModeVariable) is { } e ? (e, ModeVariable)
+            : (repo.RemoteCacheMode, "cake.config [Btm] RemoteCacheMode");
+        var mode = given switch
         {
-            null => url is null ? RemoteCacheMode.Off : RemoteCacheMode.ReadWrite,
+            null => RemoteCacheMode.ReadWrite,
             "off" => RemoteCacheMode.Off,
             "read" => RemoteCacheMode.Read,
             "readwrite" => RemoteCacheMode.ReadWrite,
-            var other => throw new ConfigException(option is null ? RepoSettings.FileName : "--remote-cache", option is null ? "[Btm] RemoteCacheMode" : "value",
-                $"'{other}' is not a remote cache mode", "use off, read or readwrite"),
+            var other => throw new ConfigException(from, "value", $"'{other}' is not a remote cache mode", "use off, read or readwrite"),
         };
         if (mode == RemoteCacheMode.Off)
             return null;
         if (url is null)
-            throw new ConfigException("--remote-cache", mode.ToString().ToLowerInvariant(), "no cache is configured",
+        {
+            if (option is null)
+                return null;
+            throw new ConfigException("--remote-cache", option, "no cache is configured",
                 $"set {UrlVariable} (or RemoteCacheUrl in cake.config) to the cache's base URL, e.g. https://cache.example.com");
+        }
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new ConfigException(source, "URL", $"'{url}' is not an http(s) URL", "give the cache's base URL, e.g. https://cache.example.com (BTM adds /v8/artifacts/…)");
         var timeout = DefaultTimeout;
