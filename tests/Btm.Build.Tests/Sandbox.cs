@@ -140,7 +140,9 @@ public sealed class Sandbox : IDisposable
         {
             ["BUILD_MODE"] = null, ["BTM_FAULT"] = null, ["CFLAGS"] = null, ["CC"] = null, ["BTM_SIGNING_KEY"] = null, ["SOURCE_DATE_EPOCH"] = null,
             ["BTM_REMOTE_CACHE_URL"] = null, ["BTM_REMOTE_CACHE_TOKEN"] = null, ["BTM_REMOTE_CACHE_TEAM"] = null,
-            ["BTM_REMOTE_CACHE_SIGNATURE_KEY"] = null, ["BTM_REMOTE_CACHE_TIMEOUT"] = null,
+            ["BTM_REMOTE_CACHE_SIGNATURE_KEY"] = null, ["BTM_REMOTE_CACHE_TIMEOUT"] = null, ["BTM_REMOTE_CACHE_MODE"] = null,
+            // A suite run on a CI machine must not make every build install Debian packages.
+            ["CI"] = null,
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             env[name] = value;

@@ -162,9 +162,10 @@ public partial class WorkflowTests
                 Directory.Move(version, Path.Combine(target, Path.GetFileName(version)));
             Directory.Delete(Path.Combine(target, "artifacts-moved"));
         }
-        Assert.That(box.Run("--target=KeyGen", "--signing-key=../release-key.pem").ExitCode, Is.Zero);
-        var key = File.ReadAllText(Path.Combine(box.Root, "..", "release-key.pem"));
-        File.Delete(Path.Combine(box.Root, "..", "release-key.pem"));
+        // The signing key as a secret: in the environment, not in the checkout.
+        Assert.That(box.Run("--target=KeyGen", "--signing-key=secrets/release.pem").ExitCode, Is.Zero);
+        var key = File.ReadAllText(Path.Combine(box.Root, "secrets", "release.pem"));
+        Directory.Delete(Path.Combine(box.Root, "secrets"), recursive: true);
         var env = new Dictionary<string, string?>(ci) { ["BTM_SIGNING_KEY"] = key, ["GITHUB_REF_TYPE"] = "tag", ["GITHUB_REF_NAME"] = "v0.1.0" };
         foreach (var target in new[] { "Assemble", "Verify" })
         {
