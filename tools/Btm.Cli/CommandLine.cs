@@ -5,7 +5,7 @@ using Btm.Core.Press;
 
 namespace Btm.Cli;
 
-/// <summary>`btm binpress` and `btm binflate`.</summary>
+/// <summary>`btm binpress`, `btm binflate` and `btm binject`.</summary>
 public static class CommandLine
 {
     public const int ExitOk = 0;
@@ -22,6 +22,10 @@ public static class CommandLine
               ./build.sh --target=Build --package=bin-stub --mode=prod).
           binflate <input> -o <output>
               Restore the byte-identical original of a compressed binary, checking both SHA-256s.
+          binject <binary> --resource NAME=FILE … [--sentinel-fuse FUSE] [--macho-segment SEG] -o <output>
+          binject --list <binary>
+              Put resources into an ELF, PE or Mach-O executable where Node's single-executable
+              reader finds them (a Node SEA blob, say); list what one carries.
 
         Run `btm <command> --help` for one command.
         """;
@@ -39,7 +43,8 @@ public static class CommandLine
             {
                 "binpress" => Binpress(args[1..], stdout),
                 "binflate" => Binflate(args[1..], stdout),
-                _ => throw new UsageError($"unknown command '{args[0]}': use binpress or binflate"),
+                "binject" => Binject(args[1..], stdout),
+                _ => throw new UsageError($"unknown command '{args[0]}': use binpress, binflate or binject"),
             };
         }
         catch (UsageError e)
@@ -47,7 +52,7 @@ public static class CommandLine
             stderr.WriteLine($"btm: {e.Message}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException or Core.Inject.InjectException)
         {
             stderr.WriteLine($"btm: {e.Message}");
             return ExitFailed;
@@ -122,6 +127,62 @@ public static class CommandLine
         var result = Core.Press.Binpress.Compress(input, stub, options["-o"], level);
         stdout.WriteLine($"binpress: {input} ({result.OriginalSize} bytes) -> {options["-o"]} ({result.CompressedSize} bytes, " +
             $"{100.0 * result.CompressedSize / result.OriginalSize:0.0}%, stub {result.StubSize} bytes)");
+        return ExitOk;
+    }
+
+    private static int Binject(string[] args, TextWriter stdout)
+    {
+        const string help = """
+            Usage: btm binject <binary> --resource NAME=FILE [--resource …] [--sentinel-fuse FUSE] [--macho-segment SEG] -o <output>
+                   btm binject --list <binary>
+            Writes <output>: <binary> with each FILE's bytes as resource NAME where Node's single-executable
+            reader (postject's API) finds it: an ELF note in a new PT_NOTE segment, a PE RT_RCDATA
+            resource, or a section of a Mach-O segment (__POSTJECT unless --macho-segment), with a new
+            ad-hoc signature. A NAME already there is replaced. --sentinel-fuse flips FUSE:0 to FUSE:1
+            (for a Node SEA: NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2). See docs/binject.md.
+            """;
+        if (args.Length >= 1 && args[0] == "--list")
+        {
+            if (args.Length != 2)
+                throw new UsageError("binject --list: give one binary");
+            if (!File.Exists(args[1]))
+                throw new UsageError($"binject --list: {args[1]} does not exist");
+            var list = Core.Inject.Binject.List(args[1]);
+            foreach (var r in list)
+                stdout.WriteLine($"{r.Name}\t{r.Size}\tsha256:{r.Sha256}\t{r.Where}");
+            if (list.Count == 0)
+                stdout.WriteLine($"binject: {args[1]} carries no resources");
+            return ExitOk;
+        }
+        var resources = new List<Core.Inject.InjectedResource>();
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] != "--resource")
+            {
+                rest.Add(args[i]);
+                continue;
+            }
+            if (i + 1 >= args.Length)
+                throw new UsageError("binject: --resource needs NAME=FILE");
+            var spec = args[++i];
+            var eq = spec.IndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1)
+                throw new UsageError($"binject: --resource {spec}: write it as NAME=FILE");
+            var file = spec[(eq + 1)..];
+            if (!File.Exists(file))
+                throw new UsageError($"binject: --resource {spec}: {file} does not exist");
+            resources.Add(new Core.Inject.InjectedResource(spec[..eq], File.ReadAllBytes(file)));
+        }
+        var options = Parse([.. rest], "binject", help, ["-o", "--sentinel-fuse", "--macho-segment"], out var input);
+        if (options.TryGetValue("help", out var text))
+        {
+            stdout.WriteLine(text);
+            return ExitOk;
+        }
+        var format = Core.Inject.Binject.Inject(input, options["-o"], resources, options.GetValueOrDefault("--sentinel-fuse"),
+            new Core.Inject.InjectOptions(options.GetValueOrDefault("--macho-segment") ?? "__POSTJECT"));
+        stdout.WriteLine($"binject: {input} -> {options["-o"]} ({format}; {string.Join(", ", resources.Select(r => $"{r.Name} {r.Data.Length} bytes"))})");
         return ExitOk;
     }
 
