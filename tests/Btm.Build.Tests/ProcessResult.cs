@@ -8,7 +8,7 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
     public string Output => Stdout + Stderr;
 
     public static ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory,
-        IDictionary<string, string?>? environment = null, int timeoutSeconds = 300)
+        IDictionary<string, string?>? environment = null, int timeoutSeconds = 300, string? stdin = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -16,6 +16,7 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            RedirectStandardInput = stdin is not null,
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
@@ -28,6 +29,11 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
                 start.Environment[name] = value;
         }
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))

@@ -43,9 +43,10 @@ public static class Binject
             throw new InjectException($"resource {duplicate.Key} is given twice");
         var image = File.ReadAllBytes(input);
         var format = FormatOf(image, input);
-        var written = format.Inject(image, resources, options ?? new InjectOptions());
+        // Before the format writes: the PE checksum and the Mach-O page hashes cover the fuse.
         if (sentinelFuse is not null)
-            FlipFuse(written, sentinelFuse, input);
+            FlipFuse(image, sentinelFuse, input);
+        var written = format.Inject(image, resources, options ?? new InjectOptions());
         AtomicFile.WriteAllBytes(output, written);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(output, File.GetUnixFileMode(input) | UnixFileMode.UserExecute);

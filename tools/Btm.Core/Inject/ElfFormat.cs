@@ -156,15 +156,19 @@ public sealed class ElfFormat : IExecutableFormat
             notes.Write(new byte[Align4(resource.Data.Length) - resource.Data.Length]);
         }
 
-        var region = AlignUp((ulong)image.Length, 8);
+        // The new segment keeps the first PT_LOAD's offset-to-address distance, so the program
+        // header table's address is load base + e_phoff: how kernels before 5.18 and qemu-user
+        // compute AT_PHDR. It must start past every existing segment; a file shorter than the
+        // memory image (a large .bss) is padded up to there.
+        var first = loads.OrderBy(l => l.Vaddr).First();
+        var align = Math.Max(0x1000UL, loads.Max(l => l.Align));
+        var delta = first.Vaddr - first.Offset;
+        var region = Math.Max(AlignUp((ulong)image.Length, 8), AlignUp(loads.Max(l => l.Vaddr + l.Memsz), align) - delta);
         var phnum = phdrs.Count + 2;
         var tableOffset = region + RegionHeaderSize;
         var notesOffset = tableOffset + (ulong)(phnum * PhdrSize);
         var regionSize = notesOffset - region + (ulong)notes.Length;
-        // The segment's address and offset must agree modulo its alignment; keeping the offset's
-        // remainder in the address (instead of padding the file to a page) keeps the growth small.
-        var align = Math.Max(0x1000UL, loads.Max(l => l.Align));
-        var vaddr = AlignUp(loads.Max(l => l.Vaddr + l.Memsz), align) + region % align;
+        var vaddr = region + delta;
         var load = new Phdr(PtLoad, PfR, region, vaddr, vaddr, regionSize, regionSize, align);
         var note = new Phdr(PtNote, PfR, notesOffset, vaddr + (notesOffset - region), vaddr + (notesOffset - region), (ulong)notes.Length, (ulong)notes.Length, 4);
 

