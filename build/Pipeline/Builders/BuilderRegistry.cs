@@ -10,6 +10,7 @@ public sealed class BuilderRegistry
     [
         new CMakePackageBuilder(),
         new MakePackageBuilder(),
+        new NodeSeaPackageBuilder(),
     ]);
 
     private readonly Dictionary<string, IPackageBuilder> _byName = new(StringComparer.Ordinal);

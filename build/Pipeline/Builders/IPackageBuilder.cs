@@ -18,6 +18,12 @@ public interface IPackageBuilder
     /// <summary>The program this builder drives; CheckTools checks it and it is part of the toolchain identity.</summary>
     ToolRequirement Tool { get; }
 
+    /// <summary>False for builders that use no C toolchain (CheckTools then does not ask for one).</summary>
+    bool NeedsCompiler => true;
+
+    /// <summary>Why the Strip stage must leave this builder's binaries as built, or null to strip them.</summary>
+    string? KeepUnstripped => null;
+
     /// <summary>Builds, then copies each declared binary into <paramref name="outDir"/>.</summary>
     void Compile(BuildContext context, BuildUnit unit, string outDir);
 

@@ -13,6 +13,8 @@ public sealed class StripStage : IUnitStage
     public string? Produce(BuildContext context, BuildUnit unit, string outDir)
     {
         BinaryCollector.CopyBetweenStages(unit, unit.OutputDir(CheckpointStage.Compiled), outDir);
+        if (unit.Builder.KeepUnstripped is { } why)
+            return why;
         // zig's linker signs darwin executables ad hoc; stripping afterwards would void the
         // signature, and macOS kills unsigned arm64 code. Only Apple's toolchain re-signs.
         if (unit.Platform.Os == "darwin" && !OperatingSystem.IsMacOS())

@@ -31,6 +31,9 @@ public sealed record PackageManifest(
 
     public MakeOptions Make { get; init; } = MakeOptions.Default;
 
+    /// <summary>btm.json "sea" (builder node-sea); null for other builders.</summary>
+    public SeaOptions? Sea { get; init; }
+
     /// <summary>Produced files (globs relative to the build tree) → where they ship in the platform package.</summary>
     public IReadOnlyDictionary<string, string> Install { get; init; } = new Dictionary<string, string>();
 

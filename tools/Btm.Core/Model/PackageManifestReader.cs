@@ -13,7 +13,7 @@ public static partial class PackageManifestReader
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
         "$schema", "name", "description", "version", "license", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
-        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify",
+        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify", "sea",
     };
 
     private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches"];
@@ -21,6 +21,7 @@ public static partial class PackageManifestReader
     private static readonly string[] MakeFields = ["directory", "targets", "variables", "testTarget"];
     private static readonly string[] FileFields = ["from", "to", "mode"];
     private static readonly string[] VerifyFields = ["args", "expect", "reason"];
+    private static readonly string[] SeaFields = ["main", "assets", "node", "runtimes"];
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
     {
@@ -162,6 +163,7 @@ public static partial class PackageManifestReader
             Install = root.TryGetProperty("install", out var install) ? ReadInstall(install, file) : new Dictionary<string, string>(),
             Files = root.TryGetProperty("files", out var files) ? ReadFiles(files, file) : [],
             Verify = root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default,
+            Sea = root.TryGetProperty("sea", out var sea) ? ReadSea(sea, file) : null,
             CompressMinSaving = minSaving,
         };
     }
@@ -227,7 +229,7 @@ public static partial class PackageManifestReader
             if (name.Contains('/') || name.Contains('\\') || name is "." or "..")
                 throw new ConfigException(file, $"{at}.file", $"'{name}' is not a file name", "give the archive's file name without folders");
             var sha = RequiredString(item, "sha256", file, at);
-            if (sha.Length != 64 || !sha.All(Uri.IsHexDigit) || sha.Any(char.IsUpper))
+            if (!Sha256Pattern().IsMatch(sha))
                 throw new ConfigException(file, $"{at}.sha256", $"'{sha}' is not a sha256", "give the 64 lowercase hex digits of the archive's SHA-256 (sha256sum)");
             var strip = 0;
             if (item.TryGetProperty("stripComponents", out var s) && (!s.TryGetInt32(out strip) || strip is < 0 or > 8))
@@ -259,6 +261,30 @@ public static partial class PackageManifestReader
             StringMap(element, "variables", file, "make"),
             element.TryGetProperty("testTarget", out _) ? RequiredString(element, "testTarget", file, "make") : "test");
     }
+
+    private static SeaOptions ReadSea(JsonElement element, string file)
+    {
+        Known(element, SeaFields, file, "sea");
+        var main = Relative(RequiredString(element, "main", file, "sea"), file, "sea.main", "the package folder");
+        var assets = StringMap(element, "assets", file, "sea");
+        foreach (var (key, path) in assets)
+            Relative(path, file, $"sea.assets.{key}", "the package folder");
+        var node = RequiredString(element, "node", file, "sea");
+        if (!RepoSettingsReader.IsSemVer(node))
+            throw new ConfigException(file, "sea.node", $"'{node}' is not a Node version", "write the runtimes' version, e.g. 20.20.2");
+        var runtimes = StringMap(element, "runtimes", file, "sea");
+        foreach (var (target, sha) in runtimes)
+        {
+            if (!Platforms.PlatformId.TryParse(target, out _, out var error))
+                throw new ConfigException(file, $"sea.runtimes.{target}", $"unknown platform id: {error}", $"use one of: {Platforms.PlatformId.KnownList}");
+            if (!Sha256Pattern().IsMatch(sha))
+                throw new ConfigException(file, $"sea.runtimes.{target}", $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
+        }
+        return new SeaOptions(main, assets, node, runtimes);
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
 
     private static Dictionary<string, string> ReadInstall(JsonElement element, string file)
     {

@@ -52,3 +52,11 @@ public sealed record VerifyProbe(IReadOnlyList<string> Args, string Expect, stri
 
     public string Expected(string binary, string version) => Expect.Replace("{name}", binary).Replace("{version}", version);
 }
+
+/// <summary>
+/// btm.json "sea": a Node single-executable app (builder node-sea). The blob is prepared from
+/// <see cref="Main"/> and <see cref="Assets"/> by Node <see cref="Node"/>, then injected into that
+/// version's runtime for each target, fetched from npm and pinned by <see cref="Runtimes"/>
+/// (target → sha256 of the npm tarball node-&lt;os&gt;-&lt;cpu&gt;@version).
+/// </summary>
+public sealed record SeaOptions(string Main, IReadOnlyDictionary<string, string> Assets, string Node, IReadOnlyDictionary<string, string> Runtimes);

