@@ -35,9 +35,11 @@ public static class ReleaseFolder
         return (key, false);
     }
 
-    /// <summary>A fresh temp sibling of the release folder, with its npm/ folder.</summary>
+    /// <summary>A fresh temp sibling of the release folder, with its npm/ folder; npm must be there to pack into it.</summary>
     public static string Begin(BuildContext context)
     {
+        if (context.ToolLookup.Find("npm") is null)
+            throw new BuildFailedException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
         var releaseDir = ReleasePaths.ReleaseDir(context);
         Directory.CreateDirectory(Path.GetDirectoryName(releaseDir)!);
         AtomicFile.RemoveLeftovers(Path.GetDirectoryName(releaseDir)!);

@@ -23,8 +23,6 @@ public sealed class AssembleTask : BtmTask
     {
         if (context.Options.Legs.Count == 0)
             throw new UsageException("Assemble needs the legs' folders: --legs=<dir>[,<dir>…] (each a Package output, or a folder holding them)");
-        if (context.ToolLookup.Find("npm") is null)
-            throw new BuildFailedException("npm is needed to pack the wrappers: install Node.js 18+");
         var legs = ReadLegs(context);
         CheckAgreement(context, legs);
         var platforms = PlatformPackages(legs);

@@ -21,8 +21,6 @@ public sealed class PackageTask : UnitTask
     public override void Run(BuildContext context)
     {
         var units = Shipped(context).ToList();
-        if (context.ToolLookup.Find("npm") is null)
-            throw new BuildFailedException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
         var settings = context.Settings;
         var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
         var temp = ReleaseFolder.Begin(context);
