@@ -26,6 +26,10 @@ public static class CommandLine
           binject --list <binary>
               Put resources into an ELF, PE or Mach-O executable where Node's single-executable
               reader finds them (a Node SEA blob, say); list what one carries.
+          mcp [--root <repo>] [--concurrency <n>] [--host <Btm.Build.dll>]
+              Serve builds and scaffolding to agents over MCP (stdio): trigger_build, get_build_status,
+              get_build_log, cancel_build, list_builds, list_components, list_component_types,
+              synthesize_code_component; build logs as btm://builds/{id}/log.
 
         Run `btm <command> --help` for one command.
         """;
@@ -44,7 +48,8 @@ public static class CommandLine
                 "binpress" => Binpress(args[1..], stdout),
                 "binflate" => Binflate(args[1..], stdout),
                 "binject" => Binject(args[1..], stdout),
-                _ => throw new UsageError($"unknown command '{args[0]}': use binpress, binflate or binject"),
+                "mcp" => Mcp(args[1..], stdout),
+                _ => throw new UsageError($"unknown command '{args[0]}': use binpress, binflate, binject or mcp"),
             };
         }
         catch (UsageError e)
@@ -184,6 +189,48 @@ public static class CommandLine
             new Core.Inject.InjectOptions(options.GetValueOrDefault("--macho-segment") ?? "__POSTJECT"));
         stdout.WriteLine($"binject: {input} -> {options["-o"]} ({format}; {string.Join(", ", resources.Select(r => $"{r.Name} {r.Data.Length} bytes"))})");
         return ExitOk;
+    }
+
+    private static int Mcp(string[] args, TextWriter stdout)
+    {
+        string? root = null;
+        string? host = null;
+        var concurrency = 2;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--root" when i + 1 < args.Length:
+                    root = Path.GetFullPath(args[++i]);
+                    break;
+                case "--host" when i + 1 < args.Length:
+                    host = Path.GetFullPath(args[++i]);
+                    break;
+                case "--concurrency" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n is >= 1 and <= 64:
+                    concurrency = n;
+                    i++;
+                    break;
+                case "--help" or "-h":
+                    stdout.WriteLine("Usage: btm mcp [--root <repo>] [--concurrency <1-64>] [--host <Btm.Build.dll>]\nServes the repo's builds over MCP on stdin/stdout; state in <repo>/.btm/service.db.");
+                    return ExitOk;
+                default:
+                    throw new UsageError($"mcp: unknown or incomplete option {args[i]} (see btm mcp --help)");
+            }
+        }
+        root ??= RepoRoot() ?? throw new UsageError("mcp: not inside a BTM repo (no cake.config above here): pass --root <repo>");
+        if (!File.Exists(Path.Combine(root, RepoSettings.FileName)))
+            throw new UsageError($"mcp: {root} has no {RepoSettings.FileName}: pass the repo's root");
+        return global::Btm.Mcp.McpServerHost.RunStdio(root, concurrency, host).GetAwaiter().GetResult();
+    }
+
+    private static string? RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, RepoSettings.FileName)))
+                return dir.FullName;
+        }
+        return null;
     }
 
     private static int Binflate(string[] args, TextWriter stdout)

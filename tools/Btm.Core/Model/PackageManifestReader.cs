@@ -28,11 +28,6 @@ public static partial class PackageManifestReader
         "name", "command", "pkgConfig", "version", "install",
     };
 
-    // npm's rules for the unscoped part of a name, narrowed to lowercase kebab-case so the
-    // same string is safe as a folder name, a CMake target and a platform package suffix.
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
-    private static partial Regex NpmSafeName();
-
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex BinaryName();
 
@@ -71,9 +66,8 @@ public static partial class PackageManifestReader
 
         var folderName = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
         var name = RequiredString(root, "name", file);
-        if (name.Length > 200 || !NpmSafeName().IsMatch(name))
-            throw new ConfigException(file, "name", $"'{name}' is not an npm-safe name",
-                "use lowercase letters, digits, '-', '.' or '_', starting with a letter or digit");
+        if (PackageNames.Problem(name) is { } nameProblem)
+            throw new ConfigException(file, "name", $"'{name}' is not an npm-safe name", nameProblem);
         if (name != folderName)
             throw new ConfigException(file, "name", $"'{name}' differs from its folder 'packages/{folderName}'",
                 $"rename the folder or set \"name\": \"{folderName}\"");

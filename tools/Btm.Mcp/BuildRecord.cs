@@ -1,0 +1,29 @@
+namespace Btm.Mcp;
+
+/// <summary>Where a build is in its life; the names are what get_build_status answers.</summary>
+public static class BuildState
+{
+    public const string Queued = "QUEUED", Preparing = "PREPARING", Running = "RUNNING", Collecting = "COLLECTING_ARTIFACTS";
+    public const string Success = "COMPLETED_SUCCESS", Failure = "COMPLETED_FAILURE", Cancelled = "CANCELLED", Interrupted = "INTERRUPTED";
+
+    public static readonly IReadOnlySet<string> Live = new HashSet<string> { Preparing, Running, Collecting };
+    public static readonly IReadOnlySet<string> Final = new HashSet<string> { Success, Failure, Cancelled, Interrupted };
+}
+
+/// <summary>One build as the service stores it (.btm/service.db).</summary>
+public sealed record BuildRecord(
+    string Id,
+    string Task,
+    IReadOnlyList<string> Packages,
+    IReadOnlyList<string> Platforms,
+    string Mode,
+    bool Force,
+    string State,
+    string? Step,
+    DateTimeOffset Created,
+    DateTimeOffset? Started,
+    DateTimeOffset? Ended,
+    int? ExitCode,
+    string LogPath,
+    IReadOnlyList<string> Artifacts,
+    int? Pid);
