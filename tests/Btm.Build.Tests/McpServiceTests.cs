@@ -22,14 +22,16 @@ public class McpServiceTests
     private static string[] Server(Sandbox box) => ["dotnet", Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll];
 
     /// <summary>Runs the steps through the TypeScript SDK's client; one result per step.</summary>
-    private static JsonArray Client(Sandbox box, params object[] steps)
+    private static JsonArray Client(Sandbox box, params object[] steps) => Client(box, Server(box), null, steps);
+
+    private static JsonArray Client(Sandbox box, string[] server, string? token, params object[] steps)
     {
         var file = Path.Combine(box.Root, "..", $"steps-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, JsonSerializer.Serialize(steps));
         try
         {
-            var r = ProcessResult.Run("node", [Driver, file, "--", .. Server(box)], box.Root,
-                new Dictionary<string, string?> { ["BTM_REPO"] = Sandbox.RepoRoot }, timeoutSeconds: 900);
+            var r = ProcessResult.Run("node", [Driver, file, "--", .. server], box.Root,
+                new Dictionary<string, string?> { ["BTM_REPO"] = Sandbox.RepoRoot, ["BTM_MCP_TOKEN"] = token }, timeoutSeconds: 900);
             Assert.That(r.ExitCode, Is.Zero, r.Output);
             return JsonNode.Parse(r.Stdout.Trim().Split('\n').Last())!.AsArray();
         }
@@ -175,6 +177,43 @@ public class McpServiceTests
         Assert.That(release["artifacts"]!.AsArray().Select(S), Has.Some.EndsWith("artifacts/0.1.0"));
         var log = File.ReadAllText(Path.Combine(box.Root, ".btm", "service", "builds", S(r[8]!["build_id"]) + ".log"));
         Assert.That(log, Does.Contain("released 0.1.0 to").And.Contain("@btm/made-by-agent"));
+    }
+
+    [Test]
+    public void Over_streamable_HTTP_a_client_with_the_token_builds_and_one_without_is_refused()
+    {
+        RequireClients();
+        using var box = new Sandbox();
+        box.AddEchoer("web");
+        box.CommitAll();
+        var port = VerdaccioServer.FreePort();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"127.0.0.1:{port}" })
+            start.ArgumentList.Add(a);
+        start.Environment["BTM_MCP_TOKEN"] = "test-token-123";
+        using var server = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var ready = server.StandardError.ReadLine();
+            Assert.That(ready, Does.Contain($"serving http://127.0.0.1:{port}/mcp"));
+            var url = $"http://127.0.0.1:{port}/mcp";
+            var r = Client(box, [url], "test-token-123", new { list_tools = true }, Tool("trigger_build", new { packages = new[] { "web" } }), new { poll = "$1.build_id" });
+            Assert.That(r[0]!.AsArray(), Has.Count.EqualTo(8));
+            Assert.That(S(r[2]!["state"]), Is.EqualTo("COMPLETED_SUCCESS"));
+            using var http = new HttpClient();
+            var anonymous = http.PostAsync(url, new StringContent("{}", System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+            Assert.That((int)anonymous.StatusCode, Is.EqualTo(401));
+            using var wrong = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "test-token-12");
+            Assert.That((int)http.Send(wrong).StatusCode, Is.EqualTo(401));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
+        var remote = ProcessResult.Run("dotnet", [Cli, "mcp", "--root", box.Root, "--http", "0.0.0.0:1"], box.Root);
+        Assert.That(remote.ExitCode, Is.EqualTo(2));
+        Assert.That(remote.Output, Does.Contain("not a loopback address").And.Contain("--allow-remote"));
     }
 
     [Test]

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(process.env.BTM_REPO + '/node_modules/');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
+const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
 
 const steps = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const command = process.argv.slice(process.argv.indexOf('--') + 1);
@@ -24,7 +25,11 @@ const resolve = (value) => {
   return value;
 };
 
-let transport = new StdioClientTransport({ command: command[0], args: command.slice(1), stderr: 'pipe' });
+// After "--": the server's command line (stdio), or its URL (streamable HTTP, token in BTM_MCP_TOKEN).
+const connect = () => command[0].startsWith('http')
+  ? new StreamableHTTPClientTransport(new URL(command[0]), { requestInit: { headers: { Authorization: `Bearer ${process.env.BTM_MCP_TOKEN}` } } })
+  : new StdioClientTransport({ command: command[0], args: command.slice(1), stderr: 'pipe' });
+let transport = connect();
 let client = new Client({ name: 'btm-tests', version: '1.0.0' });
 await client.connect(transport);
 
@@ -66,7 +71,7 @@ const run = async (step) => {
     const pid = transport.pid;
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
-    transport = new StdioClientTransport({ command: command[0], args: command.slice(1), stderr: 'pipe' });
+    transport = connect();
     client = new Client({ name: 'btm-tests', version: '1.0.0' });
     await client.connect(transport);
     return { killed: pid };

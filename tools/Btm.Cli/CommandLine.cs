@@ -26,7 +26,7 @@ public static class CommandLine
           binject --list <binary>
               Put resources into an ELF, PE or Mach-O executable where Node's single-executable
               reader finds them (a Node SEA blob, say); list what one carries.
-          mcp [--root <repo>] [--concurrency <n>] [--host <Btm.Build.dll>]
+          mcp [--root <repo>] [--concurrency <n>] [--host <Btm.Build.dll>] [--http <address:port>]
               Serve builds and scaffolding to agents over MCP (stdio): trigger_build, get_build_status,
               get_build_log, cancel_build, list_builds, list_components, list_component_types,
               synthesize_code_component; build logs as btm://builds/{id}/log.
@@ -195,6 +195,8 @@ public static class CommandLine
     {
         string? root = null;
         string? host = null;
+        string? http = null;
+        var allowRemote = false;
         var concurrency = 2;
         for (var i = 0; i < args.Length; i++)
         {
@@ -202,6 +204,12 @@ public static class CommandLine
             {
                 case "--root" when i + 1 < args.Length:
                     root = Path.GetFullPath(args[++i]);
+                    break;
+                case "--http" when i + 1 < args.Length:
+                    http = args[++i];
+                    break;
+                case "--allow-remote":
+                    allowRemote = true;
                     break;
                 case "--host" when i + 1 < args.Length:
                     host = Path.GetFullPath(args[++i]);
@@ -211,7 +219,7 @@ public static class CommandLine
                     i++;
                     break;
                 case "--help" or "-h":
-                    stdout.WriteLine("Usage: btm mcp [--root <repo>] [--concurrency <1-64>] [--host <Btm.Build.dll>]\nServes the repo's builds over MCP on stdin/stdout; state in <repo>/.btm/service.db.");
+                    stdout.WriteLine("Usage: btm mcp [--root <repo>] [--concurrency <1-64>] [--host <Btm.Build.dll>] [--http <address:port> [--allow-remote]]\nServes the repo's builds over MCP on stdin/stdout, or streamable HTTP at http://<address:port>/mcp with the bearer token in BTM_MCP_TOKEN (one is made and printed when unset); loopback only unless --allow-remote. State in <repo>/.btm/service.db.");
                     return ExitOk;
                 default:
                     throw new UsageError($"mcp: unknown or incomplete option {args[i]} (see btm mcp --help)");
@@ -220,7 +228,19 @@ public static class CommandLine
         root ??= RepoRoot() ?? throw new UsageError("mcp: not inside a BTM repo (no cake.config above here): pass --root <repo>");
         if (!File.Exists(Path.Combine(root, RepoSettings.FileName)))
             throw new UsageError($"mcp: {root} has no {RepoSettings.FileName}: pass the repo's root");
-        return global::Btm.Mcp.McpServerHost.RunStdio(root, concurrency, host).GetAwaiter().GetResult();
+        if (http is null)
+            return global::Btm.Mcp.McpServerHost.RunStdio(root, concurrency, host).GetAwaiter().GetResult();
+        if (!System.Net.IPEndPoint.TryParse(http, out var endpoint) || endpoint.Port == 0)
+            throw new UsageError($"mcp: --http {http}: give an address and port, e.g. 127.0.0.1:8931");
+        if (!System.Net.IPAddress.IsLoopback(endpoint.Address) && !allowRemote)
+            throw new UsageError($"mcp: --http {http} is not a loopback address; the service runs builds for whoever holds the token, so pass --allow-remote to mean it");
+        var token = Environment.GetEnvironmentVariable("BTM_MCP_TOKEN");
+        if (string.IsNullOrEmpty(token))
+        {
+            token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+            Console.Error.WriteLine($"btm mcp: no BTM_MCP_TOKEN set; this run's token: {token}");
+        }
+        return global::Btm.Mcp.McpServerHost.RunHttp(root, concurrency, host, endpoint, token, Console.Error).GetAwaiter().GetResult();
     }
 
     private static string? RepoRoot()

@@ -1,31 +1,68 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Btm.Mcp;
 
-/// <summary>`btm mcp`: the build-synthesis service over MCP's stdio transport.</summary>
+/// <summary>`btm mcp`: the build-synthesis service over MCP, on stdio or streamable HTTP.</summary>
 public static class McpServerHost
 {
+    private static void Configure(IServiceCollection services, ILoggingBuilder logging, string root, int concurrency, string? buildHost)
+    {
+        // stdout may carry the protocol: every log line goes to stderr.
+        logging.ClearProviders();
+        logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.SetMinimumLevel(LogLevel.Warning);
+        // A refused tool call is an answer to the client, not a server error worth a stack trace.
+        logging.AddFilter("ModelContextProtocol.Server.McpServer", LogLevel.Critical);
+        services.AddSingleton(_ => new BuildOrchestrator(root, concurrency, buildHost));
+        services.AddSingleton(_ => new ComponentSynthesizer(root));
+    }
+
     public static async Task<int> RunStdio(string root, int concurrency, string? buildHost)
     {
         var builder = Host.CreateApplicationBuilder();
-        // stdout carries the protocol: every log line goes to stderr.
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        // A refused tool call is an answer to the client, not a server error worth a stack trace.
-        builder.Logging.AddFilter("ModelContextProtocol.Server.McpServer", LogLevel.Critical);
-        builder.Services.AddSingleton(_ => new BuildOrchestrator(root, concurrency, buildHost));
-        builder.Services.AddSingleton(_ => new ComponentSynthesizer(root));
+        Configure(builder.Services, builder.Logging, root, concurrency, buildHost);
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "btm", Version = "0.1.0" })
-            .WithStdioServerTransport()
-            .WithTools<BtmTools>()
-            .WithResources<BtmResources>();
+            .WithStdioServerTransport().WithTools<BtmTools>().WithResources<BtmResources>();
         using var host = builder.Build();
         // The orchestrator starts with the service, so builds left running are marked at once.
         var orchestrator = host.Services.GetRequiredService<BuildOrchestrator>();
         await host.RunAsync();
+        orchestrator.Dispose();
+        return 0;
+    }
+
+    /// <summary>Streamable HTTP at http://&lt;listen&gt;/mcp; every request needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    public static async Task<int> RunHttp(string root, int concurrency, string? buildHost, IPEndPoint listen, string token, TextWriter stderr)
+    {
+        var builder = WebApplication.CreateBuilder();
+        Configure(builder.Services, builder.Logging, root, concurrency, buildHost);
+        builder.WebHost.UseKestrel(k => k.Listen(listen));
+        builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "btm", Version = "0.1.0" })
+            .WithHttpTransport().WithTools<BtmTools>().WithResources<BtmResources>();
+        await using var app = builder.Build();
+        var expected = System.Text.Encoding.UTF8.GetBytes("Bearer " + token);
+        app.Use(async (context, next) =>
+        {
+            var given = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+            if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, expected))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return;
+            }
+            await next(context);
+        });
+        app.MapMcp("/mcp");
+        var orchestrator = app.Services.GetRequiredService<BuildOrchestrator>();
+        await app.StartAsync();
+        stderr.WriteLine($"btm mcp: serving http://{listen}/mcp (bearer token required)");
+        await app.WaitForShutdownAsync();
         orchestrator.Dispose();
         return 0;
     }
