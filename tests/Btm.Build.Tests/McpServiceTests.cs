@@ -81,7 +81,8 @@ public class McpServiceTests
             new { poll = "$3.build_id" },
             new { resource = "$2.log_resource" },
             Tool("get_build_log", new { build_id = "$3.build_id", offset = 0, limit = 5 }),
-            Tool("list_builds"));
+            Tool("list_builds"),
+            new { resource = "$4.log_resource" });
         Assert.That(r[0]!.AsArray().Select(c => S(c!["name"])), Is.EquivalentTo(new[] { "good", "broken" }));
         Assert.That(S(r[1]!["state"]), Is.EqualTo("QUEUED"), "trigger_build answers at once");
 
@@ -97,7 +98,8 @@ public class McpServiceTests
 
         var failed = r[4]!;
         Assert.That(S(failed["state"]), Is.EqualTo("COMPLETED_FAILURE"));
-        Assert.That(string.Join("\n", failed["log_tail"]!.AsArray().Select(S)), Does.Contain("undefined_symbol_here"), "the compiler's error is in the log");
+        Assert.That(string.Join("\n", failed["log_tail"]!.AsArray().Select(S)), Does.Contain("Error 1"), "the log's tail says make failed");
+        Assert.That(S(r[8]!["text"]), Does.Contain("error: 'undefined_symbol_here' undeclared"), "the compiler's error is in the log");
         Assert.That(S(r[5]!["text"]), Does.Contain("==> Compile").And.Contain("success good"));
         Assert.That(r[6]!["lines"]!.AsArray(), Has.Count.EqualTo(5));
         Assert.That(r[6]!["next_offset"]!.GetValue<int>(), Is.EqualTo(5));
