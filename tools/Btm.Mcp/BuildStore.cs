@@ -25,21 +25,19 @@ public sealed class BuildStore
             """);
     }
 
-    private void Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        lock (_gate)
-        {
-            using var db = new SqliteConnection(_connection);
-            db.Open();
-            using var command = db.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            command.ExecuteNonQuery();
-        }
-    }
+    private void Execute(string sql, params (string Name, object? Value)[] parameters) => With(sql, parameters, c => c.ExecuteNonQuery());
 
-    private List<BuildRecord> Query(string sql, params (string Name, object? Value)[] parameters)
+    private List<BuildRecord> Query(string sql, params (string Name, object? Value)[] parameters) => With(sql, parameters, c =>
+    {
+        using var reader = c.ExecuteReader();
+        var list = new List<BuildRecord>();
+        while (reader.Read())
+            list.Add(Read(reader));
+        return list;
+    });
+
+    // One connection per statement, one statement at a time: the workers and the tool calls share the file.
+    private T With<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteCommand, T> run)
     {
         lock (_gate)
         {
@@ -49,11 +47,7 @@ public sealed class BuildStore
             command.CommandText = sql;
             foreach (var (name, value) in parameters)
                 command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            using var reader = command.ExecuteReader();
-            var list = new List<BuildRecord>();
-            while (reader.Read())
-                list.Add(Read(reader));
-            return list;
+            return run(command);
         }
     }
 
