@@ -1,4 +1,5 @@
 using Btm.Core;
+using Btm.Core.Model;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -9,6 +10,18 @@ public static partial class ToolProbe
 {
     [GeneratedRegex(@"\d+\.\d+(\.\d+)?")]
     private static partial Regex VersionPattern();
+
+    /// <summary>
+    /// Runs a built binary with its btm.json "verify" probe, natively or through the toolchain's
+    /// emulator; <c>Ok</c> when it exits 0 printing what the probe expects.
+    /// </summary>
+    public static (bool Ok, int ExitCode, string Output, string Expected) Probe(Toolchain toolchain, string file, string binary, VerifyProbe probe, string version)
+    {
+        string[] command = [.. toolchain.Emulator ?? [], file, .. probe.Args];
+        var (exit, output) = Run(command[0], command[1..]);
+        var expected = probe.Expected(binary, version);
+        return (exit == 0 && output.Contains(expected, StringComparison.Ordinal), exit, output, expected);
+    }
 
     /// <summary>Runs a program to completion and returns its exit code and stdout+stderr.</summary>
     public static (int ExitCode, string Output) Run(string file, params string[] args) => RunIn(null, file, args);

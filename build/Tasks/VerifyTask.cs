@@ -176,10 +176,8 @@ public sealed class VerifyTask : BtmTask
             foreach (var binary in declared?.Binaries ?? [])
             {
                 var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);
-                string[] command = [.. toolchain.Emulator ?? [], file, .. probe.Args];
-                var (exit, output) = ToolProbe.Run(command[0], command[1..]);
-                var expected = probe.Expected(binary, package.Version);
-                if (exit != 0 || !output.Contains(expected, StringComparison.Ordinal))
+                var (ok, exit, output, expected) = ToolProbe.Probe(toolchain, file, binary, probe, package.Version);
+                if (!ok)
                     problems.Add($"{package.Tarball}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` on {platform} exited {exit} printing '{Clip(output.Trim())}'; expected '{expected}'");
                 else
                     context.Success($"{binary} {string.Join(" ", probe.Args)} on {platform}{(toolchain.Emulator is { } e ? $" (under {Path.GetFileName(e[0])})" : "")}: {Clip(output.Trim())}");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Btm.Core.IO;
 using Btm.Core.Model;
 
@@ -77,17 +76,9 @@ public sealed class ComponentSynthesizer(string root)
 
     private void Run(IReadOnlyList<string> args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var p = Process.Start(start)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new McpToolException($"dotnet {string.Join(' ', args)} exited {p.ExitCode}: {(output + err.Result).Trim()}");
+        var (exit, output) = Btm.Build.Pipeline.ToolProbe.RunIn(root, TimeSpan.FromMinutes(5), "dotnet", [.. args]);
+        if (exit != 0)
+            throw new McpToolException($"dotnet {string.Join(' ', args)} exited {exit}: {output.Trim()}");
     }
 }
 

@@ -90,10 +90,8 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
         foreach (var binary in unit.Package.Binaries)
         {
             var file = Path.Combine(unit.OutputDir(Btm.Core.Checkpoints.CheckpointStage.Compiled), unit.BinaryFileName(binary));
-            string[] command = [.. unit.Toolchain.Emulator ?? [], file, .. probe.Args];
-            var (exit, output) = ToolProbe.Run(command[0], command[1..]);
-            var expected = probe.Expected(binary, context.VersionOf(unit.Package));
-            if (exit != 0 || !output.Contains(expected, StringComparison.Ordinal))
+            var (ok, exit, output, expected) = ToolProbe.Probe(unit.Toolchain, file, binary, probe, context.VersionOf(unit.Package));
+            if (!ok)
                 throw new BuildFailedException($"{unit}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` exited {exit} printing '{output.Trim()}'; expected '{expected}'");
         }
         return $"the app ran{(unit.Toolchain.Emulator is { } e ? $" under {Path.GetFileName(e[0])}" : "")} and printed its version";

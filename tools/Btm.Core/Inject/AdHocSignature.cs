@@ -15,40 +15,25 @@ public static class AdHocSignature
     public const uint SuperBlobMagic = 0xfade0cc0, CodeDirectoryMagic = 0xfade0c02;
     public const uint Version = 0x20400, FlagAdHoc = 0x2, FlagLinkerSigned = 0x20000;
     public const int PageShift = 12, PageSize = 1 << PageShift, HashSize = 32, HeaderSize = 88;
-    private const uint LcCodeSignature = 0x1d, LcSegment64 = 0x19;
+    private const uint LcCodeSignature = 0x1d;
 
-    private static uint U32(byte[] b, int at) => BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
-    private static void U32(byte[] b, int at, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), v);
-    private static void U64(byte[] b, int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), v);
-    private static ulong U64(byte[] b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(at));
+    private static uint U32(byte[] b, int at) => MachOFormat.U32(b, at);
+    private static void U32(byte[] b, int at, uint v) => MachOFormat.U32(b, at, v);
+    private static void U64(byte[] b, int at, ulong v) => MachOFormat.U64(b, at, v);
 
-    private static IEnumerable<(int Offset, uint Cmd, uint Size)> Commands(byte[] b)
-    {
-        var at = 32;
-        for (var i = 0; i < U32(b, 16); i++)
-        {
-            yield return (at, U32(b, at), U32(b, at + 4));
-            at += (int)U32(b, at + 4);
-        }
-    }
-
-    private static (int Command, ulong FileOff, ulong FileSize) Segment(byte[] b, string name) => Commands(b)
-        .Where(c => c.Cmd == LcSegment64 && Encoding.ASCII.GetString(b.AsSpan(c.Offset + 8, 16)).TrimEnd('\0') == name)
-        .Select(c => (c.Offset, U64(b, c.Offset + 40), U64(b, c.Offset + 48))).FirstOrDefault();
+    private static MachOFormat.Segment? Segment(byte[] b, string name) => MachOFormat.Segments(b).FirstOrDefault(s => s.Name == name);
 
     /// <summary>Signs an unsigned image: adds LC_CODE_SIGNATURE, grows __LINKEDIT, appends the signature.</summary>
     public static byte[] Sign(byte[] image, string identifier)
     {
-        if (Commands(image).Any(c => c.Cmd == LcCodeSignature))
+        if (MachOFormat.Commands(image).Any(c => c.Cmd == LcCodeSignature))
             throw new InvalidOperationException("the image is already signed; drop the old signature first");
         var commandsEnd = 32 + (int)U32(image, 20);
-        var firstSection = FirstSectionOffset(image);
+        var firstSection = MachOFormat.FirstSectionOffset(image);
         if (commandsEnd + 16 > firstSection)
             throw new InjectException("no room for LC_CODE_SIGNATURE before the first section (relink with -headerpad 0x1000)");
-        var linkedit = Segment(image, "__LINKEDIT");
-        var text = Segment(image, "__TEXT");
-        if (linkedit.Command == 0)
-            throw new InjectException("no __LINKEDIT segment: not a linked executable");
+        var linkedit = Segment(image, "__LINKEDIT") ?? throw new InjectException("no __LINKEDIT segment: not a linked executable");
+        var text = Segment(image, "__TEXT") ?? throw new InjectException("no __TEXT segment: not a linked executable");
 
         var codeLimit = (image.Length + 15) & ~15;
         var slots = (codeLimit + PageSize - 1) / PageSize;
@@ -102,16 +87,20 @@ public static class AdHocSignature
         return output;
     }
 
-    private static uint FirstSectionOffset(byte[] b) => Commands(b).Where(c => c.Cmd == LcSegment64)
-        .SelectMany(c => Enumerable.Range(0, (int)U32(b, c.Offset + 64)).Select(i => U32(b, c.Offset + 72 + i * 80 + 48)))
-        .Where(o => o != 0).DefaultIfEmpty((uint)b.Length).Min();
-
     /// <summary>Checks a signed image's CodeDirectory: where it is, its fields, and every page hash.</summary>
     public static IReadOnlyList<string> Verify(byte[] b)
     {
         var problems = new List<string>();
-        var signature = Commands(b).FirstOrDefault(c => c.Cmd == LcCodeSignature);
-        if (signature.Cmd == 0)
+        MachOFormat.Command? signature;
+        try
+        {
+            signature = MachOFormat.Commands(b).FirstOrDefault(c => c.Cmd == LcCodeSignature);
+        }
+        catch (InjectException e)
+        {
+            return [e.Message];
+        }
+        if (signature is null)
             return ["no LC_CODE_SIGNATURE: unsigned (arm64 macOS will not run it)"];
         var offset = (int)U32(b, signature.Offset + 8);
         var size = (int)U32(b, signature.Offset + 12);

@@ -30,17 +30,17 @@ public sealed class MachOFormat : IExecutableFormat
 
     public bool Recognizes(ReadOnlySpan<byte> head) => head.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(head) == Magic64;
 
-    private sealed record Command(int Offset, uint Cmd, uint Size);
+    internal sealed record Command(int Offset, uint Cmd, uint Size);
 
-    private sealed record Segment(int Command, string Name, ulong VmAddr, ulong VmSize, ulong FileOff, ulong FileSize, uint NSects);
+    internal sealed record Segment(int Command, string Name, ulong VmAddr, ulong VmSize, ulong FileOff, ulong FileSize, uint NSects);
 
-    private static uint U32(byte[] b, int at) => BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
-    private static ulong U64(byte[] b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(at));
-    private static void U32(byte[] b, int at, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), v);
-    private static void U64(byte[] b, int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), v);
+    internal static uint U32(byte[] b, int at) => BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at));
+    internal static ulong U64(byte[] b, int at) => BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(at));
+    internal static void U32(byte[] b, int at, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), v);
+    internal static void U64(byte[] b, int at, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), v);
     private static string Name16(byte[] b, int at) => Encoding.ASCII.GetString(b.AsSpan(at, 16)).TrimEnd('\0');
 
-    private static List<Command> Commands(byte[] b)
+    internal static List<Command> Commands(byte[] b)
     {
         if (b.Length < 32 || U32(b, 0) != Magic64)
             throw new InjectException("only 64-bit little-endian Mach-O files are supported (not a fat/universal binary: thin it with lipo first)");
@@ -60,9 +60,14 @@ public sealed class MachOFormat : IExecutableFormat
         return list;
     }
 
-    private static List<Segment> Segments(byte[] b) => Commands(b).Where(c => c.Cmd == LcSegment64)
+    internal static List<Segment> Segments(byte[] b) => Commands(b).Where(c => c.Cmd == LcSegment64)
         .Select(c => new Segment(c.Offset, Name16(b, c.Offset + 8), U64(b, c.Offset + 24), U64(b, c.Offset + 32), U64(b, c.Offset + 40), U64(b, c.Offset + 48), U32(b, c.Offset + 64)))
         .ToList();
+
+    /// <summary>Where the first section's data starts: load commands must end before it.</summary>
+    internal static uint FirstSectionOffset(byte[] b) => Segments(b)
+        .SelectMany(s => Enumerable.Range(0, (int)s.NSects).Select(i => U32(b, s.Command + 72 + i * 80 + 48)))
+        .Where(o => o != 0).DefaultIfEmpty((uint)b.Length).Min();
 
     private static string SectionName(string resource) => resource.StartsWith("__", StringComparison.Ordinal) ? resource : "__" + resource;
 
@@ -100,10 +105,11 @@ public sealed class MachOFormat : IExecutableFormat
         var all = kept.Where(k => resources.All(r => SectionName(r.Name) != k.Name))
             .Concat(resources.Select(r => r with { Name = SectionName(r.Name) })).ToList();
         b = AddSegment(b, options.MachOSegment, all);
-        return AdHocSignature.Sign(b, Identifier(b));
+        return AdHocSignature.Sign(b, Identifier);
     }
 
-    private static string Identifier(byte[] b) => "btm-binject";
+    /// <summary>The signature's identifier: the file name is not known here, and ad-hoc signatures need no particular one.</summary>
+    private const string Identifier = "btm-binject";
 
     /// <summary>Takes a segment binject added out again: its bytes, its command, and __LINKEDIT moves back down.</summary>
     private static byte[] RemoveSegment(byte[] b, Segment segment)
@@ -189,7 +195,7 @@ public sealed class MachOFormat : IExecutableFormat
             ?? throw new InjectException("no __LINKEDIT segment: not a linked executable");
         var size = (uint)(72 + resources.Count * 80);
         // The new command goes where the load commands end; the first section's data must start after it.
-        var firstData = segments.SelectMany(s => Enumerable.Range(0, (int)s.NSects).Select(i => U32(b, s.Command + 72 + i * 80 + 48))).Where(o => o != 0).DefaultIfEmpty((uint)b.Length).Min();
+        var firstData = FirstSectionOffset(b);
         var commandsEnd = 32 + U32(b, 20);
         if (commandsEnd + size > firstData)
             throw new InjectException($"no room for another load command ({size} bytes) before the first section (relink with -headerpad 0x1000)");
