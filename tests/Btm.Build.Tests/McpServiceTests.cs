@@ -98,7 +98,8 @@ public class McpServiceTests
 
         var failed = r[4]!;
         Assert.That(S(failed["state"]), Is.EqualTo("COMPLETED_FAILURE"));
-        Assert.That(string.Join("\n", failed["log_tail"]!.AsArray().Select(S)), Does.Contain("Error 1"), "the log's tail says make failed");
+        // stdout and stderr interleave in the log, so only the service's own last line has a fixed place.
+        Assert.That(failed["log_tail"]!.AsArray().Select(S).Last(), Is.EqualTo("[btm mcp] exit 1; 0 artifact path(s)"), "the log's tail says the build failed");
         Assert.That(S(r[8]!["text"]), Does.Contain("error: 'undefined_symbol_here' undeclared"), "the compiler's error is in the log");
         Assert.That(S(r[5]!["text"]), Does.Contain("==> Compile").And.Contain("success good"));
         Assert.That(r[6]!["lines"]!.AsArray(), Has.Count.EqualTo(5));
