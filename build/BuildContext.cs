@@ -45,7 +45,7 @@ public sealed class BuildContext : CakeContextAdapter
         _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Names));
         _toolchains = new Lazy<ToolchainResolver>(() =>
             new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, FindTool, Path.Combine(repoRoot, ".btm", "toolchains")));
-        _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, repoRoot, environment));
+        _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
         _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
         Downloads = DownloadCache.FromEnvironment(environment);
@@ -109,11 +109,30 @@ public sealed class BuildContext : CakeContextAdapter
         _ = SelectedPackages;
     }
 
+    /// <summary>
+    /// The oldest glibc a package's linux glibc binaries run on: its btm.json "glibc", else the newer
+    /// of cake.config's GlibcFloor and what its builder's runtime needs (Node 20 needs 2.28);
+    /// "host" when the floor is off.
+    /// </summary>
+    public string GlibcFloor(PackageManifest package, IPackageBuilder builder)
+    {
+        if (package.Glibc is { } own)
+            return own;
+        var repo = Settings.GlibcFloor;
+        if (builder.RuntimeGlibcFloor is not { } runtime)
+            return repo;
+        return repo == Core.Model.GlibcFloor.Host ? runtime : Core.Model.GlibcFloor.Max(repo, runtime);
+    }
+
+    /// <summary>The platforms a package is released for: its btm.json "targets", else the seven release targets.</summary>
+    public static IReadOnlyList<PlatformId> DeclaredPlatforms(PackageManifest package) => package.Targets ?? PlatformId.ReleaseTargets;
+
     /// <summary>The platforms a package is built for in this run.</summary>
     public IReadOnlyList<PlatformId> RequestedPlatforms(PackageManifest package)
     {
-        if (Options.AllPlatforms)
-            return package.Targets ?? PlatformId.ReleaseTargets;
+        // A Release publishes versions that can never gain a platform later: every declared one, unless --partial.
+        if (Options.AllPlatforms || Options.Platforms.Count == 0 && Options.Target.Equals("Release", StringComparison.OrdinalIgnoreCase) && !Options.Partial)
+            return DeclaredPlatforms(package);
         return Options.Platforms.Count > 0 ? Options.Platforms : Settings.ResolveDefaultTargets(Host);
     }
 }

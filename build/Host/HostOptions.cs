@@ -36,6 +36,12 @@ public sealed record HostOptions
     /// <summary>--remote-cache as given (off, read, readwrite); null: configured default.</summary>
     public string? RemoteCache { get; init; }
 
+    /// <summary>--partial: a release may hold fewer platforms than its packages declare.</summary>
+    public bool Partial { get; init; }
+
+    /// <summary>--reset: the Registry task empties the local registry first.</summary>
+    public bool Reset { get; init; }
+
     /// <summary>--offline: sources come from the download cache only.</summary>
     public bool Offline { get; init; }
 

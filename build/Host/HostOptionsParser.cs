@@ -32,10 +32,12 @@ public static class HostOptionsParser
         new("remote-cache", "off|read|readwrite", "use the shared checkpoint cache (BTM_REMOTE_CACHE_URL); default readwrite when one is configured, read never uploads"),
         new("offline", null, "take pinned sources from the download cache only; name what is missing instead of fetching"),
         new("dry-run", null, "Publish: run the preflight and `npm publish --dry-run`, print the plan, write nothing"),
+        new("partial", null, "Package, Release, Publish: release fewer platforms than a package declares (said loudly, recorded in the manifest); Release then builds cake.config's Targets"),
+        new("reset", null, "Registry: empty the local registry (artifacts/registry) before serving it"),
         new("help", null, "show this help"),
     ];
 
-    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned", "dry-run", "offline"];
+    private static readonly HashSet<string> Flags = ["force", "skip-unavailable", "help", "allow-unsigned", "dry-run", "offline", "partial", "reset"];
 
     public static HostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -108,6 +110,8 @@ public static class HostOptionsParser
             AllowUnsigned = Flag(values, "allow-unsigned"),
             DryRun = Flag(values, "dry-run"),
             Offline = Flag(values, "offline"),
+            Partial = Flag(values, "partial"),
+            Reset = Flag(values, "reset"),
         };
         if (values.TryGetValue("verbosity", out var verbosity))
         {

@@ -4,11 +4,51 @@ using Btm.Cake.Logging;
 namespace Btm.Build.Pipeline;
 
 /// <summary>
-/// Installs the Debian packages that missing tools' hints name ("apt-get install gcc-aarch64-linux-gnu"),
-/// as root or with passwordless sudo, saying what it installs; elsewhere it says the one command to run.
+/// The Debian packages BTM needs (debian-packages.txt beside this file, the one list .ci/run reads
+/// too), which of them are missing, and installing them as root or with passwordless sudo, saying
+/// what it installs; elsewhere it says the one command to run.
 /// </summary>
 public static partial class DebianPackages
 {
+    private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyList<string>>> List = new(() =>
+    {
+        using var stream = typeof(DebianPackages).Assembly.GetManifestResourceStream("Btm.Build.Pipeline.debian-packages.txt")!;
+        using var reader = new StreamReader(stream);
+        var list = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length > 1 && !words[0].StartsWith('#'))
+                list[words[0]] = words[1..];
+        }
+        return list;
+    });
+
+    /// <summary>The packages every build needs.</summary>
+    public static IReadOnlyList<string> Base => List.Value.GetValueOrDefault("base", []);
+
+    /// <summary>What a toolchain row needs to build <paramref name="target"/> ("toolchain:id:target", else "toolchain:id").</summary>
+    public static IReadOnlyList<string> ForToolchain(string toolchainId, string target) =>
+        List.Value.GetValueOrDefault($"toolchain:{toolchainId}:{target}") ?? List.Value.GetValueOrDefault($"toolchain:{toolchainId}", []);
+
+    /// <summary>What running <paramref name="target"/>'s programs on this host needs (emulators, the target's loader).</summary>
+    public static IReadOnlyList<string> ForRunning(string target) => List.Value.GetValueOrDefault($"run:{target}", []);
+
+    /// <summary>
+    /// Those of <paramref name="packages"/> dpkg does not list as installed; empty where there is no
+    /// dpkg (not a Debian machine: the toolchain proof then says what is missing).
+    /// </summary>
+    public static List<string> Missing(IEnumerable<string> packages, Func<string, string?> find)
+    {
+        var wanted = packages.Distinct().ToList();
+        if (wanted.Count == 0 || find("dpkg-query") is not { } dpkgQuery)
+            return [];
+        var (_, output) = ToolProbe.Run(dpkgQuery, ["-W", "-f=${Package} ${Status}\n", .. wanted]);
+        var installed = output.Split('\n').Where(l => l.EndsWith(" install ok installed", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[0].Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+        return wanted.Where(p => !installed.Contains(p)).ToList();
+    }
+
     [GeneratedRegex(@"apt-get install ((?:[a-z0-9][a-z0-9.+-]*)(?: [a-z0-9][a-z0-9.+-]*)*)")]
     private static partial Regex InstallHint();
 

@@ -4,7 +4,7 @@ using Btm.Core.Keys;
 namespace Btm.Build.Pipeline;
 
 /// <summary>Each unit's cache key, computed once per run; dependency keys come from the unit's dependency units.</summary>
-public sealed class UnitKeys(string version, string repoRoot, Func<string, string?> environment)
+public sealed class UnitKeys(string version, Func<string, string?> environment)
 {
     private readonly ConcurrentDictionary<BuildUnit, Lazy<KeyComponents>> _keys = new();
     private readonly Lazy<IReadOnlyDictionary<string, string>> _environment = new(() => BuildEnvironment.Capture(environment));
@@ -21,14 +21,7 @@ public sealed class UnitKeys(string version, string repoRoot, Func<string, strin
         var inputs = InputSet.Collect(package.Directory, package.Inputs)
             .Union(package.Sources.SelectMany(s => s.Patches), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var request = new KeyRequest(package.Name, package.Directory, inputs,
-            package.ManifestPath, Portable(unit.Identity.Render()), _environment.Value, package.VersionOr(version), unit.Mode.Id, unit.Platform, deps);
+            package.ManifestPath, unit.Identity.RenderKey(), _environment.Value, package.VersionOr(version), unit.Mode.Id, unit.Platform, deps);
         return CacheKey.Compute(request);
     }
-
-    /// <summary>
-    /// Tools BTM generates inside the clone (the zig and wine wrappers under .btm/toolchains) are
-    /// named relative to it, so two clones at different paths compute one key and share checkpoints.
-    /// </summary>
-    private string Portable(string identity) =>
-        identity.Replace(repoRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, "<repo>" + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -112,10 +112,17 @@ public sealed class UnitScheduler(int jobs, ICakeContext log)
         var cause = string.Join(", ", failures.Select(f => f.Unit.ToString()));
         foreach (var unit in units.Where(u => !started.Contains(u)))
             notStarted?.Invoke(unit, $"not started: {cause} failed");
+        // A settings error stays one, wherever a unit raised it: it names the file and field, and exits 2.
+        if (failures.FirstOrDefault(f => f.Error is ConfigException) is { Error: ConfigException config })
+        {
+            foreach (var (unit, error) in failures.Where(f => f.Error != config))
+                log.Fail($"{unit}: {error.Message}");
+            ExceptionDispatchInfo.Capture(config).Throw();
+        }
         if (failures.Count == 1)
         {
             var (unit, error) = failures[0];
-            if (error is BuildFailedException or ConfigException)
+            if (error is BuildFailedException)
                 throw new BuildFailedException($"{unit}: {error.Message}", error);
             log.Fail($"{unit}: failed with an unexpected error");
             ExceptionDispatchInfo.Capture(error).Throw();
@@ -123,7 +130,7 @@ public sealed class UnitScheduler(int jobs, ICakeContext log)
         foreach (var (unit, error) in failures.Skip(1))
             log.Fail($"{unit}: {error.Message}");
         var first = failures[0];
-        if (first.Error is not (BuildFailedException or ConfigException))
+        if (first.Error is not BuildFailedException)
             ExceptionDispatchInfo.Capture(first.Error).Throw();
         throw new BuildFailedException($"{failures.Count} units failed ({cause}); the first: {first.Unit}: {first.Error.Message}", first.Error);
     }

@@ -32,7 +32,8 @@ public sealed class LocalRegistry : IDisposable
     public static string Root(BuildContext context) => Path.Combine(context.RepoRoot, "artifacts", "registry");
 
     /// <summary>Starts verdaccio (running `npm ci` first when node_modules is missing) and waits until it answers.</summary>
-    public static LocalRegistry Start(BuildContext context, int port = 0)
+    /// <param name="reset">Empty its storage first (every package and version gone), under the ownership lock.</param>
+    public static LocalRegistry Start(BuildContext context, int port = 0, bool reset = false)
     {
         var entry = Path.Combine(context.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
         var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException("node is needed for the local registry: install Node.js 18+");
@@ -41,6 +42,19 @@ public sealed class LocalRegistry : IDisposable
         var root = Root(context);
         Directory.CreateDirectory(Path.Combine(root, "storage"));
         var ownership = TakeOwnership(context, root);
+        if (reset)
+        {
+            var storage = Path.Combine(root, "storage");
+            var names = Directory.EnumerateFiles(storage, "package.json", SearchOption.AllDirectories).Count();
+            // Renamed first, so a kill mid-delete leaves an empty registry, never a half-deleted package.
+            var doomed = storage + ".reset-" + Guid.NewGuid().ToString("N")[..8];
+            Directory.Move(storage, doomed);
+            Directory.CreateDirectory(storage);
+            Directory.Delete(doomed, recursive: true);
+            foreach (var leftover in Directory.EnumerateDirectories(root, "storage.reset-*"))
+                Directory.Delete(leftover, recursive: true);
+            Btm.Cake.Logging.BtmLog.Success(context, $"emptied the local registry ({names} package(s) removed from {Path.GetRelativePath(context.RepoRoot, storage)})");
+        }
         var config = Path.Combine(root, "config.yaml");
         AtomicFile.WriteAllBytes(config, Encoding.UTF8.GetBytes(VerdaccioStorage.Config(root)));
         port = port == 0 ? FreePort() : port;

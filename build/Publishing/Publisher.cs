@@ -404,7 +404,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
             }
         }
         CheckMarker().GetAwaiter().GetResult();
-        context.Success($"dist-tag {tag} now points at {Version} for all {manifest.Packages.Count} package(s), wrappers last");
+        context.Success($"dist-tag {tag} moved on all {manifest.Packages.Count} package(s), wrappers last: " +
+            string.Join(", ", manifest.Packages.Where(p => p.Kind == ManifestPackage.WrapperKind).Select(p => $"{p.Name}@{p.Version}")));
     }
 
     /// <summary>Throws <see cref="ReleaseTakenOverException"/> when another release has set the marker since.</summary>

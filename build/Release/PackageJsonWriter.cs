@@ -21,13 +21,16 @@ public static class PackageJsonWriter
         });
     }
 
-    /// <summary>name, version and license as the package declares them (btm.json, else cake.config), description, repository.</summary>
-    public static void Common(Utf8JsonWriter w, RepoSettings settings, PackageManifest package, string name, string description)
+    /// <summary>
+    /// name, version and license (<paramref name="license"/>: what the tarball ships under; else the
+    /// package's own, btm.json or cake.config), description, repository.
+    /// </summary>
+    public static void Common(Utf8JsonWriter w, RepoSettings settings, PackageManifest package, string name, string description, string? license = null)
     {
         w.WriteString("name", name);
         w.WriteString("version", package.VersionOr(settings.Version));
         w.WriteString("description", description);
-        w.WriteString("license", package.License ?? settings.License);
+        w.WriteString("license", license ?? package.License ?? settings.License);
         if (settings.Repository is not null)
         {
             w.WriteStartObject("repository");

@@ -25,16 +25,16 @@ public static class PackageStager
         Directory.CreateDirectory(Path.Combine(dir, "bin"));
         BinaryCollector.CopyBetweenStages(unit, unit.Layout.ShippedDir, Path.Combine(dir, "bin"));
         CheckLibc(unit, Path.Combine(dir, "bin"));
+        var glibc = CheckGlibcFloor(context, unit, Path.Combine(dir, "bin"));
         CheckExecutable(unit, Path.Combine(dir, "bin"));
         var files = new List<string> { "bin/" };
         // Extra shipped files (install, files, the legal files) sit at their package paths; npm
         // always packs LICENSE/NOTICE at the root, the rest must be listed.
         var extras = Path.Combine(unit.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
         if (!Directory.Exists(extras) || !Directory.EnumerateFiles(extras).Any(f => UnitOutputs.IsLegal(Path.GetFileName(f))))
-        {
-            context.Warn($"{unit}: no LICENSE, COPYING or NOTICE file in the package folder or its sources, so none ships; " +
-                $"the tarball's license field says {package.License ?? settings.License}");
-        }
+            throw new Btm.Core.BuildFailedException($"{unit}: no licence text ships (no LICENSE, COPYING or NOTICE in its compiled output), " +
+                $"so its license field ({package.License ?? settings.License}) would be a claim without a text. Fix: add a LICENSE file to the package folder, then run with --force");
+        var license = Licensing.Expression(settings, unit);
         if (Directory.Exists(extras))
         {
             CopyTree(extras, dir);
@@ -48,7 +48,7 @@ public static class PackageStager
         }
         PackageJsonWriter.Write(Path.Combine(dir, "package.json"), w =>
         {
-            PackageJsonWriter.Common(w, settings, package, name, $"{package.Name} for {unit.Platform}{libc}; installed by {NpmNames.Wrapper(settings, package)}.");
+            PackageJsonWriter.Common(w, settings, package, name, $"{package.Name} for {unit.Platform}{libc}; installed by {NpmNames.Wrapper(settings, package)}.", license);
             PackageJsonWriter.Array(w, "os", [unit.Platform.Os]);
             PackageJsonWriter.Array(w, "cpu", [unit.Platform.Cpu]);
             if (unit.Platform.Libc is { } l)
@@ -56,10 +56,17 @@ public static class PackageStager
             PackageJsonWriter.Array(w, "files", files);
             // Yarn PnP must unpack it: the binary is executed from disk.
             w.WriteBoolean("preferUnplugged", true);
+            if (glibc is not null)
+            {
+                w.WriteStartObject("btm");
+                w.WriteString("glibc", glibc);
+                w.WriteEndObject();
+            }
         });
         WriteText(Path.Combine(dir, "README.md"),
             $"# {name}\n\nThe `{unit.Platform}` binaries of [`{NpmNames.Wrapper(settings, package)}`](https://www.npmjs.com/package/{NpmNames.Wrapper(settings, package)}). " +
-            $"Install that package instead; npm picks this one on {unit.Platform}{libc}.\n");
+            $"Install that package instead; npm picks this one on {unit.Platform}{libc}.\n" +
+            (glibc is null ? "" : $"\nRuns on Linux with glibc {glibc} or newer.\n"));
     }
 
     /// <summary>
@@ -81,6 +88,45 @@ public static class PackageStager
                 $"{unit}: {Path.GetFileName(file)} needs the loader {interpreter}, which {unit.Platform} systems do not have, so it would not run where npm installs it. " +
                 $"Fix: build it with the {unit.Platform} toolchain ({unit.Toolchain.CCompiler}; a makefile must use $(CC)), or link it statically");
         }
+    }
+
+    /// <summary>
+    /// The glibc a linux glibc package runs on (its floor, or with the floor off the newest GLIBC_
+    /// version its binaries need); refuses a binary needing a newer GLIBC_ symbol than the floor,
+    /// naming the symbol. A compressed binary's program is checked too, not only its stub.
+    /// </summary>
+    private static string? CheckGlibcFloor(BuildContext context, BuildUnit unit, string binDir)
+    {
+        if (unit.Platform.Os != "linux" || unit.Platform.Musl)
+            return null;
+        var floor = context.GlibcFloor(unit.Package, unit.Builder);
+        var files = Directory.EnumerateFiles(binDir, "*", SearchOption.AllDirectories).ToList();
+        if (unit.Compresses && Directory.Exists(unit.OutputDir(CheckpointStage.Stripped)))
+            files.AddRange(Directory.EnumerateFiles(unit.OutputDir(CheckpointStage.Stripped)));
+        Version? newest = null;
+        foreach (var file in files)
+        {
+            IReadOnlyList<GlibcSymbolVersions.Need> needs;
+            try
+            {
+                needs = GlibcSymbolVersions.Read(file);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new Btm.Core.BuildFailedException($"{unit}: {Path.GetFileName(file)} is a damaged ELF file: {e.Message}");
+            }
+            if (needs.Count == 0)
+                continue;
+            var top = needs[^1];
+            if (newest is null || top.Number > newest)
+                newest = top.Number;
+            if (floor != GlibcFloor.Host && top.Number > Version.Parse(floor))
+                throw new Btm.Core.BuildFailedException(
+                    $"{unit}: {Path.GetFileName(file)} needs {top.Version} (symbol {top.Symbol}), newer than its glibc floor {floor}, so it fails on older " +
+                    $"distributions that npm installs it on (built by {unit.Toolchain.Id}). Fix: build with the zig toolchain (the default for a floor: " +
+                    $"remove the cake.config Toolchains= entry for {unit.Platform}), or raise the floor (btm.json \"glibc\": \"{top.Version["GLIBC_".Length..]}\", cake.config GlibcFloor=)");
+        }
+        return floor != GlibcFloor.Host ? floor : newest is null ? null : $"{newest.Major}.{newest.Minor}";
     }
 
     /// <summary>A binary npm unpacks without its exec bits cannot be run by the wrapper: refuse to pack it.</summary>
@@ -146,12 +192,20 @@ public static class PackageStager
             foreach (var platform in platforms.OrderBy(p => p.ToString(), StringComparer.Ordinal))
                 w.WriteString(NpmNames.Platform(settings, package, platform), package.VersionOr(settings.Version));
             w.WriteEndObject();
+            // What the launcher runs on, readable by tools before installing (os/cpu alone cannot say "not musl").
+            w.WriteStartObject("btm");
+            PackageJsonWriter.Array(w, "platforms", platforms.Select(p => p.ToString()).Order(StringComparer.Ordinal));
+            w.WriteEndObject();
         });
         var platformList = string.Join(", ", platforms.Select(p => $"`{p}`"));
+        var notBuilt = PlatformId.ReleaseTargets.Where(t => !platforms.Contains(t)).Select(t => $"`{t}`").ToList();
         WriteText(Path.Combine(dir, "README.md"),
             $"# {name}\n\n{package.Description}\n\n```sh\nnpm install {name}\nnpx {package.Binaries[0]} --help\n```\n\n" +
-            $"Prebuilt for {platformList}. npm installs only the matching `{name}-<platform>` package; " +
-            "installing with `--omit=optional` leaves it out, and the command then says so.\n");
+            $"Prebuilt for {platformList}." +
+            (notBuilt.Count == 0 ? "" : $" **Not built for {string.Join(", ", notBuilt)}**: installing there succeeds, and the command says it is not built for that platform.") +
+            "\n\nThe client installs the matching `" + name + "-<platform>` package as an optional dependency: npm, yarn 4 and bun install only that one; " +
+            "pnpm 9 and yarn 1 may also install the musl package on a glibc machine, and the command still runs the right binary. " +
+            "Installing with optional dependencies left out (`--omit=optional`, `--no-optional`, `--ignore-optional`) leaves the binary out, and the command then says how to reinstall.\n");
     }
 
     private static void CopyTree(string from, string to)

@@ -39,6 +39,8 @@ public sealed class AssembleTask : BtmTask
                 File.Copy(Path.Combine(leg.Dir, package.Tarball), Path.Combine(temp, package.Tarball));
                 packages.Add(package);
             }
+            var partial = ReleaseCompleteness.Check(context, platforms.Where(p => context.Graph.Contains(p.Package.Component))
+                .Select(p => (context.Graph[p.Package.Component], PlatformId.Parse(p.Package.Platform!))));
             foreach (var component in platforms.GroupBy(p => p.Package.Component).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 if (!context.Graph.Contains(component.Key))
@@ -59,7 +61,7 @@ public sealed class AssembleTask : BtmTask
             var toolchains = legs.SelectMany(l => l.Manifest.Toolchains).GroupBy(t => t.Platform).Select(g => g.First())
                 .OrderBy(t => t.Platform, StringComparer.Ordinal).ToList();
             var merged = new ReleaseManifest(first.Version, first.Scope, first.Commit, legs.Any(l => l.Manifest.Dirty), first.BuildTime, first.BuildTimeSource,
-                toolchains, key is not null, key?.PublicKeyHex, packages);
+                toolchains, key is not null, key?.PublicKeyHex, packages) { Partial = partial };
             ReleaseFolder.Complete(context, temp, merged, key, localKey);
         }
         finally

@@ -3,6 +3,7 @@ using Btm.Build.Pipeline;
 using Btm.Cake.Logging;
 using Btm.Core;
 using Btm.Core.Model;
+using Btm.Core.Platforms;
 
 namespace Btm.Build.Tasks;
 
@@ -26,8 +27,16 @@ public sealed class CheckToolsTask : BtmTask
             problems = CheckAgain();
         var installs = string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
             || string.Equals(context.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (problems.Count > 0 && installs && DebianPackages.Named(problems) is { Count: > 0 } packages && DebianPackages.Install(context, packages))
+        // Everything the run will need, up front: the selected targets' toolchains with their libc
+        // packages, and the emulators their tests and Verify run under.
+        if (installs && DebianPackages.Missing(Needed(context).Concat(DebianPackages.Named(problems)), context.ToolLookup.Find) is { Count: > 0 } packages
+            && DebianPackages.Install(context, packages))
             problems = CheckAgain();
+        // Licences are settings: a shipped component without one stops the run before anything builds.
+        foreach (var unit in context.Units)
+            _ = Licensing.Components(unit);
+        if (problems.Count == 0)
+            problems = Prove(context);
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -43,7 +52,7 @@ public sealed class CheckToolsTask : BtmTask
     private static List<string> Check(BuildContext context)
     {
         var checkedTools = new Dictionary<ToolRequirement, (string? Problem, string Found)>();
-        var identities = new Dictionary<(string Platform, string Builder), ToolchainIdentity>();
+        var identities = new Dictionary<(string Platform, string Builder, string Compiler), ToolchainIdentity>();
         var found = new List<string>();
         var units = new List<BuildUnit>();
         var problems = new List<string>();
@@ -79,7 +88,7 @@ public sealed class CheckToolsTask : BtmTask
                     continue;
                 }
 
-                var toolchain = context.Toolchains.Resolve(platform);
+                var toolchain = context.Toolchains.Resolve(platform, context.GlibcFloor(package, builder));
                 var missing = new List<string>();
                 if (toolchain.Impossible && builder.NeedsCompiler)
                 {
@@ -109,10 +118,10 @@ public sealed class CheckToolsTask : BtmTask
                 }
                 if (missing.Count == 0)
                 {
-                    if (!identities.TryGetValue((platform.ToString(), builder.Name), out var identity))
+                    if (!identities.TryGetValue((platform.ToString(), builder.Name, toolchain.CCompiler), out var identity))
                     {
                         identity = ToolchainIdentity.Probe(toolchain, builder.Tool.Command!, find, context.Versions.VersionOutput);
-                        identities[(platform.ToString(), builder.Name)] = identity;
+                        identities[(platform.ToString(), builder.Name, toolchain.CCompiler)] = identity;
                     }
                     units.Add(new BuildUnit(package, platform, context.Options.Mode, toolchain, builder, identity, dependencies));
                     continue;
@@ -131,6 +140,41 @@ public sealed class CheckToolsTask : BtmTask
             context.Warn("no package/platform to build: every selected target was skipped");
         else
             context.Success($"tools ready for {units.Count} unit(s): {string.Join(", ", found)}");
+        return problems;
+    }
+
+    /// <summary>The Debian packages the selected packages and platforms need (debian-packages.txt).</summary>
+    private static IEnumerable<string> Needed(BuildContext context)
+    {
+        var needed = new List<string>(DebianPackages.Base);
+        foreach (var package in context.SelectedPackages)
+        {
+            var builder = context.Builders.For(package);
+            foreach (var platform in context.RequestedPlatforms(package).Where(p => package.Targets?.Contains(p) ?? true))
+            {
+                var toolchain = context.Toolchains.Resolve(platform, context.GlibcFloor(package, builder));
+                if (builder.NeedsCompiler && !toolchain.Impossible)
+                    needed.AddRange(DebianPackages.ForToolchain(toolchain.Id, platform.ToString()));
+                if (!HostPlatform.CanRun(context.Host, platform))
+                    needed.AddRange(DebianPackages.ForRunning(platform.ToString()));
+            }
+        }
+        return needed.Distinct();
+    }
+
+    /// <summary>Each unit's toolchain compiles, links and (where it can) runs a tiny program; what fails.</summary>
+    private static List<string> Prove(BuildContext context)
+    {
+        var proof = new ToolchainProof(Path.Combine(context.RepoRoot, ".btm", "cache", "toolchain-proofs"), context.Host);
+        var distinct = context.Units.Where(u => u.Builder.NeedsCompiler)
+            .GroupBy(u => (u.Platform.ToString(), u.Toolchain.CCompiler)).Select(g => g.First()).ToList();
+        var results = new string?[distinct.Count];
+        Parallel.For(0, distinct.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Options.Jobs) },
+            i => results[i] = proof.Prove(distinct[i].Toolchain, distinct[i].Identity));
+        var problems = results.Where(r => r is not null).Select(r => r!).ToList();
+        if (problems.Count == 0 && distinct.Count > 0)
+            context.Success($"toolchains proved (compiled, linked{(distinct.Any(u => u.Toolchain.Runnable(context.Host)) ? ", ran" : "")}): " +
+                string.Join(", ", distinct.Select(u => $"{u.Platform} ({u.Toolchain.Id})")));
         return problems;
     }
 

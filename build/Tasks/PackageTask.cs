@@ -22,6 +22,7 @@ public sealed class PackageTask : UnitTask
     {
         var units = Shipped(context).ToList();
         var settings = context.Settings;
+        var partial = ReleaseCompleteness.Check(context, units.Select(u => (u.Package, u.Platform)));
         var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
         var temp = ReleaseFolder.Begin(context);
         var stage = Path.Combine(temp, ".stage");
@@ -50,7 +51,7 @@ public sealed class PackageTask : UnitTask
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(units), key is not null, key?.PublicKeyHex, packages);
+                Toolchains(units), key is not null, key?.PublicKeyHex, packages) { Partial = partial };
             ReleaseFolder.Complete(context, temp, manifest, key, localKey);
         }
         finally

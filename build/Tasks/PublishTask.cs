@@ -28,6 +28,14 @@ public sealed class PublishTask : BtmTask
             throw new PublishException($"preflight: {Path.GetRelativePath(context.RepoRoot, releaseDir)} does not verify; nothing was published");
         }
         var manifest = verified.Manifest!;
+        if (manifest.Partial.Count > 0)
+        {
+            var list = string.Join("; ", manifest.Partial.Select(m => $"{m.Key} lacks {string.Join(", ", m.Value)}"));
+            if (!options.Partial)
+                throw new UsageException($"{ReleaseManifest.FileName} is a partial release ({list}); its versions could never gain those platforms. " +
+                    "Fix: package every declared platform (--platform=all), or pass --partial to Publish too, to publish it as it is");
+            context.Warn($"PUBLISHING A PARTIAL RELEASE (--partial): {list}");
+        }
 
         using var localRegistry = local ? LocalRegistry.Start(context) : null;
         var url = localRegistry?.Url ?? options.Registry;
@@ -48,8 +56,10 @@ public sealed class PublishTask : BtmTask
         }
         if (options.DryRun)
             return;
-        var wrappers = manifest.Packages.Where(p => p.Kind == ManifestPackage.WrapperKind).Select(p => p.Name).ToList();
-        context.Success($"released {manifest.Version} to {url}: {string.Join(", ", wrappers)} on {options.Tag}");
+        var released = manifest.Packages.Where(p => p.Kind == ManifestPackage.WrapperKind).ToList();
+        var wrappers = released.Select(p => p.Name).ToList();
+        // Each package has its own version (btm.json "version", else cake.config's), so each is named with it.
+        context.Success($"released to {url} on {options.Tag}: {string.Join(", ", released.Select(p => $"{p.Name}@{p.Version}"))}");
         if (local)
         {
             context.Info("serve it: ./build.sh --target=Registry, then in any folder: " +

@@ -13,5 +13,7 @@ namespace Btm.Build.Tasks;
 public sealed class ReleaseTask : BtmTask
 {
     public override void Run(BuildContext context) =>
-        context.Success($"release {context.Settings.Version} is built, tested, packaged, verified and published");
+        context.Success("the release is built, tested, packaged, verified and published: " +
+            string.Join(", ", context.Units.Where(u => u.Package.Publish).Select(u => u.Package).Distinct()
+                .Select(p => $"{p.Name} {context.VersionOf(p)} ({context.Units.Count(u => u.Package == p)} platform(s))")));
 }

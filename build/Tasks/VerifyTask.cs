@@ -160,7 +160,7 @@ public sealed class VerifyTask : BtmTask
                 outcome[platform.ToString()] = "checked, not run: needs a macOS runner";
                 continue;
             }
-            var toolchain = context.Toolchains.Resolve(platform);
+            var toolchain = context.Toolchains.Resolve(platform, context.Settings.GlibcFloor);
             if (!toolchain.Runnable(context.Host))
             {
                 outcome.TryAdd(platform.ToString(), $"not run: no emulator for {platform} here ({toolchain.InstallHint})");

@@ -155,7 +155,7 @@ public class McpServiceTests
         box.CommitAll();
         var r = Client(box,
             Tool("list_component_types"),
-            Tool("synthesize_code_component", new { component_type = "btm-package", name = "made-by-agent", options = new { builder = "make", description = "made over MCP" } }),
+            Tool("synthesize_code_component", new { component_type = "btm-package", name = "made-by-agent", options = new { builder = "make", description = "made over MCP", targets = Sandbox.Host } }),
             Tool("synthesize_code_component", new { component_type = "btm-package", name = "made-by-agent" }),
             Tool("synthesize_code_component", new { component_type = "btm-package", name = "../escape" }),
             Tool("synthesize_code_component", new { component_type = "btm-package", name = "Capital" }),
@@ -179,7 +179,7 @@ public class McpServiceTests
         Assert.That(S(release["state"]), Is.EqualTo("COMPLETED_SUCCESS"), string.Join("\n", release["log_tail"]!.AsArray().Select(S)));
         Assert.That(release["artifacts"]!.AsArray().Select(S), Has.Some.EndsWith("artifacts/0.1.0"));
         var log = File.ReadAllText(Path.Combine(box.Root, ".btm", "service", "builds", S(r[8]!["build_id"]) + ".log"));
-        Assert.That(log, Does.Contain("released 0.1.0 to").And.Contain("@btm/made-by-agent"));
+        Assert.That(log, Does.Contain("released to").And.Contain("@btm/made-by-agent@0.1.0"));
     }
 
     [Test]

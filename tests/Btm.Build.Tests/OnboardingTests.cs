@@ -328,7 +328,7 @@ public class OnboardingTests
             Assert.Ignore($"Debian's archive is not reachable from here: {release.Output.Split('\n').First(l => l.Contains("could not get"))}");
         Assert.That(release.ExitCode, Is.Zero, release.Output);
         Assert.That(release.Output, Does.Contain("lua -v via @btm/lua: Lua 5.4.4").And.Contain("zstd --version via @btm/zstd: *** Zstandard CLI"));
-        Assert.That(release.Output, Does.Contain("released 0.1.0 to"));
+        Assert.That(release.Output, Does.Contain("released to"));
         foreach (var example in new[] { "lua", "zstd" })
             Assert.That(Directory.GetFileSystemEntries(box.Package(example)).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "btm.json", "build" }));
         var zstd = Path.Combine(box.ReleaseDir, "npm", $"btm-zstd-{Host}-1.5.4.tgz");

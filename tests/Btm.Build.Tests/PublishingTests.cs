@@ -176,7 +176,7 @@ public class PublishingTests
         box.AddReleaseTooling();
         var release = box.Run("--target=Release");
         Assert.That(release.ExitCode, Is.Zero, release.Output);
-        Assert.That(release.Output, Does.Contain("released 0.1.0 to http://127.0.0.1:").And.Contain("@btm/alpha on latest"));
+        Assert.That(release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("on latest: ").And.Contain("@btm/alpha@0.1.0"));
         Assert.That(File.Exists(Path.Combine(box.ReleaseDir, "Btm.Templates.0.1.0.nupkg")), Is.True, "the release carries the template package");
         var again = box.Run("--target=Publish");
         Assert.That(again.ExitCode, Is.Zero, again.Output);

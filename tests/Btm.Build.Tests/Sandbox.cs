@@ -27,19 +27,22 @@ public sealed class Sandbox : IDisposable
         Root = Path.Combine(Path.GetTempPath(), "btm-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(Root, "packages"));
         File.Copy(Path.Combine(RepoRoot, "cake.config"), Path.Combine(Root, "cake.config"));
+        // cake.config's License needs its text: every package without its own ships the repo's.
+        File.Copy(Path.Combine(RepoRoot, "LICENSE"), Path.Combine(Root, "LICENSE"));
         CopyTree(Path.Combine(RepoRoot, "docs", "schemas"), Path.Combine(Root, "docs", "schemas"));
         foreach (var name in repoPackages)
             CopyTree(Path.Combine(RepoRoot, "packages", name), Path.Combine(Root, "packages", name));
+        // The repo's node tools, zig among them: linux glibc targets build with zig for their glibc floor.
+        File.Copy(Path.Combine(RepoRoot, "package.json"), Path.Combine(Root, "package.json"));
+        File.Copy(Path.Combine(RepoRoot, "package-lock.json"), Path.Combine(Root, "package-lock.json"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "node_modules"), Path.Combine(RepoRoot, "node_modules"));
     }
 
     public string Root { get; }
 
-    /// <summary>What the default local registry and the Templates task need: the node tools and the template.</summary>
+    /// <summary>What the Templates task needs besides the node tools: the template.</summary>
     public void AddReleaseTooling()
     {
-        File.Copy(Path.Combine(RepoRoot, "package.json"), Path.Combine(Root, "package.json"));
-        File.Copy(Path.Combine(RepoRoot, "package-lock.json"), Path.Combine(Root, "package-lock.json"));
-        Directory.CreateSymbolicLink(Path.Combine(Root, "node_modules"), Path.Combine(RepoRoot, "node_modules"));
         CopyTree(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
     }
 
@@ -133,8 +136,19 @@ public sealed class Sandbox : IDisposable
 
     public ProcessResult Run(params string[] args) => RunWith(null, args);
 
+    /// <summary>
+    /// False (the default): a run of a releasing task passes --partial, as a user releasing fewer
+    /// platforms on purpose would, since fixtures build cake.config's Targets=host of packages that
+    /// declare all seven. Tests of the completeness rule itself set it.
+    /// </summary>
+    public bool CompleteReleases { get; set; }
+
+    private static readonly string[] ReleasingTargets = ["--target=Package", "--target=Release", "--target=Publish", "--target=Assemble"];
+
     public ProcessResult RunWith(IDictionary<string, string?>? environment, params string[] args)
     {
+        if (!CompleteReleases && args.Any(a => ReleasingTargets.Contains(a, StringComparer.OrdinalIgnoreCase)) && !args.Contains("--partial"))
+            args = [.. args, "--partial"];
         // The caller's own BUILD_MODE or fault switch must not leak into a test's build.
         var env = new Dictionary<string, string?>
         {

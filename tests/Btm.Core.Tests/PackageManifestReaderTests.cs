@@ -192,4 +192,31 @@ public class PackageManifestReaderTests
     [TestCase("(MIT AND Zlib) OR Apache-2.0 WITH LLVM-exception")]
     [TestCase("LicenseRef-Proprietary")]
     public void Spdx_expressions_are_accepted(string expression) => Assert.That(Spdx.Problem(expression), Is.Null);
+
+    [Test]
+    public void Glibc_and_source_licences_are_read_and_wrong_values_name_their_field()
+    {
+        using var dir = new TempDir();
+        var source = """[{ "debian": "libzstd", "file": "libzstd_1.5.4+dfsg2.orig.tar.xz", "sha256": "8cf4bbb65e77ec348d052c8d6230eba66d435bddf64c8b5be2fcb16880c19953", "license": "BSD-3-Clause OR GPL-2.0-only", "licenseFiles": ["LICENSE"] }]""";
+        var m = Load(dir, With("glibc", "\"2.28\"").Replace("\"tools\"", $"\"sources\":{source},\"tools\""));
+        Assert.That(m.Glibc, Is.EqualTo("2.28"));
+        var s = m.Sources.Single();
+        Assert.That((s.Component, s.Version, s.License), Is.EqualTo(("libzstd", "1.5.4+dfsg2", "BSD-3-Clause OR GPL-2.0-only")));
+        Assert.That(s.LicenseFiles, Is.EqualTo(new[] { "LICENSE" }));
+
+        Assert.That(LoadFails(With("glibc", "\"2.5\"")).Field, Is.EqualTo("glibc"));
+        var bad = LoadFails(With("sources", source.Replace("BSD-3-Clause OR GPL-2.0-only", "BSD-3-Clause OR")));
+        Assert.That(bad.Field, Is.EqualTo("sources[0].license"));
+        Assert.That(LoadFails(With("sources", source.Replace("[\"LICENSE\"]", "[\"../LICENSE\"]"))).Field, Is.EqualTo("sources[0].licenseFiles[0]"));
+    }
+
+    [TestCase("lua-5.4.4.tar.gz", "lua-5.4.4", "5.4.4")]
+    [TestCase("libzstd_1.5.4+dfsg2.orig.tar.xz", "libzstd", "1.5.4+dfsg2")]
+    [TestCase("hello_2.10.orig.tar.gz", "hello", "2.10")]
+    [TestCase("snapshot.tar.gz", "snapshot", null)]
+    public void A_source_names_its_component_and_version_from_its_archive(string file, string stem, string? version)
+    {
+        Assert.That(SourceSpec.Stem(file), Is.EqualTo(stem));
+        Assert.That(SourceSpec.VersionFrom(file), Is.EqualTo(version));
+    }
 }

@@ -69,4 +69,14 @@ public class RepoSettingsReaderTests
         Assert.That(Load(text + fix.Groups[1].Value + "\n").Scope, Is.EqualTo("@acme"));
         Assert.That(fix.Groups[1].Value, Does.Not.Contain(" "), "Cake's parser rejects spaces around '='");
     }
+
+    [Test]
+    public void GlibcFloor_defaults_to_2_17_and_names_the_fix_when_wrong()
+    {
+        Assert.That(Load("[Btm]\nScope=@acme\nVersion=1.0.0\n").GlibcFloor, Is.EqualTo("2.17"));
+        Assert.That(Load("[Btm]\nScope=@acme\nVersion=1.0.0\nGlibcFloor=host\n").GlibcFloor, Is.EqualTo("host"));
+        var e = Assert.Throws<ConfigException>(() => Load("[Btm]\nScope=@acme\nVersion=1.0.0\nGlibcFloor=2.3\n"));
+        Assert.That(e!.Field, Is.EqualTo("[Btm] GlibcFloor"));
+        Assert.That(e.Message, Does.Contain("GlibcFloor=2.17"));
+    }
 }

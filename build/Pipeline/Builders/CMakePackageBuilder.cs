@@ -22,7 +22,7 @@ public sealed class CMakePackageBuilder : IPackageBuilder
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
         var (binDir, buildDir, sourceRoot) = BuildTree(context, unit);
-        UnitOutputs.Collect(unit, [binDir, Path.Combine(binDir, BuildType(unit))], buildDir, sourceRoot, outDir);
+        UnitOutputs.Collect(context, unit, [binDir, Path.Combine(binDir, BuildType(unit))], buildDir, sourceRoot, outDir);
     }
 
     public string Test(BuildContext context, BuildUnit unit)

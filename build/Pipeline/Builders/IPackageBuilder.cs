@@ -21,6 +21,12 @@ public interface IPackageBuilder
     /// <summary>False for builders that use no C toolchain (CheckTools then does not ask for one).</summary>
     bool NeedsCompiler => true;
 
+    /// <summary>The glibc the runtime this builder ships needs ("2.28" for Node 20), or null for none.</summary>
+    string? RuntimeGlibcFloor => null;
+
+    /// <summary>Runtimes this builder puts inside the package (Node for node-sea), with their licences.</summary>
+    IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit) => [];
+
     /// <summary>Why the Strip stage must leave this builder's binaries as built, or null to strip them.</summary>
     string? KeepUnstripped => null;
 

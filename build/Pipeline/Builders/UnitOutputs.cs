@@ -8,8 +8,8 @@ namespace Btm.Build.Pipeline;
 /// <summary>
 /// What a compile hands to the Compiled stage: the declared binaries (found in the builder's
 /// output folders, or where btm.json "install" maps them to bin/), and under files/ everything
-/// else that ships: other "install" matches, "files" entries, and the LICENSE/COPYING/NOTICE files
-/// of the package or its sources.
+/// else that ships: other "install" matches, "files" entries, and the licence texts and notices
+/// (<see cref="Licensing"/>).
 /// </summary>
 public static partial class UnitOutputs
 {
@@ -23,7 +23,7 @@ public static partial class UnitOutputs
 
     /// <param name="buildTree">Where "install" globs are resolved (the CMake build folder, the make source copy).</param>
     /// <param name="sourceTree">Where "files" are resolved and sources' legal files are looked for.</param>
-    public static void Collect(BuildUnit unit, IReadOnlyList<string> searchDirs, string buildTree, string sourceTree, string outDir)
+    public static void Collect(BuildContext context, BuildUnit unit, IReadOnlyList<string> searchDirs, string buildTree, string sourceTree, string outDir)
     {
         var package = unit.Package;
         var installed = Install(unit, buildTree);
@@ -52,8 +52,7 @@ public static partial class UnitOutputs
             foreach (var match in matches)
                 Place(Path.Combine(sourceTree, match), Path.Combine(files, Destination(entry.To, match, matches.Count, package.ManifestPath, "files")), entry.Mode);
         }
-        foreach (var legal in LegalFiles(unit, sourceTree))
-            Place(legal, Path.Combine(files, Path.GetFileName(legal)), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Licensing.Collect(context, unit, sourceTree, files);
     }
 
     /// <summary>"install": each glob's matches in the build tree, by their shipped path.</summary>
@@ -84,19 +83,6 @@ public static partial class UnitOutputs
 
     // The same glob rules as btm.json "inputs" (docs/package-model.md).
     private static IReadOnlyList<string> Match(string root, string glob) => InputSet.Collect(root, [glob]);
-
-    /// <summary>The package's own legal files; else those at the root of the source tree and of each source.</summary>
-    private static IEnumerable<string> LegalFiles(BuildUnit unit, string sourceTree)
-    {
-        IEnumerable<string> In(string dir) => Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir).Where(f => LegalFile().IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal)
-            : [];
-        var own = In(unit.Package.Directory).ToList();
-        if (own.Count > 0)
-            return own;
-        return new[] { sourceTree }.Concat(unit.Package.Sources.Select(s => s.Into == "." ? sourceTree : Path.Combine(sourceTree, s.Into)))
-            .Distinct().SelectMany(In).GroupBy(Path.GetFileName).Select(g => g.First());
-    }
 
     private static void Place(string from, string to, UnixFileMode? mode)
     {

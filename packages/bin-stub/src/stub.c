@@ -18,8 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+/* getrandom() and memfd_create() came with glibc 2.25 and 2.27; the stub runs on glibc 2.17 (the
+ * release floor), so it asks the kernel directly. */
 #include <sys/mman.h>
-#include <sys/random.h>
+#include <sys/syscall.h>
+#ifndef GRND_NONBLOCK
+#define GRND_NONBLOCK 1
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
 #endif
 #ifdef __APPLE__
 #include <mach-o/dyld.h>
@@ -127,7 +135,7 @@ mismatch:
 static unsigned long long random_suffix(void) {
   unsigned long long r = 0;
 #ifdef __linux__
-  if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) return r;
+  if (syscall(SYS_getrandom, &r, sizeof r, GRND_NONBLOCK) == (long)sizeof r) return r;
 #else
   arc4random_buf(&r, sizeof r);
   if (r) return r;
@@ -206,7 +214,7 @@ static int run_privately(int self_fd, const btm_trailer *t, const char *name, ch
   btm_status status;
 #ifdef __linux__
   (void)name;
-  int fd = (int)memfd_create(self_name, MFD_CLOEXEC);
+  int fd = (int)syscall(SYS_memfd_create, self_name, MFD_CLOEXEC);
   if (fd < 0) return die(BTM_EXIT_CACHE, "no usable cache and no memfd", strerror(errno));
   status = btm_unpack(self_fd, t, fd, 0, error, sizeof error);
   if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);

@@ -25,6 +25,9 @@ public sealed record PackageManifest(
     /// <summary>SPDX license expression (btm.json "license"); null: the repo's.</summary>
     public string? License { get; init; }
 
+    /// <summary>btm.json "glibc": this package's glibc floor ("2.28", "host"); null: its builder's or cake.config's.</summary>
+    public string? Glibc { get; init; }
+
     public IReadOnlyList<SourceSpec> Sources { get; init; } = [];
 
     public CMakeOptions CMake { get; init; } = CMakeOptions.Default;

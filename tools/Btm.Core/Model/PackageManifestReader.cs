@@ -12,11 +12,11 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "version", "license", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
+        "$schema", "name", "description", "version", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
         "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify", "sea",
     };
 
-    private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches"];
+    private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles"];
     private static readonly string[] CMakeFields = ["sourceDir", "cacheVariables", "targets", "configureArgs"];
     private static readonly string[] MakeFields = ["directory", "targets", "variables", "testTarget"];
     private static readonly string[] FileFields = ["from", "to", "mode"];
@@ -146,11 +146,20 @@ public static partial class PackageManifestReader
                     "write an SPDX id or expression, e.g. MIT, GPL-2.0-only, BSD-3-Clause OR GPL-2.0-only");
         }
 
+        string? glibc = null;
+        if (root.TryGetProperty("glibc", out _))
+        {
+            glibc = RequiredString(root, "glibc", file);
+            if (GlibcFloor.Problem(glibc) is { } problem)
+                throw new ConfigException(file, "glibc", problem, "write \"glibc\": \"2.17\" (or newer), or \"host\" for binaries that need this machine's glibc");
+        }
+
         return new PackageManifest(name, description, builder, targets, binaries, inputs, dependsOn, tools, test, debugBinaries, compress, publish,
             Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath)
         {
             Version = version,
             License = license,
+            Glibc = glibc,
             Sources = root.TryGetProperty("sources", out var sources) ? ReadSources(sources, file) : [],
             CMake = root.TryGetProperty("cmake", out var cmake) ? ReadCMake(cmake, file) : CMakeOptions.Default,
             Make = root.TryGetProperty("make", out var make) ? ReadMake(make, file) : MakeOptions.Default,
@@ -231,7 +240,25 @@ public static partial class PackageManifestReader
             var into = item.TryGetProperty("into", out _) ? Relative(RequiredString(item, "into", file, at), file, $"{at}.into", "the source tree") : ".";
             var patches = StringArray(item, "patches", file, allowEmpty: true, parent: at)
                 .Select((p, i) => Relative(p, file, $"{at}.patches[{i}]", "the package folder")).ToList();
-            list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches));
+            string? sourceLicense = null;
+            if (item.TryGetProperty("license", out _))
+            {
+                sourceLicense = RequiredString(item, "license", file, at);
+                if (Spdx.Problem(sourceLicense) is { } problem)
+                    throw new ConfigException(file, $"{at}.license", $"'{sourceLicense}' is not an SPDX expression: {problem}",
+                        "write the SPDX expression of the source's licence, e.g. BSD-3-Clause OR GPL-2.0-only");
+            }
+            var licenseFiles = StringArray(item, "licenseFiles", file, allowEmpty: true, parent: at)
+                .Select((p, i) => Relative(p, file, $"{at}.licenseFiles[{i}]", "the source")).ToList();
+            var component = item.TryGetProperty("component", out _) ? RequiredString(item, "component", file, at) : debian ?? SourceSpec.Stem(name);
+            var sourceVersion = item.TryGetProperty("version", out _) ? RequiredString(item, "version", file, at) : SourceSpec.VersionFrom(name);
+            list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches)
+            {
+                Component = component,
+                Version = sourceVersion,
+                License = sourceLicense,
+                LicenseFiles = licenseFiles,
+            });
         }
         return list;
     }

@@ -15,7 +15,39 @@ public sealed record SourceSpec(
     string Sha256,
     int StripComponents,
     string Into,
-    IReadOnlyList<string> Patches);
+    IReadOnlyList<string> Patches)
+{
+    /// <summary>The name THIRD-PARTY-NOTICES gives it ("component"; else the Debian package or the archive's stem).</summary>
+    public string Component { get; init; } = Stem(File);
+
+    /// <summary>Its upstream version ("version"; else read from the archive's name), or null.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>SPDX expression of what it ships under ("license"); null: covered by the package's own btm.json "license".</summary>
+    public string? License { get; init; }
+
+    /// <summary>Its licence texts, relative to where it unpacks ("licenseFiles"); empty: the LICENSE/COPYING/NOTICE files at its root.</summary>
+    public IReadOnlyList<string> LicenseFiles { get; init; } = [];
+
+    /// <summary>"lua-5.4.4" from "lua-5.4.4.tar.gz"; "libzstd" from "libzstd_1.5.4+dfsg2.orig.tar.xz".</summary>
+    public static string Stem(string file)
+    {
+        var name = file.Split('_')[0];
+        foreach (var ext in new[] { ".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tgz", ".zip", ".tar" })
+        {
+            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
+                return name[..^ext.Length];
+        }
+        return name;
+    }
+
+    /// <summary>"1.5.4+dfsg2" from a Debian orig tarball's name, "5.4.4" from "lua-5.4.4.tar.gz"; null when it names none.</summary>
+    public static string? VersionFrom(string file)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(file, @"[_-]v?(\d+(?:\.\d+)+[0-9A-Za-z.+~-]*?)(?:\.orig)?(?:\.tar\.\w+|\.tgz|\.zip)$");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+}
 
 /// <summary>btm.json "cmake": how an upstream CMake project is configured and built.</summary>
 public sealed record CMakeOptions(

@@ -17,6 +17,9 @@ public sealed record RepoSettings(
     /// <summary>Toolchains= (target to toolchain id); targets not named use the table's default.</summary>
     public IReadOnlyDictionary<string, string> Toolchains { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>GlibcFloor=: the oldest glibc linux glibc binaries run on (default 2.17), or "host".</summary>
+    public string GlibcFloor { get; init; } = Model.GlibcFloor.Default;
+
     /// <summary>RemoteCacheUrl=, RemoteCacheTeam=, RemoteCacheMode=: the shared checkpoint cache (docs/remote-cache.md).</summary>
     public string? RemoteCacheUrl { get; init; }
     public string? RemoteCacheTeam { get; init; }

@@ -11,7 +11,7 @@ public static partial class RepoSettingsReader
 {
     public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Scope", "Version", "Targets", "License", "Repository", "TrustedKeys", "Toolchains", "RemoteCacheUrl", "RemoteCacheTeam", "RemoteCacheMode",
+        "Scope", "Version", "Targets", "GlibcFloor", "License", "Repository", "TrustedKeys", "Toolchains", "RemoteCacheUrl", "RemoteCacheTeam", "RemoteCacheMode",
     };
 
     [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
@@ -123,12 +123,16 @@ public static partial class RepoSettingsReader
                     throw new ConfigException(displayPath, "[Btm] Toolchains", $"{target} is given twice", "name each target once");
             }
         }
+        var glibc = values.TryGetValue("GlibcFloor", out var g) ? g : GlibcFloor.Default;
+        if (GlibcFloor.Problem(glibc) is { } glibcProblem)
+            throw new ConfigException(displayPath, "[Btm] GlibcFloor", glibcProblem, "write GlibcFloor=2.17 (the default), a newer 2.x, or host");
         var cacheMode = values.TryGetValue("RemoteCacheMode", out var cm) ? cm : null;
         if (cacheMode is not (null or "off" or "read" or "readwrite"))
             throw new ConfigException(displayPath, "[Btm] RemoteCacheMode", $"'{cacheMode}' is not a remote cache mode", "use off, read or readwrite");
         return new RepoSettings(scope, version, list, license, repository, trusted)
         {
             Toolchains = toolchains,
+            GlibcFloor = glibc,
             RemoteCacheUrl = values.GetValueOrDefault("RemoteCacheUrl"),
             RemoteCacheTeam = values.GetValueOrDefault("RemoteCacheTeam"),
             RemoteCacheMode = cacheMode,

@@ -13,6 +13,12 @@ public sealed record ReleaseManifest(
     string? SigningPublicKey,
     IReadOnlyList<ManifestPackage> Packages)
 {
+    /// <summary>
+    /// A partial release (--partial): each component with the declared platforms it lacks. Empty for
+    /// a complete release, which every release is unless asked otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Partial { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     public const int FormatVersion = 1;
     public const string FileName = "manifest.json";
     public const string SignatureFileName = "manifest.json.sig";

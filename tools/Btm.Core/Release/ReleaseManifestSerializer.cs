@@ -29,6 +29,18 @@ public static partial class ReleaseManifestSerializer
             w.WriteStartObject("release");
             w.WriteString("version", m.Version);
             w.WriteString("scope", m.Scope);
+            if (m.Partial.Count > 0)
+            {
+                w.WriteStartObject("partial");
+                foreach (var (component, missing) in m.Partial.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    w.WriteStartArray(component);
+                    foreach (var platform in missing.Order(StringComparer.Ordinal))
+                        w.WriteStringValue(platform);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
             w.WriteStartObject("source");
             if (m.Commit is null) w.WriteNull("commit"); else w.WriteString("commit", m.Commit);
@@ -168,9 +180,20 @@ public static partial class ReleaseManifestSerializer
                     NullableStr(p, "platform", at), NullableStr(p, "os", at), NullableStr(p, "cpu", at), NullableStr(p, "libc", at),
                     tarball, Long(p, "size", at), Hash(p, "sha256", at), integrity, files));
             }
+            var partial = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (release.TryGetProperty("partial", out var partialElement))
+            {
+                foreach (var component in Obj(partialElement, "$.release.partial").EnumerateObject())
+                {
+                    var at = $"$.release.partial.{component.Name}";
+                    partial[component.Name] = Arr(component.Value, at).EnumerateArray()
+                        .Select((e, i) => e.ValueKind == JsonValueKind.String && e.GetString()!.Length > 0 ? e.GetString()! : throw new InvalidDataException($"{at}[{i}] is not a platform id"))
+                        .ToList();
+                }
+            }
             return new ReleaseManifest(Str(release, "version", "$.release"), Str(release, "scope", "$.release"), commit,
                 Bool(source, "dirty", "$.source"), time, Str(build, "timeSource", "$.build"), toolchains,
-                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages);
+                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages) { Partial = partial };
         }
     }
 
