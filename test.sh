@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project (NUnit, with real cmake/gcc/make), then prints one line:
-# "N passed, N failed, N skipped", summed over all test projects. Extra arguments go to dotnet test
+# "N passed, N failed, N skipped", summed over all test projects. The fresh-machine Release
+# (category FreshMachine) runs first and alone. Extra arguments go to dotnet test instead
 # (e.g. ./test.sh --filter Name~Checkpoint).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,8 +14,16 @@ if [[ ! -f "$root/node_modules/.package-lock.json" || "$root/package-lock.json" 
   (cd "$root" && npm ci --no-audit --no-fund >/dev/null) || { echo "fail    npm ci failed" >&2; exit 1; }
 fi
 dotnet tool restore --tool-manifest "$root/dotnet-tools.json" >/dev/null || { echo "fail    dotnet tool restore failed" >&2; exit 1; }
-dotnet test "$root/Btm.sln" --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
-status=$?
+status=0
+if (( $# == 0 )); then
+  # The fresh-machine Release first and alone: it uninstalls (and reinstalls) what the other tests use.
+  dotnet test "$root/tests/Btm.Build.Tests" --nologo --filter "TestCategory=FreshMachine" --logger "trx;LogFileName=fresh-machine.trx" \
+    --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+  dotnet test "$root/Btm.sln" --nologo --filter "TestCategory!=FreshMachine" --logger "trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" || status=$?
+else
+  dotnet test "$root/Btm.sln" --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+fi
 
 passed=0 failed=0 skipped=0
 shopt -s nullglob

@@ -127,7 +127,8 @@ public sealed class Publisher(BuildContext context, string releaseDir, ReleaseMa
                 context.Fail($"{p.Name}@{p.Version} is already published with integrity {state.Version.Integrity}; this release has {p.Integrity}");
                 Report.Set(p.Name, PublishOutcome.Failed, "a different build of this version is already published");
             }
-            throw new PublishException($"preflight: {conflicts.Count} version(s) already published with different bytes; versions are immutable, so bump the version. Nothing was published");
+            throw new PublishException($"preflight: {conflicts.Count} version(s) already published with different bytes; versions are immutable, so bump the version" +
+                (registryName == "local" ? " (or, for the local registry, which is only yours: ./build.sh --target=Registry --reset empties it)" : "") + ". Nothing was published");
         }
         var toPublish = new HashSet<ManifestPackage>();
         foreach (var (p, state) in states)

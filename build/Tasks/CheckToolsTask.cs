@@ -32,6 +32,8 @@ public sealed class CheckToolsTask : BtmTask
         if (installs && DebianPackages.Missing(Needed(context).Concat(DebianPackages.Named(problems)), context.ToolLookup.Find) is { Count: > 0 } packages
             && DebianPackages.Install(context, packages))
             problems = CheckAgain();
+        if (installs && context.Units.Any(u => u.Platform.Cpu == "arm64" && u.Platform.Os == "linux" && context.Host.Cpu != "arm64"))
+            Binfmt.Ensure(context, "qemu-aarch64");
         // Licences are settings: a shipped component without one stops the run before anything builds.
         foreach (var unit in context.Units)
             _ = Licensing.Components(unit);

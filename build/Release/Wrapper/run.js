@@ -112,4 +112,4 @@ function run(binary) {
   });
 }
 
-module.exports = { run, platformId, installer };
+module.exports = { run, platformId, installer, binaryPath };

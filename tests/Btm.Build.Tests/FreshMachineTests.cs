@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Btm.Build.Tests;
+
+/// <summary>
+/// The README's main command on a fresh machine: the cross toolchains, emulators and their libc
+/// packages removed first (restored after), then a fresh clone's `./build.sh --target=Release`
+/// must install what it needs and ship every declared platform, glibc binaries on their floor and
+/// every tarball with its licence texts. test.sh runs this category first and on its own, as it
+/// uninstalls what other tests use.
+/// </summary>
+[TestFixture, Category(Category), NonParallelizable]
+public class FreshMachineTests
+{
+    public const string Category = "FreshMachine";
+
+    /// <summary>What a fresh Debian machine lacks of debian-packages.txt's toolchain and run lines.</summary>
+    private static readonly string[] Removed =
+        ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+
+    private string _clone = "";
+    private ProcessResult? _release;
+    private string ReleaseDir => Path.Combine(_clone, "artifacts", "0.1.0");
+
+    private static ProcessResult Apt(params string[] args) =>
+        ProcessResult.Run("apt-get", args, "/", new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" }, timeoutSeconds: 1200);
+
+    private static bool Installed(string package) =>
+        ProcessResult.Run("dpkg-query", ["-W", "-f=${Status}", package], "/").Stdout.Contains("install ok installed");
+
+    [OneTimeSetUp]
+    public void ReleaseOnAFreshMachine()
+    {
+        Sandbox.RequireTools("apt-get", "dpkg-query", "git", "objdump");
+        if (Environment.UserName != "root")
+            Assert.Ignore("removing and reinstalling Debian packages needs root");
+        if (Sandbox.Host != "linux-x64")
+            Assert.Ignore("the package list is an x64 Debian host's");
+        var present = Removed.Where(Installed).ToArray();
+        if (present.Length > 0)
+        {
+            var removed = Apt(["remove", "-y", "-qq", .. present]);
+            Assert.That(removed.ExitCode, Is.Zero, removed.Output);
+        }
+        Assert.That(Removed.Where(Installed), Is.Empty, "the machine is fresh: none of them installed");
+        // A container never had qemu registered with the kernel; nor does this machine now.
+        if (File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"))
+            File.WriteAllText("/proc/sys/fs/binfmt_misc/qemu-aarch64", "-1");
+
+        _clone = Path.Combine(Path.GetTempPath(), "btm-fresh-" + Guid.NewGuid().ToString("N")[..8]);
+        var clone = ProcessResult.Run("git", ["clone", "-q", Sandbox.RepoRoot, _clone], Path.GetTempPath());
+        Assert.That(clone.ExitCode, Is.Zero, clone.Output);
+        var env = new Dictionary<string, string?>
+        {
+            ["CI"] = null, ["BUILD_MODE"] = null, ["CC"] = null, ["CFLAGS"] = null, ["BTM_SIGNING_KEY"] = null,
+            ["BTM_REMOTE_CACHE_URL"] = null, ["BTM_REMOTE_CACHE_TOKEN"] = null, ["BTM_REMOTE_CACHE_TEAM"] = null,
+        };
+        _release = ProcessResult.Run(Path.Combine(_clone, "build.sh"), ["--target=Release"], _clone, env, timeoutSeconds: 2400);
+        TestContext.Progress.WriteLine(string.Join('\n', _release.Output.Split('\n').Where(l => l.Contains("installing") || l.Contains("installed") ||
+            l.Contains("proved") || l.Contains("registered") || l.StartsWith("success the release") || l.StartsWith("fail"))));
+    }
+
+    [OneTimeTearDown]
+    public void Restore()
+    {
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get"))
+            return;
+        // Whatever happened, the rest of the suite finds every package of the list installed again.
+        var list = File.ReadAllLines(Path.Combine(Sandbox.RepoRoot, "build", "Pipeline", "debian-packages.txt"))
+            .Where(l => l.Length > 0 && l[0] != '#').SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)).Distinct();
+        var missing = list.Where(p => !Installed(p)).ToArray();
+        if (missing.Length > 0)
+            Apt(["install", "-y", "-qq", "--no-install-recommends", .. missing]);
+        var conf = "/usr/lib/binfmt.d/qemu-aarch64.conf";
+        if (!File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64") && File.Exists(conf) && File.Exists("/proc/sys/fs/binfmt_misc/register"))
+        {
+            try { File.WriteAllText("/proc/sys/fs/binfmt_misc/register", File.ReadAllText(conf).Trim()); }
+            catch (IOException) { }
+        }
+        if (_clone.Length > 0 && Directory.Exists(_clone))
+            Directory.Delete(_clone, recursive: true);
+    }
+
+    private JsonElement Manifest() => JsonDocument.Parse(File.ReadAllText(Path.Combine(ReleaseDir, "manifest.json"))).RootElement;
+
+    private IEnumerable<(string Name, string? Platform, string Tarball, string Component)> Tarballs() =>
+        Manifest().GetProperty("packages").EnumerateArray().Select(p => (p.GetProperty("name").GetString()!,
+            p.GetProperty("platform").ValueKind == JsonValueKind.Null ? null : p.GetProperty("platform").GetString(),
+            p.GetProperty("tarball").GetString()!, p.GetProperty("component").GetString()!));
+
+    private string Unpack(string tarball)
+    {
+        var dir = Path.Combine(_clone, "unpacked", Path.GetFileName(tarball));
+        if (!Directory.Exists(dir))
+            Btm.Core.IO.SafeArchive.Extract(Path.Combine(ReleaseDir, tarball), Path.GetFileName(tarball), dir, 1);
+        return dir;
+    }
+
+    [Test]
+    public void The_main_command_installs_what_it_needs_and_releases_every_declared_platform()
+    {
+        Assert.That(_release!.ExitCode, Is.Zero, _release.Output[^Math.Min(6000, _release.Output.Length)..]);
+        Assert.That(_release.Output, Does.Contain("installing ").And.Contain("(apt-get)"));
+        Assert.That(_release.Output, Does.Contain("toolchains proved (compiled, linked, ran)"));
+        // gcc-aarch64-linux-gnu and its libc headers are not among them: zig builds linux-arm64 at the glibc floor.
+        string[] needed = ["libc6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+        Assert.That(needed.Where(p => !Installed(p)), Is.Empty, "each removed package the release needs was installed again by it");
+        Assert.That(File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"), Is.True, "qemu-aarch64 registered with binfmt_misc by the release");
+        var platforms = Tarballs().Where(t => t.Platform is not null).GroupBy(t => t.Component)
+            .ToDictionary(g => g.Key, g => g.Select(t => t.Platform!).Order(StringComparer.Ordinal).ToList());
+        Assert.That(platforms["binflate"], Is.EqualTo(new[] { "darwin-arm64", "darwin-x64", "linux-arm64", "linux-arm64-musl", "linux-x64", "linux-x64-musl", "win32-x64" }));
+        var seaTargets = JsonDocument.Parse(File.ReadAllText(Path.Combine(_clone, "packages", "hello-sea", "btm.json"))).RootElement
+            .GetProperty("targets").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal);
+        Assert.That(platforms["hello-sea"], Is.EqualTo(seaTargets));
+        Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
+        Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0"));
+    }
+
+    [Test]
+    public void Every_glibc_binary_needs_no_newer_glibc_than_its_floor()
+    {
+        Assume.That(_release!.ExitCode, Is.Zero, "the release failed (see the first test)");
+        var checkedCount = 0;
+        foreach (var (name, platform, tarball, component) in Tarballs().Where(t => t.Platform is "linux-x64" or "linux-arm64"))
+        {
+            var dir = Unpack(tarball);
+            var floor = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "package.json"))).RootElement.GetProperty("btm").GetProperty("glibc").GetString()!;
+            Assert.That(floor, Is.EqualTo(component == "hello-sea" ? "2.28" : "2.17"), name);
+            foreach (var binary in Directory.GetFiles(Path.Combine(dir, "bin")))
+            {
+                var table = ProcessResult.Run("objdump", ["-T", binary], dir).Stdout;
+                var newest = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).Max();
+                Assert.That(newest, Is.LessThanOrEqualTo(Version.Parse(floor)), $"{name} {Path.GetFileName(binary)}");
+                checkedCount++;
+            }
+        }
+        Assert.That(checkedCount, Is.EqualTo(4), "binflate and hello-sea, each for linux-x64 and linux-arm64");
+    }
+
+    [Test]
+    public void Every_tarball_carries_the_texts_of_the_licences_it_declares()
+    {
+        Assume.That(_release!.ExitCode, Is.Zero, "the release failed (see the first test)");
+        foreach (var (name, platform, tarball, component) in Tarballs())
+        {
+            var dir = Unpack(tarball);
+            var license = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "package.json"))).RootElement.GetProperty("license").GetString()!;
+            Assert.That(File.ReadAllText(Path.Combine(dir, "LICENSE")), Does.StartWith("MIT License"), name);
+            if (platform is null)
+            {
+                Assert.That(license, Is.EqualTo("MIT"), $"{name}: the wrapper holds only BTM's launcher");
+                continue;
+            }
+            var notices = File.ReadAllText(Path.Combine(dir, "THIRD-PARTY-NOTICES.md"));
+            var texts = component == "binflate" ? new[] { "licenses/zstd/LICENSE", "licenses/zstd/COPYING" } : ["licenses/node/LICENSE"];
+            foreach (var text in texts)
+            {
+                Assert.That(File.Exists(Path.Combine(dir, text)), Is.True, $"{name}: {text}");
+                Assert.That(notices, Does.Contain(text), name);
+            }
+            Assert.That(license, Is.EqualTo(component == "binflate" ? "MIT AND (BSD-3-Clause OR GPL-2.0-only)" : "MIT"), name);
+        }
+    }
+}
