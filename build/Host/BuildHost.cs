@@ -1,4 +1,5 @@
 using System.Reflection;
+using Btm.Core.IO;
 using Btm.Cake.Hosting;
 using Btm.Cake.Logging;
 using Btm.Core.Model;
@@ -79,6 +80,13 @@ public static class BuildHost
             }
         }
 
+        // One clone, one MCP-service build at a time, beside any number of command-line runs (which take
+        // turns per unit). Registry serves until stopped and builds nothing, so it takes no part.
+        using var cloneLock = TargetSelection.NeedsNoModel(target) || target.Name is "Registry" or "KeyGen"
+            ? null
+            : CloneLock.ForRun(root, Environment.GetEnvironmentVariable(CloneLock.HeldVariable),
+                path => context.Info($"waiting for the clone lock ({Path.GetRelativePath(root, path)}): a build of the MCP service (btm mcp) is running in this clone"),
+                CancellationToken.None);
         var run = new EngineRun(context, cakeContext, data, tasks);
         try
         {

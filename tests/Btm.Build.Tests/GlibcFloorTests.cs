@@ -59,7 +59,7 @@ public class GlibcFloorTests
         Sandbox.RequireTools("cc");
         using var box = new Sandbox();
         // This host's own gcc (glibc 2.36) chosen explicitly: its binaries need GLIBC_2.34 (__libc_start_main) at least.
-        File.AppendAllText(Path.Combine(box.Root, "cake.config"), "Toolchains=linux-x64:host-cc\n");
+        box.SetConfig("Toolchains", "linux-x64:host-cc");
         box.AddMakePackage("newer", extraJson: "\"targets\": [\"linux-x64\"]");
         box.CommitAll();
         var r = box.Run("--target=Package", "--platform=linux-x64");
@@ -79,10 +79,10 @@ public class GlibcFloorTests
             "with the floor off, package.json says the newest GLIBC_ the binary needs");
 
         // The repo floor changes the zig target, so the key: a build at 2.28 is not restored from the 2.17 one.
-        File.WriteAllText(Path.Combine(box.Root, "cake.config"), File.ReadAllText(Path.Combine(box.Root, "cake.config")).Replace("Toolchains=linux-x64:host-cc\n", ""));
+        File.WriteAllLines(Path.Combine(box.Root, "cake.config"), File.ReadAllLines(Path.Combine(box.Root, "cake.config")).Where(l => !l.StartsWith("Toolchains=")));
         File.WriteAllText(json, File.ReadAllText(json).Replace("\"glibc\": \"host\", ", ""));
         Assert.That(box.Run("--target=Build", "--platform=linux-x64").ExitCode, Is.Zero);
-        File.AppendAllText(Path.Combine(box.Root, "cake.config"), "GlibcFloor=2.28\n");
+        box.SetConfig("GlibcFloor", "2.28");
         var again = box.Run("--target=Build", "--platform=linux-x64");
         Assert.That(again.ExitCode, Is.Zero, again.Output);
         Assert.That(box.Outcome("newer", "compiled"), Is.EqualTo("built"));

@@ -32,7 +32,7 @@ public class LicenceTests
         Assert.That(notices, Does.Contain("licenses/zstd/COPYING, licenses/zstd/LICENSE").Or.Contain("licenses/zstd/LICENSE, licenses/zstd/COPYING"));
         // The manifest lists them as shipped files, so the signature covers them.
         var manifest = File.ReadAllText(Path.Combine(box.ReleaseDir, "manifest.json"));
-        Assert.That(manifest, Does.Contain("\"path\": \"licenses/zstd/COPYING\"").And.Contain("\"path\": \"THIRD-PARTY-NOTICES.md\""));
+        Assert.That(manifest, Does.Contain("\"path\": \"package/licenses/zstd/COPYING\"").And.Contain("\"path\": \"package/THIRD-PARTY-NOTICES.md\""));
     }
 
     [Test]

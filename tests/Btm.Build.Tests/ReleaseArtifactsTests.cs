@@ -215,7 +215,7 @@ public class ReleaseArtifactsTests
         var echoer = InstallWrapper(box, omitOptional: true);
         var r = ProcessResult.Run(echoer, ["--version"], box.Root);
         Assert.That(r.ExitCode, Is.EqualTo(1));
-        Assert.That(r.Stderr, Does.StartWith($"@btm/echoer: the platform package @btm/echoer-{Host}@0.1.0 is not installed."));
+        Assert.That(r.Stderr, Does.StartWith($"@btm/echoer: the platform package @btm/echoer-{Host}@0.1.0 is not installed:"));
         Assert.That(r.Stderr, Does.Contain("--omit=optional").And.Contain("npm install @btm/echoer@0.1.0 --include=optional"));
     }
 }

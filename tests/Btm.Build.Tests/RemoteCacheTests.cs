@@ -63,6 +63,62 @@ public class RemoteCacheTests
     }
 
     [Test]
+    public void A_clone_whose_cmake_and_compiler_are_copies_at_another_path_restores_every_stage_from_the_remote_cache()
+    {
+        Sandbox.RequireTools("cmake", "cc", "node");
+        // The host's own compiler (floor off), so CC picks it; a cmake package, so the builder is cmake.
+        Sandbox CMakeClone()
+        {
+            var box = new Sandbox();
+            box.SetConfig("GlibcFloor", "host");
+            box.Write("packages/tool/btm.json", """
+                { "name": "tool", "description": "fixture tool", "builder": "cmake", "binaries": ["tool"], "inputs": ["CMakeLists.txt", "main.c"], "test": false }
+                """);
+            box.Write("packages/tool/CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(tool C)\nadd_executable(tool main.c)\n");
+            box.Write("packages/tool/main.c", "#include <stdio.h>\nint main(void) { puts(\"tool\"); return 0; }\n");
+            box.CommitAll();
+            return box;
+        }
+        using var a = CMakeClone();
+        using var server = new RemoteCacheServer(a.Root);
+        var first = a.RunWith(server.Environment(), "--target=Build");
+        Assert.That(first.ExitCode, Is.Zero, first.Output);
+        var stages = a.LastSummary();
+        Assert.That(stages.Select(s => s.Outcome).Distinct(), Is.EqualTo(new[] { "built" }));
+
+        // Another machine's layout: cmake and the compiler installed elsewhere (copies, not links; cmake
+        // finds its modules beside itself), first on PATH.
+        using var b = CMakeClone();
+        var elsewhere = Path.Combine(b.Root, "opt");
+        Directory.CreateDirectory(Path.Combine(elsewhere, "bin"));
+        Directory.CreateDirectory(Path.Combine(elsewhere, "share"));
+        var cmake = Path.Combine(elsewhere, "bin", "cmake");
+        File.Copy(Sandbox.Which("cmake"), cmake);
+        foreach (var modules in Directory.GetDirectories("/usr/share", "cmake-*"))
+            Directory.CreateSymbolicLink(Path.Combine(elsewhere, "share", Path.GetFileName(modules)), modules);
+        // gcc finds cc1 and its libraries relative to itself (../libexec/gcc, ../lib/gcc), as cmake its modules.
+        foreach (var tree in new[] { "lib", "libexec" })
+            Directory.CreateSymbolicLink(Path.Combine(elsewhere, tree), Path.Combine("/usr", tree));
+        var cc = Path.Combine(elsewhere, "bin", "cc");
+        File.Copy(new FileInfo(Sandbox.Which("cc")).ResolveLinkTarget(true)?.FullName ?? Sandbox.Which("cc"), cc);
+        foreach (var copy in new[] { cmake, cc })
+            File.SetUnixFileMode(copy, (UnixFileMode)0x1ED);
+        var env = new Dictionary<string, string?>(server.Environment())
+        {
+            ["PATH"] = Path.Combine(elsewhere, "bin") + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["CC"] = cc,
+        };
+        var second = b.RunWith(env, "--target=Build");
+        Assert.That(second.ExitCode, Is.Zero, second.Output);
+        Assert.That(second.Output, Does.Not.Contain("building ("), "no stage was built");
+        Assert.That(b.LastSummary().Select(s => (s.Package, s.Stage, s.Outcome)), Is.EquivalentTo(stages.Select(s => (s.Package, s.Stage, "restored"))));
+        // The paths are still recorded where a person looks when two builds differ: the work-tree stamp.
+        Assert.That(b.RunWith(env, "--target=Build", "--force").ExitCode, Is.Zero);
+        var stamp = File.ReadAllText(Path.Combine(b.Package("tool"), "build", "dev", Sandbox.Host, "work", ".btm-tree"));
+        Assert.That(stamp, Does.Contain($"compiler: {cc}").And.Contain($"builder: {cmake}"));
+    }
+
+    [Test]
     public void An_artifact_altered_in_the_server_storage_is_refused_and_rebuilt_signed_or_not()
     {
         Sandbox.RequireTools("make", "cc", "node");

@@ -167,7 +167,7 @@ public class RobustnessTests
         Assert.That(file, Does.Contain(", stripped").And.Not.Contain("not stripped").And.Not.Contain("debug_info"), file);
         var strings = ProcessResult.Run("strings", ["-a", binary], box.Root).Stdout;
         Assert.That(strings, Does.Not.Contain(box.Root), "no absolute build path in the shipped binary");
-        Assert.That(ProcessResult.Run(binary, ["--where"], box.Root).Stdout.Trim(), Is.EqualTo("./src/main.c"), "the source path as the package sees it");
+        Assert.That(ProcessResult.Run(binary, ["--where"], box.Root).Stdout.Trim(), Is.EqualTo("./src/main.c").Or.EqualTo("src/main.c"), "the source path as the package sees it (gcc keeps the ./ of the map, clang drops it)");
 
         var again = box.Run("--target=Release");
         Assert.That(again.ExitCode, Is.Zero, again.Output);

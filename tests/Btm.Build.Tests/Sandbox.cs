@@ -22,6 +22,10 @@ public sealed class Sandbox : IDisposable
         }
     }
 
+    /// <summary>Where a program is on PATH (the test is skipped by <see cref="RequireTools"/> first when it is not).</summary>
+    public static string Which(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, tool)).First(File.Exists);
+
     public Sandbox(params string[] repoPackages)
     {
         Root = Path.Combine(Path.GetTempPath(), "btm-e2e-" + Guid.NewGuid().ToString("N")[..12]);
@@ -44,6 +48,19 @@ public sealed class Sandbox : IDisposable
     public void AddReleaseTooling()
     {
         CopyTree(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
+    }
+
+    /// <summary>Sets a cake.config [Btm] key: its line replaced, or added at the end.</summary>
+    public void SetConfig(string key, string value)
+    {
+        var path = Path.Combine(Root, "cake.config");
+        var lines = File.ReadAllLines(path).ToList();
+        var at = lines.FindIndex(l => l.StartsWith(key + "=", StringComparison.Ordinal));
+        if (at >= 0)
+            lines[at] = $"{key}={value}";
+        else
+            lines.Add($"{key}={value}");
+        File.WriteAllLines(path, lines);
     }
 
     public string SummaryPath => Path.Combine(Root, "summary.json");

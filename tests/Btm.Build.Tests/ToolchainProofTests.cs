@@ -12,7 +12,7 @@ public class ToolchainProofTests
         using var box = new Sandbox();
         // The host's own compiler (the floor off), given as CC: a wrapper whose links find no C library,
         // as a cross gcc without its libc -dev package does.
-        File.AppendAllText(Path.Combine(box.Root, "cake.config"), "GlibcFloor=host\n");
+        box.SetConfig("GlibcFloor", "host");
         var broken = box.Write("bin/cc-nolibc", "#!/bin/sh\nexec cc -nostdlib -nostartfiles \"$@\"\n");
         File.SetUnixFileMode(broken, (UnixFileMode)0x1ED);
         box.AddMakePackage("proved");

@@ -190,20 +190,22 @@ public class BtmPackageTemplateTests
         }
         var tarball = FileServer.TarGz(
             ("hello-1.0/Makefile", "all: hello\nhello: hello.c\n\t$(CC) -o hello hello.c\ntest: hello\n\t./hello\n", 0x1A4),
-            ("hello-1.0/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello 0.1.0\"); return 0; }\n", 0x1A4));
+            ("hello-1.0/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello 0.1.0\"); return 0; }\n", 0x1A4),
+            ("hello-1.0/COPYING", "hello is free software under the MIT licence.\n", 0x1A4));
         using var server = new FileServer();
         var url = server.Serve("hello-1.0.tar.gz", tarball);
         using var hive = new TemplateHive();
         hive.Install(hive.TemplateFolder);
         using var box = new Sandbox();
         var output = Path.Combine(box.Root, "packages", "hello");
-        var files = hive.Create(output, "-n", "hello", "--builder", "make", "--upstream", url, "--sha256", FileServer.Sha256(tarball));
+        var files = hive.Create(output, "-n", "hello", "--builder", "make", "--upstream", url, "--sha256", FileServer.Sha256(tarball), "--license", "MIT");
         Assert.That(files, Is.EqualTo(new[] { ".gitignore", "README.md", "btm.json" }), "no C of its own");
         var json = BtmJson(output);
         var source = json.GetProperty("sources")[0];
         Assert.That(source.GetProperty("urls")[0].GetString(), Is.EqualTo(url));
         Assert.That(source.GetProperty("sha256").GetString(), Is.EqualTo(FileServer.Sha256(tarball)));
         Assert.That(json.GetProperty("make").GetProperty("directory").GetString(), Is.EqualTo("upstream"));
+        Assert.That(json.GetProperty("license").GetString(), Is.EqualTo("MIT"));
         var build = box.RunWith(new Dictionary<string, string?> { ["BTM_DOWNLOAD_DIR"] = Path.Combine(box.Root, "dl") }, "--target=Test");
         Assert.That(build.ExitCode, Is.Zero, build.Output);
         Assert.That(ProcessResult.Run(box.Final("hello", "hello"), [], box.Root).Stdout, Is.EqualTo("hello 0.1.0\n"));

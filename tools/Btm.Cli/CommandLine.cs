@@ -197,6 +197,7 @@ public static class CommandLine
         string? host = null;
         string? http = null;
         var allowRemote = false;
+        var allowedHosts = new List<string>();
         var concurrency = 2;
         for (var i = 0; i < args.Length; i++)
         {
@@ -211,6 +212,9 @@ public static class CommandLine
                 case "--allow-remote":
                     allowRemote = true;
                     break;
+                case "--allow-host" when i + 1 < args.Length:
+                    allowedHosts.Add(args[++i]);
+                    break;
                 case "--host" when i + 1 < args.Length:
                     host = Path.GetFullPath(args[++i]);
                     break;
@@ -219,7 +223,7 @@ public static class CommandLine
                     i++;
                     break;
                 case "--help" or "-h":
-                    stdout.WriteLine("Usage: btm mcp [--root <repo>] [--concurrency <1-64>] [--host <Btm.Build.dll>] [--http <address:port> [--allow-remote]]\nServes the repo's builds over MCP on stdin/stdout, or streamable HTTP at http://<address:port>/mcp with the bearer token in BTM_MCP_TOKEN (one is made and printed when unset); loopback only unless --allow-remote. State in <repo>/.btm/service.db.");
+                    stdout.WriteLine("Usage: btm mcp [--root <repo>] [--concurrency <1-64>] [--host <Btm.Build.dll>] [--http <address:port> [--allow-remote] [--allow-host <name>]...]\nServes the repo's builds over MCP on stdin/stdout, or streamable HTTP at http://<address:port>/mcp with the bearer token in BTM_MCP_TOKEN (at least 32 bytes; a 64-hex-digit one is made and printed when unset); loopback only unless --allow-remote. Requests whose Host or Origin is not a loopback name (or an --allow-host name) are refused. State in <repo>/.btm/service.db.");
                     return ExitOk;
                 default:
                     throw new UsageError($"mcp: unknown or incomplete option {args[i]} (see btm mcp --help)");
@@ -232,15 +236,26 @@ public static class CommandLine
             return global::Btm.Mcp.McpServerHost.RunStdio(root, concurrency, host).GetAwaiter().GetResult();
         if (!System.Net.IPEndPoint.TryParse(http, out var endpoint) || endpoint.Port == 0)
             throw new UsageError($"mcp: --http {http}: give an address and port, e.g. 127.0.0.1:8931");
+        // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is that IPv4 address: checked and bound as one.
+        if (endpoint.Address.IsIPv4MappedToIPv6)
+            endpoint = new System.Net.IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port);
         if (!System.Net.IPAddress.IsLoopback(endpoint.Address) && !allowRemote)
             throw new UsageError($"mcp: --http {http} is not a loopback address; the service runs builds for whoever holds the token, so pass --allow-remote to mean it");
+        if (allowedHosts.Count > 0 && !allowRemote)
+            throw new UsageError("mcp: --allow-host names hosts that reach the service from elsewhere: it needs --allow-remote");
         var token = Environment.GetEnvironmentVariable("BTM_MCP_TOKEN");
         if (string.IsNullOrEmpty(token))
         {
-            token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+            token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             Console.Error.WriteLine($"btm mcp: no BTM_MCP_TOKEN set; this run's token: {token}");
         }
-        return global::Btm.Mcp.McpServerHost.RunHttp(root, concurrency, host, endpoint, token, Console.Error).GetAwaiter().GetResult();
+        else if (System.Text.Encoding.UTF8.GetByteCount(token) < global::Btm.Mcp.McpServerHost.MinTokenBytes)
+        {
+            var least = global::Btm.Mcp.McpServerHost.MinTokenBytes;
+            throw new UsageError($"mcp: BTM_MCP_TOKEN is {System.Text.Encoding.UTF8.GetByteCount(token)} bytes; a token must be at least {least} " +
+                "(e.g. openssl rand -hex 32), or leave it unset for one made for this run");
+        }
+        return global::Btm.Mcp.McpServerHost.RunHttp(root, concurrency, host, endpoint, token, allowedHosts, Console.Error).GetAwaiter().GetResult();
     }
 
     private static string? RepoRoot()

@@ -37,6 +37,10 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
 
     private static McpException Refuse(string message) => new(message);
 
+    private static string Clip(string? value) => ComponentSynthesizer.Clip(value);
+
+    private const int MaxListItems = 256;
+
     [McpServerTool(Name = "trigger_build"), Description("Queues a BTM task (Build, Test, Package, Verify, Release, Clean) and answers at once with its build id; follow it with get_build_status. Builds of one clone run one at a time; the rest queue.")]
     public object TriggerBuild(
         [Description("The task: Build (default), Test, Package, Verify, Release or Clean.")] string task = "Build",
@@ -47,21 +51,25 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
         [Description("Check the request and answer with the command it would run, without queueing it.")] bool dry_run = false)
     {
         var known = BuildOrchestrator.Tasks.FirstOrDefault(t => string.Equals(t, task, StringComparison.OrdinalIgnoreCase))
-            ?? throw Refuse($"task '{task}' is not one of: {string.Join(", ", BuildOrchestrator.Tasks)}");
+            ?? throw Refuse($"task '{Clip(task)}' is not one of: {string.Join(", ", BuildOrchestrator.Tasks)}");
+        if (packages?.Length > MaxListItems || platforms?.Length > MaxListItems)
+            throw Refuse($"{(packages?.Length > MaxListItems ? "packages" : "platforms")}: more than {MaxListItems} items; name fewer (empty means all)");
         var graph = Graph();
-        foreach (var p in packages ?? [])
+        for (var i = 0; i < (packages?.Length ?? 0); i++)
         {
-            if (!graph.Contains(p))
-                throw Refuse($"package '{p}' is not in packages/; known: {string.Join(", ", graph.TopologicalOrder.Select(x => x.Name))}");
+            var p = packages![i];
+            if (p is null || !graph.Contains(p))
+                throw Refuse($"packages[{i}]: '{Clip(p)}' is not in packages/; known: {string.Join(", ", graph.TopologicalOrder.Select(x => x.Name).Take(50))}");
         }
-        foreach (var p in platforms ?? [])
+        for (var i = 0; i < (platforms?.Length ?? 0); i++)
         {
-            if (p is not ("host" or "all") && !PlatformId.TryParse(p, out _, out var error))
-                throw Refuse($"platform '{p}': {error}; use host, all or one of: {PlatformId.KnownList}");
+            var p = platforms![i];
+            if (p is null || p.Length > 32 || p is not ("host" or "all") && !PlatformId.TryParse(p, out _, out _))
+                throw Refuse($"platforms[{i}]: '{Clip(p)}' is not a platform; use host, all or one of: {PlatformId.KnownList}");
         }
         var chosenMode = mode ?? (known == "Release" ? "prod" : "dev");
         if (chosenMode is not ("dev" or "prod"))
-            throw Refuse($"mode '{mode}': use dev or prod");
+            throw Refuse($"mode '{Clip(mode)}': use dev or prod");
         if (dry_run)
         {
             var preview = new BuildRecord("(dry run)", known, packages ?? [], platforms ?? [], chosenMode, force, "DRY_RUN", null, DateTimeOffset.UtcNow,
@@ -80,10 +88,9 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
     {
         var build = Find(build_id);
         if (offset < 0 || limit is < 1 or > 2000)
-            throw Refuse("offset must be >= 0 and limit from 1 to 2000");
-        var lines = ReadLines(build.LogPath);
-        var page = lines.Skip(offset).Take(limit).ToList();
-        return new { build_id, offset, lines = page, next_offset = offset + page.Count, total_lines = lines.Count, state = build.State };
+            throw Refuse($"offset ({offset}) must be >= 0 and limit ({limit}) from 1 to 2000");
+        var (page, total) = LogPage(build.LogPath, offset, limit);
+        return new { build_id, offset, lines = page, next_offset = offset + page.Count, total_lines = total, state = build.State };
     }
 
     [McpServerTool(Name = "cancel_build", Destructive = true), Description("Cancels a build: a queued one never starts; a running one has its whole process tree ended. Answers its state after.")]
@@ -139,18 +146,67 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
         }
     }
 
-    private BuildRecord Find(string id) => builds.Store.Get(id) ?? throw Refuse($"no build '{id}'; list_builds names them");
+    private BuildRecord Find(string id) =>
+        (id is { Length: <= 64 } ? builds.Store.Get(id) : null) ?? throw Refuse($"build_id: no build '{Clip(id)}'; list_builds names them");
 
-    private static List<string> ReadLines(string path)
+    /// <summary>Longest log line handed back: a tool printing megabytes on one line is cut, never loaded whole.</summary>
+    private const int MaxLine = 4096;
+
+    private static FileStream OpenLog(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    /// <summary>Lines [offset, offset+limit) of a log, read as a stream (only the page is kept), and how many lines it has.</summary>
+    internal static (List<string> Page, int Total) LogPage(string path, int offset, int limit)
+    {
+        var page = new List<string>();
+        if (!File.Exists(path))
+            return (page, 0);
+        using var reader = new StreamReader(OpenLog(path));
+        var total = 0;
+        var buffer = new char[MaxLine];
+        while (ReadLine(reader, buffer) is { } line)
+        {
+            if (total >= offset && page.Count < limit)
+                page.Add(line);
+            total++;
+        }
+        return (page, total);
+    }
+
+    /// <summary>The last <paramref name="count"/> lines, read from at most the log's last 64 KiB.</summary>
+    internal static List<string> LogTail(string path, int count)
     {
         if (!File.Exists(path))
             return [];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var stream = OpenLog(path);
+        var start = Math.Max(0, stream.Length - 65536);
+        stream.Seek(start, SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
+        var buffer = new char[MaxLine];
+        if (start > 0)
+            ReadLine(reader, buffer);
+        while (ReadLine(reader, buffer) is { } line)
             lines.Add(line);
-        return lines;
+        return lines.Skip(Math.Max(0, lines.Count - count)).ToList();
+    }
+
+    /// <summary>A line of at most <see cref="MaxLine"/> characters (the rest of a longer one skipped, and said), or null at the end.</summary>
+    private static string? ReadLine(StreamReader reader, char[] buffer)
+    {
+        var length = 0;
+        long dropped = 0;
+        int c;
+        while ((c = reader.Read()) >= 0 && c != '\n')
+        {
+            if (length < buffer.Length)
+                buffer[length++] = (char)c;
+            else
+                dropped++;
+        }
+        if (c < 0 && length == 0 && dropped == 0)
+            return null;
+        var line = new string(buffer, 0, length).TrimEnd('\r');
+        return dropped == 0 ? line : $"{line}… ({dropped} more characters)";
     }
 
     private Status StatusOf(BuildRecord b)
@@ -163,9 +219,8 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
             summary.AddRange(doc.RootElement.GetProperty("stages").EnumerateArray().Select(s => new SummaryLine(s.GetProperty("package").GetString()!,
                 s.GetProperty("platform").GetString()!, s.GetProperty("stage").GetString()!, s.GetProperty("outcome").GetString()!, s.GetProperty("detail").GetString()!)));
         }
-        var lines = ReadLines(b.LogPath);
         return new Status(b.Id, b.State, b.Step, b.Task, b.Packages, b.Platforms, b.Mode, b.Created, b.Started, b.Ended, b.ExitCode, summary,
-            b.Artifacts, lines.Skip(Math.Max(0, lines.Count - 20)).ToList(), $"btm://builds/{b.Id}/log");
+            b.Artifacts, LogTail(b.LogPath, 20), $"btm://builds/{b.Id}/log");
     }
 }
 
@@ -173,11 +228,25 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
 [McpServerResourceType]
 public sealed class BtmResources(BuildOrchestrator builds)
 {
-    [McpServerResource(UriTemplate = "btm://builds/{id}/log", Name = "build log", MimeType = "text/plain"), Description("The whole log of a build.")]
-    public string Log(string id) =>
-        builds.Store.Get(id) is { } b ? File.ReadAllText(b.LogPath) : throw new McpException($"no build '{id}'");
+    /// <summary>The most a log resource returns; get_build_log pages through the rest.</summary>
+    public const int MaxLogBytes = 1 << 20;
+
+    [McpServerResource(UriTemplate = "btm://builds/{id}/log", Name = "build log", MimeType = "text/plain"), Description("A build's log: the whole of it up to 1 MiB, else its last 1 MiB after a line saying so (get_build_log pages through all of it).")]
+    public string Log(string id)
+    {
+        if ((id.Length <= 64 ? builds.Store.Get(id) : null) is not { } b)
+            throw new McpException($"no build '{ComponentSynthesizer.Clip(id)}'");
+        if (!File.Exists(b.LogPath))
+            return "";
+        using var stream = new FileStream(b.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var skipped = Math.Max(0, stream.Length - MaxLogBytes);
+        stream.Seek(skipped, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        return skipped == 0 ? text : $"[btm mcp] the first {skipped} bytes of this log are left out; get_build_log pages through all of it\n{text}";
+    }
 
     [McpServerResource(UriTemplate = "btm://builds/{id}/artifacts", Name = "build artifacts", MimeType = "application/json"), Description("The artifact paths of a finished build.")]
     public string Artifacts(string id) =>
-        builds.Store.Get(id) is { } b ? System.Text.Json.JsonSerializer.Serialize(b.Artifacts) : throw new McpException($"no build '{id}'");
+        (id.Length <= 64 ? builds.Store.Get(id) : null) is { } b ? System.Text.Json.JsonSerializer.Serialize(b.Artifacts) : throw new McpException($"no build '{ComponentSynthesizer.Clip(id)}'");
 }

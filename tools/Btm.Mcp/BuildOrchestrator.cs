@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Btm.Core.IO;
 
 namespace Btm.Mcp;
 
 /// <summary>
 /// Runs builds as child processes of this service (the repo's build.sh with an argument list, no
-/// shell), from a queue, with a pool of workers. Two builds of one clone never run at once: each
-/// takes the clone's lock, named in the status of the builds that wait for it. One log file per
-/// build; the state is in <see cref="BuildStore"/>.
+/// shell), from the queue in <see cref="BuildStore"/> that every service instance on the clone
+/// shares. One build per clone at a time, across processes: a worker holds the clone's lock
+/// (<see cref="CloneLock"/>, which command-line builds take too) before it claims the next queued
+/// build, so instances and command-line builds never overlap. One log file per build.
 /// </summary>
 public sealed class BuildOrchestrator : IDisposable
 {
@@ -16,12 +18,11 @@ public sealed class BuildOrchestrator : IDisposable
 
     private readonly BuildStore _store;
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly SemaphoreSlim _cloneLock = new(1, 1);
     private readonly ConcurrentDictionary<string, Process> _running = new();
-    private readonly ConcurrentDictionary<string, bool> _cancelled = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _workers = [];
     private readonly string? _host;
+    private readonly int _self = Environment.ProcessId;
 
     /// <param name="host">A built BTM host (Btm.Build.dll) to run with dotnet instead of the clone's entry script.</param>
     public BuildOrchestrator(string root, int concurrency, string? host = null)
@@ -32,6 +33,7 @@ public sealed class BuildOrchestrator : IDisposable
         Directory.CreateDirectory(BuildsDir);
         _store = new BuildStore(Path.Combine(root, ".btm", "service.db"));
         Recover();
+        // Workers beyond one only wait on the clone lock; they keep a queued build from waiting for a worker.
         for (var i = 0; i < Math.Max(1, concurrency); i++)
             _workers.Add(Task.Run(Work));
         _wake.Release();
@@ -41,18 +43,43 @@ public sealed class BuildOrchestrator : IDisposable
     public string BuildsDir { get; }
     public BuildStore Store => _store;
 
-    /// <summary>Builds a previous service left running are INTERRUPTED; their processes, if any outlived it, are ended.</summary>
+    /// <summary>
+    /// Builds whose owning service is gone (killed, or stopped before it could say) are INTERRUPTED,
+    /// with that reason; their processes, if any outlived it, are ended. Builds another live
+    /// instance owns are left alone.
+    /// </summary>
     private void Recover()
     {
         foreach (var build in _store.Live())
         {
+            if (build.Owner is { } owner && owner != _self && IsService(owner))
+                continue;
             if (build.Pid is { } pid && IsOurs(pid, build.Id))
             {
                 try { Process.GetProcessById(pid).Kill(entireProcessTree: true); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
             }
-            _store.Finished(build.Id, BuildState.Interrupted, null, []);
-            File.AppendAllText(build.LogPath, $"\n[btm mcp] the service stopped while this build was {build.State}: INTERRUPTED\n");
+            var reason = $"the service that ran it (pid {build.Owner?.ToString() ?? "unknown"}) is gone; it was {build.State}";
+            if (_store.Finished(build.Id, BuildState.Interrupted, null, [], reason))
+                File.AppendAllText(build.LogPath, $"\n[btm mcp] INTERRUPTED: {reason}\n");
+        }
+    }
+
+    /// <summary>A live process that is a BTM MCP service (pids get reused: its command line must say so).</summary>
+    private static bool IsService(int pid)
+    {
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return cmdline.Contains("mcp") || cmdline.Any(a => a.EndsWith("testhost.dll", StringComparison.Ordinal) || a.Contains("Btm.", StringComparison.Ordinal) && a.EndsWith(".Tests.dll", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 
@@ -106,30 +133,30 @@ public sealed class BuildOrchestrator : IDisposable
         {
             try
             {
-                await _wake.WaitAsync(TimeSpan.FromSeconds(2), _stop.Token);
+                await _wake.WaitAsync(TimeSpan.FromMilliseconds(500), _stop.Token);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            while (!_stop.IsCancellationRequested)
+            // Builds queued by another instance count too: the queue is the database's.
+            while (!_stop.IsCancellationRequested && _store.AnyQueued())
             {
-                BuildRecord? next;
-                lock (_store)
-                {
-                    next = _store.NextQueued();
-                    if (next is null)
-                        break;
-                    _store.SetState(next.Id, BuildState.Preparing, $"waiting for the clone's lock ({Root})");
-                }
-                await _cloneLock.WaitAsync(_stop.Token);
+                CloneLock held;
                 try
                 {
-                    Run(next);
+                    held = await CloneLock.AcquireAsync(Root, exclusive: true, _stop.Token);
                 }
-                finally
+                catch (OperationCanceledException)
                 {
-                    _cloneLock.Release();
+                    return;
+                }
+                using (held)
+                {
+                    var next = _store.Claim(_self);
+                    if (next is null)
+                        break;
+                    Run(next);
                 }
             }
         }
@@ -137,11 +164,6 @@ public sealed class BuildOrchestrator : IDisposable
 
     private void Run(BuildRecord build)
     {
-        if (_cancelled.ContainsKey(build.Id))
-        {
-            _store.Finished(build.Id, BuildState.Cancelled, null, []);
-            return;
-        }
         var command = Command(build);
         var start = new ProcessStartInfo(command[0])
         {
@@ -150,7 +172,9 @@ public sealed class BuildOrchestrator : IDisposable
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
-        using var log = new StreamWriter(build.LogPath, append: true) { AutoFlush = true };
+        // This worker holds the clone lock for the child: the child must not wait for it.
+        start.Environment[CloneLock.HeldVariable] = CloneLock.HeldValue(Root);
+        using var log = new StreamWriter(new FileStream(build.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         log.WriteLine($"[btm mcp] {string.Join(' ', command)}");
         Process process;
         try
@@ -160,11 +184,19 @@ public sealed class BuildOrchestrator : IDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             log.WriteLine($"[btm mcp] could not start {command[0]}: {e.Message}");
-            _store.Finished(build.Id, BuildState.Failure, null, []);
+            _store.Finished(build.Id, BuildState.Failure, null, [], $"could not start {command[0]}: {e.Message}");
             return;
         }
         _running[build.Id] = process;
-        _store.Started(build.Id, process.Id);
+        if (!_store.Started(build.Id, process.Id))
+        {
+            // Cancelled between the claim and the start.
+            End(process);
+            process.WaitForExit();
+            _running.TryRemove(build.Id, out _);
+            log.WriteLine("[btm mcp] cancelled before it started");
+            return;
+        }
         process.StandardInput.Close();
         void Line(string? line)
         {
@@ -180,13 +212,26 @@ public sealed class BuildOrchestrator : IDisposable
         process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // Another instance's cancel_build reaches this one through the database.
+        while (!process.WaitForExit(250))
+        {
+            if (_store.Get(build.Id) is { CancelRequested: true })
+                End(process);
+        }
         process.WaitForExit();
         _running.TryRemove(build.Id, out _);
-        if (_cancelled.ContainsKey(build.Id))
+        if (_store.Get(build.Id) is { CancelRequested: true })
         {
             lock (log)
                 log.WriteLine("[btm mcp] cancelled: the process tree was ended");
-            _store.Finished(build.Id, BuildState.Cancelled, process.ExitCode, []);
+            _store.Finished(build.Id, BuildState.Cancelled, process.ExitCode, [], "cancel_build ended its process tree");
+            return;
+        }
+        if (_stop.IsCancellationRequested)
+        {
+            lock (log)
+                log.WriteLine("[btm mcp] INTERRUPTED: the service stopped (its client went away, or it was told to stop) and ended the build");
+            _store.Finished(build.Id, BuildState.Interrupted, process.ExitCode, [], "the service stopped while it ran");
             return;
         }
         _store.SetState(build.Id, BuildState.Collecting, "collecting artifacts");
@@ -194,6 +239,12 @@ public sealed class BuildOrchestrator : IDisposable
         lock (log)
             log.WriteLine($"[btm mcp] exit {process.ExitCode}; {artifacts.Count} artifact path(s)");
         _store.Finished(build.Id, process.ExitCode == 0 ? BuildState.Success : BuildState.Failure, process.ExitCode, artifacts);
+    }
+
+    private static void End(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }
     }
 
     /// <summary>Each unit's Final folder from the build's summary, and the release folder when the task packs one.</summary>
@@ -217,29 +268,42 @@ public sealed class BuildOrchestrator : IDisposable
         return list;
     }
 
-    /// <summary>Ends a build: a queued one never starts, a running one's process tree is ended.</summary>
+    /// <summary>
+    /// Ends a build, whatever its state and whichever instance runs it: queued or preparing ones at
+    /// once; a running one's process tree is ended by its owner (here, or through the database), and
+    /// the answer comes when it is final (within seconds).
+    /// </summary>
     public BuildRecord? Cancel(string id)
     {
         var build = _store.Get(id);
         if (build is null || BuildState.Final.Contains(build.State))
             return build;
-        _cancelled[id] = true;
-        if (build.State == BuildState.Queued)
-            _store.Finished(id, BuildState.Cancelled, null, []);
-        else if (_running.TryGetValue(id, out var process))
-            process.Kill(entireProcessTree: true);
+        if (_store.CancelNow(id, "cancel_build before it ran"))
+        {
+            File.AppendAllText(build.LogPath, "[btm mcp] cancelled before it ran\n");
+            return _store.Get(id);
+        }
+        _store.RequestCancel(id);
+        if (_running.TryGetValue(id, out var process))
+            End(process);
         for (var i = 0; i < 100 && _store.Get(id) is { } b && !BuildState.Final.Contains(b.State); i++)
             Thread.Sleep(100);
         return _store.Get(id);
     }
 
+    /// <summary>
+    /// The service stops (a stdio client went away, Ctrl-C, SIGTERM): its running builds' processes
+    /// end and each build ends INTERRUPTED with the reason, never left RUNNING or COLLECTING.
+    /// </summary>
     public void Dispose()
     {
+        if (_stop.IsCancellationRequested)
+            return;
         _stop.Cancel();
         foreach (var process in _running.Values)
-        {
-            try { process.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { }
-        }
+            End(process);
+        Task.WaitAll([.. _workers], TimeSpan.FromSeconds(10));
+        foreach (var build in _store.Live().Where(b => b.Owner == _self))
+            _store.Finished(build.Id, BuildState.Interrupted, null, [], "the service stopped while it ran");
     }
 }

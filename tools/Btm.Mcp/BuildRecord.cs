@@ -26,4 +26,14 @@ public sealed record BuildRecord(
     int? ExitCode,
     string LogPath,
     IReadOnlyList<string> Artifacts,
-    int? Pid);
+    int? Pid)
+{
+    /// <summary>The service process (pid) that claimed it from the queue; null while queued.</summary>
+    public int? Owner { get; init; }
+
+    /// <summary>Why it ended as it did, for the states a client cannot infer (CANCELLED, INTERRUPTED).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>cancel_build was asked, possibly by another service instance than its owner.</summary>
+    public bool CancelRequested { get; init; }
+}

@@ -28,7 +28,8 @@ public static class McpServerHost
         var builder = Host.CreateApplicationBuilder();
         Configure(builder.Services, builder.Logging, root, concurrency, buildHost);
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "btm", Version = "0.1.0" })
-            .WithStdioServerTransport().WithTools<BtmTools>().WithResources<BtmResources>();
+            .WithStdioServerTransport().WithTools<BtmTools>().WithResources<BtmResources>()
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolArguments.Filter));
         using var host = builder.Build();
         // The orchestrator starts with the service, so builds left running are marked at once.
         var orchestrator = host.Services.GetRequiredService<BuildOrchestrator>();
@@ -37,18 +38,47 @@ public static class McpServerHost
         return 0;
     }
 
-    /// <summary>Streamable HTTP at http://&lt;listen&gt;/mcp; every request needs <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
-    public static async Task<int> RunHttp(string root, int concurrency, string? buildHost, IPEndPoint listen, string token, TextWriter stderr)
+    /// <summary>The shortest bearer token accepted (the MCP security guidance: long random tokens).</summary>
+    public const int MinTokenBytes = 32;
+
+    /// <summary>The largest request body read: a tool call is small; a bigger one is refused before it is parsed.</summary>
+    public const long MaxRequestBytes = 1 << 20;
+
+    /// <summary>Host names a loopback service answers to: anything else in Host or Origin is a rebinding attempt.</summary>
+    private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "[::1]", "::1"];
+
+    /// <summary>
+    /// Streamable HTTP at http://&lt;listen&gt;/mcp; every request needs <c>Authorization: Bearer &lt;token&gt;</c>
+    /// and a Host (and Origin, when sent) naming a loopback name or one of <paramref name="allowedHosts"/>.
+    /// </summary>
+    public static async Task<int> RunHttp(string root, int concurrency, string? buildHost, IPEndPoint listen, string token,
+        IReadOnlyList<string> allowedHosts, TextWriter stderr)
     {
         var builder = WebApplication.CreateBuilder();
         Configure(builder.Services, builder.Logging, root, concurrency, buildHost);
-        builder.WebHost.UseKestrel(k => k.Listen(listen));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(listen);
+            k.Limits.MaxRequestBodySize = MaxRequestBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        var names = LoopbackNames.Concat(allowedHosts).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        bool Allowed(string? host) => host is not null && names.Contains(StripPort(host));
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "btm", Version = "0.1.0" })
-            .WithHttpTransport().WithTools<BtmTools>().WithResources<BtmResources>();
+            .WithHttpTransport().WithTools<BtmTools>().WithResources<BtmResources>()
+            .WithRequestFilters(f => f.AddCallToolFilter(ToolArguments.Filter));
         await using var app = builder.Build();
         var expected = System.Text.Encoding.UTF8.GetBytes("Bearer " + token);
         app.Use(async (context, next) =>
         {
+            // DNS rebinding: a browser page whose name now points here sends its own Host and Origin.
+            var origin = context.Request.Headers.Origin.ToString();
+            if (!Allowed(context.Request.Host.Value) || origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var o) && Allowed(o.Authority)))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsync("btm mcp: Host or Origin is not this service's (a loopback name, or one given with --allow-host)\n");
+                return;
+            }
             var given = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
             if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, expected))
             {
@@ -65,5 +95,12 @@ public static class McpServerHost
         await app.WaitForShutdownAsync();
         orchestrator.Dispose();
         return 0;
+    }
+
+    /// <summary>"localhost:8931" → "localhost"; "[::1]:8931" → "[::1]".</summary>
+    private static string StripPort(string authority)
+    {
+        var colon = authority.LastIndexOf(':');
+        return colon > 0 && !authority.EndsWith(']') && authority[(colon + 1)..].All(char.IsAsciiDigit) ? authority[..colon] : authority;
     }
 }

@@ -78,17 +78,27 @@ public static class Licensing
             own = [Path.Combine(context.RepoRoot, "LICENSE")];
         if (own.Count == 0 && package.License is not null && sourceRoot is not null)
         {
-            own = new[] { sourceRoot }.Concat(package.Sources.Where(s => s.License is null).Select(s => Path.Combine(sourceRoot, s.Into)))
-                .Distinct().SelectMany(Legal).GroupBy(Path.GetFileName).Select(g => g.First()).ToList();
+            // An upstream project's own texts: what its sources list (Lua keeps its licence in doc/readme.html), else their root legal files.
+            var upstream = package.Sources.Where(s => s.License is null).ToList();
+            own = upstream.SelectMany(s => s.LicenseFiles.Select(f => Path.Combine(sourceRoot, s.Into, f))).Where(File.Exists).ToList();
+            if (own.Count == 0)
+                own = new[] { sourceRoot }.Concat(upstream.Select(s => Path.Combine(sourceRoot, s.Into)))
+                    .Distinct().SelectMany(Legal).GroupBy(Path.GetFileName).Select(g => g.First()).ToList();
         }
         if (own.Count == 0)
             throw new ConfigException(package.ManifestPath, "license",
                 $"no licence text for {package.Name}'s own licence ({package.License ?? context.Settings.License}) would ship",
                 package.License is null
                     ? "add a LICENSE file to the package folder, or the repo's LICENSE beside cake.config"
-                    : "add a LICENSE file to the package folder (an upstream project's sources had none at their root)");
-        foreach (var file in own)
-            Place(file, Path.Combine(filesDir, Path.GetFileName(file)));
+                    : "name the upstream's licence texts in its source's \"licenseFiles\" (none sat at its root), or add a LICENSE file to the package folder");
+        // At the root under a legal name, so npm packs it and a reader finds it: doc/readme.html becomes LICENSE-readme.html.
+        own = own.Select(file =>
+        {
+            var name = Path.GetFileName(file);
+            var shipped = Path.Combine(filesDir, UnitOutputs.IsLegal(name) ? name : $"LICENSE-{name}");
+            Place(file, shipped);
+            return shipped;
+        }).ToList();
 
         var rows = new List<string>();
         foreach (var component in components)
