@@ -17,7 +17,7 @@ public class FreshMachineTests
 
     /// <summary>What a fresh Debian machine lacks of debian-packages.txt's toolchain and run lines.</summary>
     private static readonly string[] Removed =
-        ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+        ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
 
     private string _clone = "";
     private ProcessResult? _release;
@@ -104,7 +104,7 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Contain("installing ").And.Contain("(apt-get)"));
         Assert.That(_release.Output, Does.Contain("toolchains proved (compiled, linked, ran)"));
         // gcc-aarch64-linux-gnu and its libc headers are not among them: zig builds linux-arm64 at the glibc floor.
-        string[] needed = ["libc6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+        string[] needed = ["libc6-arm64-cross", "libstdc++6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
         Assert.That(needed.Where(p => !Installed(p)), Is.Empty, "each removed package the release needs was installed again by it");
         Assert.That(File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"), Is.True, "qemu-aarch64 registered with binfmt_misc by the release");
         var platforms = Tarballs().Where(t => t.Platform is not null).GroupBy(t => t.Component)

@@ -140,7 +140,7 @@ public class McpServiceTests
         Assert.That(S(r[2]!["state"]), Is.EqualTo("CANCELLED"), r[2]!.ToJsonString());
         var restarted = r[6]!;
         Assert.That(S(restarted["state"]), Is.EqualTo("INTERRUPTED"), restarted.ToJsonString());
-        Assert.That(string.Join("\n", restarted["log_tail"]!.AsArray().Select(S)), Does.Contain("the service stopped while this build was RUNNING"));
+        Assert.That(string.Join("\n", restarted["log_tail"]!.AsArray().Select(S)), Does.Contain("is gone; it was RUNNING"));
         Thread.Sleep(500);
         Assert.That(SleepRunning(box), Is.False, "no build process outlives its cancel or its server");
     }
@@ -193,21 +193,21 @@ public class McpServiceTests
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
-        start.Environment["BTM_MCP_TOKEN"] = "test-token-123";
+        start.Environment["BTM_MCP_TOKEN"] = "test-token-0123456789abcdef0123456789";
         using var server = System.Diagnostics.Process.Start(start)!;
         try
         {
             var ready = server.StandardError.ReadLine();
             Assert.That(ready, Does.Contain($"serving http://127.0.0.1:{port}/mcp"));
             var url = $"http://127.0.0.1:{port}/mcp";
-            var r = Client(box, [url], "test-token-123", new { list_tools = true }, Tool("trigger_build", new { packages = new[] { "web" } }), new { poll = "$1.build_id" });
+            var r = Client(box, [url], "test-token-0123456789abcdef0123456789", new { list_tools = true }, Tool("trigger_build", new { packages = new[] { "web" } }), new { poll = "$1.build_id" });
             Assert.That(r[0]!.AsArray(), Has.Count.EqualTo(8));
             Assert.That(S(r[2]!["state"]), Is.EqualTo("COMPLETED_SUCCESS"));
             using var http = new HttpClient();
             var anonymous = http.PostAsync(url, new StringContent("{}", System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
             Assert.That((int)anonymous.StatusCode, Is.EqualTo(401));
             using var wrong = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
-            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "test-token-12");
+            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "test-token-0123456789abcdef012345678");
             Assert.That((int)http.Send(wrong).StatusCode, Is.EqualTo(401));
         }
         finally

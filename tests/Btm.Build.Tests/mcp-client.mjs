@@ -2,7 +2,9 @@
 // command line given after "--", runs the steps in the JSON file argv[2] and prints one JSON array
 // of results. A step is { "tool", "args" } (a "$N.field" string takes step N's result field),
 // { "poll": "$N.build_id" } (get_build_status until a final state), { "resource": "btm://…" },
-// { "parallel": [steps…] }, or { "kill_server": true } (ends the server the hard way, for restarts).
+// { "parallel": [steps…] }, { "kill_server": true } (ends the server the hard way, for restarts),
+// a "$big:N" string becomes N letters 'a'; { "close_client": true } (this client goes away as an agent would: the server's stdin closes; then
+// a new client starts a new server) or { "server_rss": true } (the server's resident memory, KiB).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 const require = createRequire(process.env.BTM_REPO + '/node_modules/');
@@ -16,6 +18,8 @@ const final = new Set(['COMPLETED_SUCCESS', 'COMPLETED_FAILURE', 'CANCELLED', 'I
 const results = [];
 
 const resolve = (value) => {
+  // "$big:N": N letters 'a', made here so oversized inputs need no oversized steps file.
+  if (typeof value === 'string' && /^\$big:\d+$/.test(value)) return 'a'.repeat(Number(value.slice(5)));
   if (typeof value === 'string' && /^\$\d+\./.test(value)) {
     const [index, ...path] = value.slice(1).split('.');
     return path.reduce((o, k) => o?.[k], results[Number(index)]);
@@ -75,6 +79,23 @@ const run = async (step) => {
     client = new Client({ name: 'btm-tests', version: '1.0.0' });
     await client.connect(transport);
     return { killed: pid };
+  }
+  if (step.close_client) {
+    const pid = transport.pid;
+    await client.close();
+    // The old server ends on its own once its stdin closes; wait for it, as a later agent would not.
+    for (let i = 0; i < 200; i++) {
+      try { process.kill(pid, 0); } catch { break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    transport = connect();
+    client = new Client({ name: 'btm-tests', version: '1.0.0' });
+    await client.connect(transport);
+    return { closed: pid };
+  }
+  if (step.server_rss) {
+    const status = readFileSync(`/proc/${transport.pid}/status`, 'utf8');
+    return { rss_kib: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) };
   }
   if (step.list_tools) return (await client.listTools()).tools.map((t) => t.name);
   throw new Error('unknown step ' + JSON.stringify(step));

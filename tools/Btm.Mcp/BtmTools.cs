@@ -26,7 +26,8 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
         [property: JsonPropertyName("summary")] IReadOnlyList<SummaryLine> Summary,
         [property: JsonPropertyName("artifacts")] IReadOnlyList<string> Artifacts,
         [property: JsonPropertyName("log_tail")] IReadOnlyList<string> LogTail,
-        [property: JsonPropertyName("log_resource")] string LogResource);
+        [property: JsonPropertyName("log_resource")] string LogResource,
+        [property: JsonPropertyName("reason")] string? Reason);
 
     public sealed record SummaryLine(
         [property: JsonPropertyName("package")] string Package,
@@ -220,7 +221,7 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
                 s.GetProperty("platform").GetString()!, s.GetProperty("stage").GetString()!, s.GetProperty("outcome").GetString()!, s.GetProperty("detail").GetString()!)));
         }
         return new Status(b.Id, b.State, b.Step, b.Task, b.Packages, b.Platforms, b.Mode, b.Created, b.Started, b.Ended, b.ExitCode, summary,
-            b.Artifacts, LogTail(b.LogPath, 20), $"btm://builds/{b.Id}/log");
+            b.Artifacts, LogTail(b.LogPath, 20), $"btm://builds/{b.Id}/log", b.Reason);
     }
 }
 

@@ -18,7 +18,8 @@ public sealed class BuildStore
     public BuildStore(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Instances wait for each other's writes (30 s) instead of failing with "database is locked".
+        // Instances wait for each other's writes (Microsoft.Data.Sqlite retries a busy database until the
+        // command timeout, 30 s) instead of failing with "database is locked".
         _connection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30, Pooling = false }.ToString();
         Execute("""
             CREATE TABLE IF NOT EXISTS builds (
@@ -27,6 +28,8 @@ public sealed class BuildStore
               exit_code INTEGER, log_path TEXT NOT NULL, artifacts TEXT NOT NULL, pid INTEGER, seq INTEGER NOT NULL,
               owner INTEGER, reason TEXT, cancel INTEGER NOT NULL DEFAULT 0)
             """);
+        // Readers never wait for a writer (several instances poll the queue while one writes).
+        Execute("PRAGMA journal_mode = WAL");
         // A service.db made before builds had owners gains the columns (SQLite has no ADD COLUMN IF NOT EXISTS).
         foreach (var column in new[] { "owner INTEGER", "reason TEXT", "cancel INTEGER NOT NULL DEFAULT 0" })
         {
@@ -54,7 +57,7 @@ public sealed class BuildStore
             using var db = new SqliteConnection(_connection);
             db.Open();
             using var command = db.CreateCommand();
-            command.CommandText = "PRAGMA busy_timeout = 30000; " + sql;
+            command.CommandText = sql;
             foreach (var (name, value) in parameters)
                 command.Parameters.AddWithValue(name, value ?? DBNull.Value);
             return run(command);
