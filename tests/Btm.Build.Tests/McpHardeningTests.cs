@@ -55,6 +55,7 @@ public class McpHardeningTests
     {
         RequireClients();
         using var box = new Sandbox();
+        box.AddReleaseTooling();
         box.CommitAll();
         var secret = box.Write("../secret-" + Guid.NewGuid().ToString("N")[..6] + ".txt", "TOP-SECRET-CONTENT\n");
         var description = $"@{secret} {{{{name}}}} line one\nline two\t\"]}} \\ \u0001 end";
@@ -92,6 +93,7 @@ public class McpHardeningTests
             Directory.CreateSymbolicLink(Path.Combine(box.Root, "deep", "a", "b"), outside);
             Directory.CreateSymbolicLink(Path.Combine(box.Root, "top"), outside);
             Directory.CreateSymbolicLink(box.Package("planted"), outside);
+            box.AddReleaseTooling();
             box.CommitAll();
             var r = Client(box,
                 Tool("synthesize_code_component", new { component_type = "btm-package", name = "planted" }),
@@ -123,6 +125,7 @@ public class McpHardeningTests
     {
         RequireClients();
         using var box = new Sandbox("bin-stub");
+        box.AddReleaseTooling();
         box.CommitAll();
         var stubJson = File.ReadAllText(Path.Combine(box.Package("bin-stub"), "btm.json"));
         var r = Client(box,
@@ -154,18 +157,19 @@ public class McpHardeningTests
             Tool("trigger_build", new { packages = new string?[] { null } }),
             Tool("trigger_build", new { force = "str" }),
             Tool("trigger_build", new { packages = new[] { "tiny" }, nonsense = 1 }),
-            Tool("synthesize_code_component", new { component_type = "btm-package", name = "big-description", options = new { description = $"$big:{1024 * 1024}" } }),
+            Tool("synthesize_code_component", new { component_type = "btm-package", name = "big-description", options = new { description = $"$big:{512 * 1024}" } }),
             Tool("get_build_status", new { build_id = "$big:100000" }),
             new { parallel = oversized },
             new { server_rss = true });
         Assert.That(S(r[0]!["error"]), Does.Contain("argument 'packages'[0]: null; give a string"));
         Assert.That(S(r[1]!["error"]), Does.Contain("argument 'force': a string; give true or false"));
         Assert.That(S(r[2]!["error"]), Does.Contain("argument 'nonsense' is unknown; trigger_build takes: task, packages"));
-        Assert.That(S(r[3]!["error"]), Does.Contain("option 'description'").And.Contain("(1048576 characters)' is longer than 1024 characters"));
+        Assert.That(S(r[3]!["error"]), Does.Contain("option 'description'").And.Contain("(524288 characters)' is longer than 1024 characters"));
         Assert.That(S(r[4]!["error"]), Does.Contain("build_id: no build 'aaaa").And.Contain("(100000 characters)"));
         foreach (var refusal in r[5]!.AsArray())
         {
-            Assert.That(S(refusal!["error"]), Does.Contain("is longer than 64 characters"));
+            // Over stdio a message over 1 MiB is never read whole: refused by its size, naming the tool.
+            Assert.That(S(refusal!["error"]), Does.Match(@"synthesize_code_component: the request was 262\d{5} bytes; a call may be at most 1048576"));
             Assert.That(S(refusal!["error"]).Length, Is.LessThan(300), "a refusal quotes a short prefix, never the input");
         }
         var rss = r[6]!["rss_kib"]!.GetValue<long>();
@@ -308,6 +312,10 @@ public class McpHardeningTests
             Assert.That((int)Send("evil.example:80", null).StatusCode, Is.EqualTo(403), "a rebound name in Host");
             Assert.That((int)Send(null, "http://evil.example").StatusCode, Is.EqualTo(403), "a foreign page's Origin");
             Assert.That((int)Send($"localhost:{port}", $"http://localhost:{port}").StatusCode, Is.Not.EqualTo(403), "its own names pass");
+            using var big = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(new string('x', 2 << 20), System.Text.Encoding.UTF8, "application/json") };
+            big.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+            big.Headers.Accept.ParseAdd("application/json, text/event-stream");
+            Assert.That((int)http.Send(big).StatusCode, Is.EqualTo(413), "a body over 1 MiB is refused unread");
         }
         finally
         {

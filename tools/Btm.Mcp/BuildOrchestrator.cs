@@ -59,10 +59,26 @@ public sealed class BuildOrchestrator : IDisposable
                 try { Process.GetProcessById(pid).Kill(entireProcessTree: true); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
             }
-            var reason = $"the service that ran it (pid {build.Owner?.ToString() ?? "unknown"}) is gone; it was {build.State}";
-            if (_store.Finished(build.Id, BuildState.Interrupted, null, [], reason))
-                File.AppendAllText(build.LogPath, $"\n[btm mcp] INTERRUPTED: {reason}\n");
+            Release(build, $"the service that ran it (pid {build.Owner?.ToString() ?? "unknown"}) is gone; it was {build.State}");
         }
+    }
+
+    /// <summary>
+    /// A build whose runner stopped: back to the queue when the instance whose client asked for it
+    /// still runs (another instance will run it again; stages are atomic, so nothing half-done is
+    /// kept), else INTERRUPTED with the reason, in its log too.
+    /// </summary>
+    private void Release(BuildRecord build, string reason)
+    {
+        if (build.Requester is { } requester && requester != build.Owner && requester != _self && IsService(requester)
+            && _store.Requeue(build.Id, $"queued again: {reason}"))
+        {
+            File.AppendAllText(build.LogPath, $"\n[btm mcp] queued again: {reason}\n");
+            _wake.Release();
+            return;
+        }
+        if (_store.Finished(build.Id, BuildState.Interrupted, null, [], reason))
+            File.AppendAllText(build.LogPath, $"\n[btm mcp] INTERRUPTED: {reason}\n");
     }
 
     /// <summary>A live process that is a BTM MCP service (pids get reused: its command line must say so).</summary>
@@ -100,7 +116,7 @@ public sealed class BuildOrchestrator : IDisposable
     {
         var id = "b" + DateTime.UtcNow.ToString("yyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
         var record = new BuildRecord(id, task, packages, platforms, mode, force, BuildState.Queued, null, DateTimeOffset.UtcNow, null, null, null,
-            Path.Combine(BuildsDir, id + ".log"), [], null);
+            Path.Combine(BuildsDir, id + ".log"), [], null) { Requester = _self };
         File.WriteAllText(record.LogPath, "");
         _store.Add(record);
         _wake.Release();
@@ -227,13 +243,9 @@ public sealed class BuildOrchestrator : IDisposable
             _store.Finished(build.Id, BuildState.Cancelled, process.ExitCode, [], "cancel_build ended its process tree");
             return;
         }
+        // The service is stopping: Dispose says what becomes of the build.
         if (_stop.IsCancellationRequested)
-        {
-            lock (log)
-                log.WriteLine("[btm mcp] INTERRUPTED: the service stopped (its client went away, or it was told to stop) and ended the build");
-            _store.Finished(build.Id, BuildState.Interrupted, process.ExitCode, [], "the service stopped while it ran");
             return;
-        }
         _store.SetState(build.Id, BuildState.Collecting, "collecting artifacts");
         var artifacts = Artifacts(build);
         lock (log)
@@ -304,6 +316,6 @@ public sealed class BuildOrchestrator : IDisposable
             End(process);
         Task.WaitAll([.. _workers], TimeSpan.FromSeconds(10));
         foreach (var build in _store.Live().Where(b => b.Owner == _self))
-            _store.Finished(build.Id, BuildState.Interrupted, null, [], "the service stopped while it ran");
+            Release(build, "the service stopped while it ran");
     }
 }

@@ -34,6 +34,9 @@ public sealed record BuildRecord(
     /// <summary>Why it ended as it did, for the states a client cannot infer (CANCELLED, INTERRUPTED).</summary>
     public string? Reason { get; init; }
 
+    /// <summary>The service process (pid) whose client asked for it.</summary>
+    public int? Requester { get; init; }
+
     /// <summary>cancel_build was asked, possibly by another service instance than its owner.</summary>
     public bool CancelRequested { get; init; }
 }

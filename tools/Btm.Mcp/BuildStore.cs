@@ -26,12 +26,12 @@ public sealed class BuildStore
               id TEXT PRIMARY KEY, task TEXT NOT NULL, packages TEXT NOT NULL, platforms TEXT NOT NULL, mode TEXT NOT NULL,
               force INTEGER NOT NULL, state TEXT NOT NULL, step TEXT, created TEXT NOT NULL, started TEXT, ended TEXT,
               exit_code INTEGER, log_path TEXT NOT NULL, artifacts TEXT NOT NULL, pid INTEGER, seq INTEGER NOT NULL,
-              owner INTEGER, reason TEXT, cancel INTEGER NOT NULL DEFAULT 0)
+              owner INTEGER, reason TEXT, cancel INTEGER NOT NULL DEFAULT 0, requester INTEGER)
             """);
         // Readers never wait for a writer (several instances poll the queue while one writes).
         Execute("PRAGMA journal_mode = WAL");
         // A service.db made before builds had owners gains the columns (SQLite has no ADD COLUMN IF NOT EXISTS).
-        foreach (var column in new[] { "owner INTEGER", "reason TEXT", "cancel INTEGER NOT NULL DEFAULT 0" })
+        foreach (var column in new[] { "owner INTEGER", "reason TEXT", "cancel INTEGER NOT NULL DEFAULT 0", "requester INTEGER" })
         {
             try { Execute($"ALTER TABLE builds ADD COLUMN {column}"); }
             catch (SqliteException e) when (e.Message.Contains("duplicate column", StringComparison.Ordinal)) { }
@@ -77,15 +77,16 @@ public sealed class BuildStore
         Owner = r["owner"] is long o ? (int)o : null,
         Reason = r["reason"] as string,
         CancelRequested = r["cancel"] is long c && c != 0,
+        Requester = r["requester"] is long q ? (int)q : null,
     };
 
     private static string Iso(DateTimeOffset? t) => t?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)!;
 
     public void Add(BuildRecord b) => Execute(
-        "INSERT INTO builds VALUES ($id, $task, $packages, $platforms, $mode, $force, $state, NULL, $created, NULL, NULL, NULL, $log, '[]', NULL, " +
-        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM builds), NULL, NULL, 0)",
+        "INSERT INTO builds (id, task, packages, platforms, mode, force, state, created, log_path, artifacts, seq, cancel, requester) " +
+        "VALUES ($id, $task, $packages, $platforms, $mode, $force, $state, $created, $log, '[]', (SELECT COALESCE(MAX(seq), 0) + 1 FROM builds), 0, $requester)",
         ("$id", b.Id), ("$task", b.Task), ("$packages", JsonSerializer.Serialize(b.Packages)), ("$platforms", JsonSerializer.Serialize(b.Platforms)),
-        ("$mode", b.Mode), ("$force", b.Force ? 1 : 0), ("$state", b.State), ("$created", Iso(b.Created)), ("$log", b.LogPath));
+        ("$mode", b.Mode), ("$force", b.Force ? 1 : 0), ("$state", b.State), ("$created", Iso(b.Created)), ("$log", b.LogPath), ("$requester", b.Requester));
 
     public BuildRecord? Get(string id) => Query("SELECT * FROM builds WHERE id = $id", ("$id", id)).SingleOrDefault();
 
@@ -131,6 +132,11 @@ public sealed class BuildStore
     public bool CancelNow(string id, string reason) =>
         With($"UPDATE builds SET state = '{BuildState.Cancelled}', ended = $t, reason = $reason, cancel = 1 WHERE id = $id AND state IN ('{BuildState.Queued}', '{BuildState.Preparing}')",
             [("$id", id), ("$t", Iso(DateTimeOffset.UtcNow)), ("$reason", reason)], c => c.ExecuteNonQuery()) == 1;
+
+    /// <summary>Back to the queue, for another instance to run from the start (its runner stopped; its requester did not).</summary>
+    public bool Requeue(string id, string why) =>
+        With($"UPDATE builds SET state = '{BuildState.Queued}', owner = NULL, pid = NULL, started = NULL, step = $why WHERE id = $id AND state IN ('{BuildState.Preparing}', '{BuildState.Running}', '{BuildState.Collecting}')",
+            [("$id", id), ("$why", why)], c => c.ExecuteNonQuery()) == 1;
 
     public void RequestCancel(string id) => Execute("UPDATE builds SET cancel = 1 WHERE id = $id", ("$id", id));
 

@@ -87,6 +87,8 @@ public sealed class ComponentSynthesizer(string root)
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !overwrite)
             throw new McpToolException($"output_folder {relative} is not empty: nothing was written; pass overwrite: true to replace its files");
 
+        if (!Directory.Exists(Path.Combine(root, "templates", type)))
+            throw new McpToolException($"component_type '{type}': this repo has no templates/{type} folder to render; restore it from BTM's repository");
         // Rendered into a folder of our own first: only a checked result reaches the repo.
         var stage = Path.Combine(root, ".btm", "tmp", "synth-" + Guid.NewGuid().ToString("N")[..12]);
         var staged = Path.Combine(stage, name);

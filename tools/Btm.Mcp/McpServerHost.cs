@@ -28,7 +28,8 @@ public static class McpServerHost
         var builder = Host.CreateApplicationBuilder();
         Configure(builder.Services, builder.Logging, root, concurrency, buildHost);
         builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "btm", Version = "0.1.0" })
-            .WithStdioServerTransport().WithTools<BtmTools>().WithResources<BtmResources>()
+            .WithStreamServerTransport(new BoundedLineStream(Console.OpenStandardInput()), Console.OpenStandardOutput())
+            .WithTools<BtmTools>().WithResources<BtmResources>()
             .WithRequestFilters(f => f.AddCallToolFilter(ToolArguments.Filter));
         using var host = builder.Build();
         // The orchestrator starts with the service, so builds left running are marked at once.

@@ -21,6 +21,8 @@ public static class ToolArguments
     /// <summary>The first problem with the arguments, naming the argument, or null when they bind.</summary>
     public static string? Problem(string tool, IDictionary<string, JsonElement>? arguments)
     {
+        if (arguments?.TryGetValue(BoundedLineStream.OversizedArgument, out var size) == true)
+            return $"the request was {size} bytes; a call may be at most {BoundedLineStream.MaxLine} (names are at most {ComponentSynthesizer.MaxName} characters, option values {ComponentSynthesizer.MaxOptionValue})";
         if (!Tools.TryGetValue(tool, out var parameters))
             return null;
         foreach (var (name, value) in arguments ?? new Dictionary<string, JsonElement>())
