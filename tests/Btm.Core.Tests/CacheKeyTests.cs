@@ -187,8 +187,21 @@ public class CacheKeyTests
     [Test]
     public void Environment_capture_keeps_only_build_relevant_variables()
     {
-        var env = new Dictionary<string, string?> { ["CC"] = "clang", ["MAKEFLAGS"] = "-j8", ["HOME"] = "/root", ["CFLAGS"] = "" };
+        var env = new Dictionary<string, string?> { ["CC"] = "clang", ["MAKEFLAGS"] = "-j8", ["HOME"] = "/root", ["CFLAGS"] = "", ["AR"] = "llvm-ar" };
         var captured = BuildEnvironment.Capture(name => env.GetValueOrDefault(name));
-        Assert.That(captured, Is.EqualTo(new Dictionary<string, string> { ["CC"] = "clang" }));
+        Assert.That(captured, Is.EqualTo(new Dictionary<string, string> { ["AR"] = "llvm-ar" }), "CC is in the toolchain identity, by name and version");
+    }
+
+    [Test]
+    public void A_program_variable_enters_by_name_and_flags_not_by_where_the_program_is()
+    {
+        var laptop = BuildEnvironment.Capture(n => n switch { "CC" => "/usr/bin/gcc -m64", "AR" => "/usr/bin/ar", "CFLAGS" => "-O2 -I/usr/include/x", _ => null });
+        var runner = BuildEnvironment.Capture(n => n switch { "CC" => "/opt/gcc-12/bin/gcc -m64", "AR" => "/opt/binutils/bin/ar", "CFLAGS" => "-O2 -I/usr/include/x", _ => null });
+        Assert.That(runner, Is.EqualTo(laptop));
+        Assert.That(laptop["CC"], Is.EqualTo("-m64"), "the compiler's flags; the compiler itself is in the toolchain identity");
+        Assert.That(laptop["AR"], Is.EqualTo("ar"));
+        Assert.That(BuildEnvironment.Capture(n => n == "CC" ? "/opt/bin/gcc" : null), Is.Empty, "CC naming only the compiler adds nothing");
+        Assert.That(BuildEnvironment.Capture(n => n == "AR" ? "/usr/bin/llvm-ar" : null)["AR"], Is.Not.EqualTo(laptop["AR"]), "another archiver is another key");
+        Assert.That(laptop["CFLAGS"], Is.EqualTo("-O2 -I/usr/include/x"), "flags with paths are kept whole: they change what is built");
     }
 }

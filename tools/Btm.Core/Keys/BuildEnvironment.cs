@@ -14,14 +14,40 @@ public static class BuildEnvironment
         "SOURCE_DATE_EPOCH", "STRIP",
     ];
 
+    /// <summary>
+    /// Variables that name a program (with its flags): they enter the key by the program's file name
+    /// and flags, not by where it is installed, so AR=/usr/bin/ar on a laptop and AR=/opt/binutils/bin/ar
+    /// on a runner share entries.
+    /// </summary>
+    private static readonly HashSet<string> Programs = ["AR", "AS", "LD", "NM", "OBJCOPY", "RANLIB"];
+
+    /// <summary>
+    /// The compiler and strip are in the toolchain identity already (by name and version): only the
+    /// flags these variables add enter here, so CC unset on a laptop and CC=/opt/gcc/bin/cc on a
+    /// runner, the same gcc, give one key.
+    /// </summary>
+    private static readonly HashSet<string> Identified = ["CC", "CXX", "STRIP"];
+
     public static IReadOnlyDictionary<string, string> Capture(Func<string, string?> lookup)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in Names)
         {
             var value = lookup(name);
-            if (!string.IsNullOrEmpty(value))
-                result[name] = value;
+            if (string.IsNullOrEmpty(value))
+                continue;
+            var words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (Identified.Contains(name))
+            {
+                if (words.Length > 1)
+                    result[name] = string.Join(' ', words.Skip(1));
+            }
+            else
+            {
+                result[name] = Programs.Contains(name)
+                    ? string.Join(' ', words.Select(w => w.Contains('/') && !w.StartsWith('-') ? Path.GetFileName(w) : w))
+                    : value;
+            }
         }
         return result;
     }
