@@ -241,5 +241,30 @@ public class PublishingTests
         Assert.That(after.ExitCode, Is.Zero, after.Output);
         Assert.That(after.Output, Does.Contain("removed storage/@btm/alpha/package.json.lock"));
         Assert.That(File.Exists(stale), Is.False);
+
+        // A different build of the same version is refused, naming the local fix; Registry --reset empties it, then it publishes.
+        File.AppendAllText(Path.Combine(box.Package("alpha"), "src", "main.c"), "int another_build_of_0_1_0 = 1;\n");
+        Assert.That(box.Run("--target=Package").ExitCode, Is.Zero);
+        var conflict = box.Run("--target=Publish");
+        Assert.That(conflict.ExitCode, Is.EqualTo(1), conflict.Output);
+        Assert.That(conflict.Output, Does.Contain("versions are immutable").And.Contain("./build.sh --target=Registry --reset empties it"));
+        var reset = new System.Diagnostics.ProcessStartInfo("dotnet", [Sandbox.HostDll, $"--root={box.Root}", "--target=Registry", "--reset"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        reset.Environment["BTM_REGISTRY_PORT"] = port.ToString();
+        using (var resetting = System.Diagnostics.Process.Start(reset)!)
+        {
+            var lines = new List<string>();
+            string? said;
+            while ((said = resetting.StandardOutput.ReadLine()) is not null && !said.Contains("serving"))
+                lines.Add(said);
+            System.Diagnostics.Process.Start("kill", ["-TERM", resetting.Id.ToString()])!.WaitForExit();
+            Assert.That(resetting.WaitForExit(TimeSpan.FromSeconds(20)), Is.True);
+            Assert.That(string.Join("\n", lines), Does.Contain("emptied the local registry (2 package(s) removed from artifacts/registry/storage)"));
+        }
+        var republished = box.Run("--target=Publish");
+        Assert.That(republished.ExitCode, Is.Zero, republished.Output);
+        Assert.That(republished.Output, Does.Contain("2 to publish, 0 already published"));
     }
 }
