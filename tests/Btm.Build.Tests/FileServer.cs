@@ -85,5 +85,23 @@ public sealed class FileServer : IDisposable
         return output.ToArray();
     }
 
+    /// <summary>A .tar.gz of regular files, each with the modification time it is given.</summary>
+    public static byte[] TarGzTimed(params (string Path, string Text, DateTimeOffset Time)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax))
+        {
+            foreach (var (path, text, time) in entries)
+            {
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path)
+                {
+                    DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), Mode = (UnixFileMode)0x1A4, ModificationTime = time,
+                });
+            }
+        }
+        return output.ToArray();
+    }
+
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 }

@@ -28,7 +28,17 @@ public sealed class CMakePackageBuilder : IPackageBuilder
     public string Test(BuildContext context, BuildUnit unit)
     {
         var (_, buildDir, _) = BuildTree(context, unit);
-        var output = context.CTest(new CTestSettings { TestDirectory = buildDir, Configuration = BuildType(unit) });
+        IReadOnlyList<string> output;
+        try
+        {
+            output = context.CTest(new CTestSettings { TestDirectory = buildDir, Configuration = BuildType(unit) });
+        }
+        catch (Btm.Cake.Tooling.ToolFailedException e) when (e.Output.Any(l => l.Contains("No tests were found", StringComparison.Ordinal)))
+        {
+            // ctest exits 8 for a project that defines none (lz4's build/cmake): say that, not "failed".
+            throw new BuildFailedException("the CMake project defines no tests (ctest: \"No tests were found\"). " +
+                $"Fix: set \"test\": false in {Path.GetRelativePath(context.RepoRoot, unit.Package.ManifestPath).Replace('\\', '/')}, or define a test (enable_testing() and add_test(), or a cmake.cacheVariables switch that turns the project's tests on)");
+        }
         return output.LastOrDefault(l => l.Contains("tests passed", StringComparison.Ordinal))?.Trim() ?? "tests passed";
     }
 
@@ -74,9 +84,12 @@ public sealed class CMakePackageBuilder : IPackageBuilder
             settings.CacheVariables["CMAKE_C_FLAGS_INIT"] = pathMap;
             settings.CacheVariables["CMAKE_CXX_FLAGS_INIT"] = pathMap;
         }
+        GitCeiling.Apply(unit, sourceDir, settings.EnvironmentVariables);
+        var build = new CMakeBuildSettings { BuildPath = buildDir, Configuration = BuildType(unit), Targets = options.Targets.ToList() };
+        GitCeiling.Apply(unit, sourceDir, build.EnvironmentVariables);
         var guard = PackageFolderGuard.Watch(unit);
         context.CMakeConfigure(settings);
-        context.CMakeBuild(new CMakeBuildSettings { BuildPath = buildDir, Configuration = BuildType(unit), Targets = options.Targets.ToList() });
+        context.CMakeBuild(build);
         guard.Check(unit);
         return (binDir, buildDir, sourceRoot);
     }

@@ -1,3 +1,4 @@
+using Btm.Cake.Logging;
 using Btm.Build.Pipeline.Sources;
 using Btm.Cake.Make;
 using Btm.Core;
@@ -27,6 +28,9 @@ public sealed class MakePackageBuilder : IPackageBuilder
     public void Compile(BuildContext context, BuildUnit unit, string outDir)
     {
         var (tree, directory, binDir) = Tree(context, unit);
+        if (Btm.Cake.Make.MakeRunner.SelectMakefile(directory, unit.Platform.ToString()) is { } makefile)
+            context.Info($"{unit}: make -f {Path.GetFileName(makefile)} in {Path.GetRelativePath(tree, directory).Replace('\\', '/')} " +
+                "(the first of Makefile.<platform>, Makefile.<os>, GNUmakefile, Makefile, makefile there)");
         var guard = PackageFolderGuard.Watch(unit);
         context.Make(Settings(context, unit, directory, binDir, unit.Package.Make.Targets));
         guard.Check(unit);
@@ -86,6 +90,7 @@ public sealed class MakePackageBuilder : IPackageBuilder
             Variables = variables,
             Targets = targets.ToList(),
         };
+        GitCeiling.Apply(unit, directory, settings.EnvironmentVariables);
         // In the environment, not on the command line: a makefile's own CFLAGS still applies,
         // and one that adds to it (+= or ?=) gets the path map too.
         if (PathMap.Flags(unit) is { } pathMap)

@@ -59,9 +59,18 @@ public static partial class UnitOutputs
     private static Dictionary<string, string> Install(BuildUnit unit, string buildTree)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (glob, to) in unit.Package.Install)
+        foreach (var (glob, given) in unit.Package.Install)
         {
             var matches = Directory.Exists(buildTree) ? Match(buildTree, glob) : [];
+            var to = given;
+            // On win32 an executable has .exe: "src/lua": "bin/lua" means src/lua.exe → bin/lua.exe there.
+            var suffix = unit.Platform.ExecutableSuffix;
+            if (matches.Count == 0 && suffix.Length > 0 && !glob.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && Directory.Exists(buildTree))
+            {
+                matches = Match(buildTree, glob + suffix);
+                if (matches.Count > 0 && !to.EndsWith('/') && !to.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                    to += suffix;
+            }
             if (matches.Count == 0)
                 throw new BuildFailedException($"{unit.Package.ManifestPath}: install: '{glob}' matched nothing in the build tree {buildTree}. " +
                     "Fix: give the path the build writes, relative to that folder");

@@ -93,6 +93,9 @@ public static class SafeArchive
                         using (var output = new FileStream(target, FileMode.Create, FileAccess.Write))
                             entry.DataStream?.CopyTo(output);
                         SetMode(target, (int)entry.Mode);
+                        // The archive's times, as tar keeps them: automake compares Makefile.in with
+                        // Makefile.am, and "now" for both would send it looking for aclocal-1.14.
+                        File.SetLastWriteTimeUtc(target, entry.ModificationTime.UtcDateTime);
                         count++;
                         break;
                     case TarEntryType.SymbolicLink:
@@ -155,6 +158,7 @@ public static class SafeArchive
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             entry.ExtractToFile(target, overwrite: true);
+            File.SetLastWriteTimeUtc(target, entry.LastWriteTime.UtcDateTime);
             var mode = (entry.ExternalAttributes >> 16) & 0x1FF;
             if (mode != 0)
                 SetMode(target, mode);
