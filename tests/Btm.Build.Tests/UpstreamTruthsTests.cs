@@ -72,4 +72,40 @@ public class UpstreamTruthsTests
         Assert.That(r.Output, Does.Contain("the CMake project defines no tests (ctest: \"No tests were found\")")
             .And.Contain("set \"test\": false in packages/notests/btm.json"));
     }
+
+    [Test]
+    public void A_makefiles_own_optimisation_stands_and_a_prod_build_without_flags_is_optimised()
+    {
+        Sandbox.RequireTools("make");
+        using var box = new Sandbox();
+        // __OPTIMIZE__ is defined by the compiler exactly when it optimises: the program says what it was built with.
+        const string main = "#include <stdio.h>\nint main(void) {\n#ifdef __OPTIMIZE__\nputs(\"optimized\");\n#else\nputs(\"not optimized\");\n#endif\nreturn 0; }\n";
+        foreach (var (name, makefile) in new[]
+                 {
+                     ("xxlike", "CFLAGS ?= -O3\nall:\n\techo '$(CC) $(CFLAGS)' > $(BTM_OUT_DIR)/flags.txt\n\t$(CC) $(CFLAGS) -o $(BTM_OUT_DIR)/xxlike$(BTM_EXE_SUFFIX) main.c\n"),
+                     ("plain", "all:\n\techo '$(CC) $(CFLAGS)' > $(BTM_OUT_DIR)/flags.txt\n\t$(CC) -o $(BTM_OUT_DIR)/plain$(BTM_EXE_SUFFIX) main.c\n"),
+                 })
+        {
+            box.Write($"packages/{name}/btm.json", $$"""{ "name": "{{name}}", "description": "flags", "builder": "make", "binaries": ["{{name}}"], "test": false, "inputs": ["Makefile", "main.c"] }""");
+            box.Write($"packages/{name}/Makefile", makefile);
+            box.Write($"packages/{name}/main.c", main);
+        }
+        box.CommitAll();
+        foreach (var mode in new[] { "prod", "dev" })
+        {
+            var r = box.Run("--target=Build", $"--mode={mode}");
+            Assert.That(r.ExitCode, Is.Zero, r.Output);
+        }
+        string Flags(string name, string mode) => File.ReadAllText(Path.Combine(box.Package(name), "build", mode, Sandbox.Host, "work", "bin", "flags.txt"));
+        string Says(string name, string mode) => ProcessResult.Run(Path.Combine(box.Package(name), "build", mode, Sandbox.Host, "out", "Compiled", name), [], box.Root).Stdout.Trim();
+        // The makefile's -O3 reached the compiler, after BTM's flags (the last -O wins), in both modes.
+        foreach (var mode in new[] { "prod", "dev" })
+        {
+            Assert.That(Flags("xxlike", mode), Does.Match(@"-ffile-prefix-map=\S+ .*-O3\s*$"), mode);
+            Assert.That(Says("xxlike", mode), Is.EqualTo("optimized"), mode);
+        }
+        Assert.That(Flags("plain", "prod"), Does.Contain(" -O2 "));
+        Assert.That(Says("plain", "prod"), Is.EqualTo("optimized"), "a prod build of a project that asks for nothing is optimised");
+        Assert.That(Says("plain", "dev"), Is.EqualTo("not optimized"), "dev keeps the compiler's default");
+    }
 }

@@ -71,12 +71,13 @@ public sealed class MakePackageBuilder : IPackageBuilder
         variables["BTM_VERSION"] = context.VersionOf(unit.Package);
         // The emulator that runs a target binary here (empty when it runs natively): `$(BTM_RUN) ./prog`.
         variables["BTM_RUN"] = unit.Toolchain.Cross && unit.Toolchain.Emulator is { Count: > 0 } emulator ? string.Join(" ", emulator) : "";
-        if (unit.Toolchain.Cross || context.Environment.GetEnvironmentVariable("CC") is { Length: > 0 })
-        {
-            variables["CC"] = unit.Toolchain.CCompiler;
-            if (unit.Toolchain.CxxCompiler is { } cxx)
-                variables["CXX"] = cxx;
-        }
+        // BTM's own flags travel with the compiler, before the makefile's: they add to a project's
+        // flags and never replace them (xxhash's CFLAGS ?= -O3 stands, where a CFLAGS from BTM would
+        // have taken its place), and a prod build of a project that asks for nothing gets -O2.
+        var own = string.Join(' ', new[] { unit.Mode == BuildMode.Prod ? "-O2" : null, PathMap.Flags(unit) }.OfType<string>());
+        variables["CC"] = $"{unit.Toolchain.CCompiler} {own}".TrimEnd();
+        if (unit.Toolchain.CxxCompiler is { } cxx)
+            variables["CXX"] = $"{cxx} {own}".TrimEnd();
         if (unit.Toolchain.Cross)
         {
             variables["AR"] = unit.Toolchain.Ar;
@@ -91,13 +92,6 @@ public sealed class MakePackageBuilder : IPackageBuilder
             Targets = targets.ToList(),
         };
         GitCeiling.Apply(unit, directory, settings.EnvironmentVariables);
-        // In the environment, not on the command line: a makefile's own CFLAGS still applies,
-        // and one that adds to it (+= or ?=) gets the path map too.
-        if (PathMap.Flags(unit) is { } pathMap)
-        {
-            foreach (var name in new[] { "CFLAGS", "CXXFLAGS" })
-                settings.EnvironmentVariables[name] = PathMap.Append(context.Environment.GetEnvironmentVariable(name), pathMap);
-        }
         return settings;
     }
 }

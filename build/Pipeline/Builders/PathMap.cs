@@ -16,7 +16,4 @@ public static class PathMap
         // The more specific prefix last: GCC and Clang apply the last matching map.
         return $"-ffile-prefix-map={unit.Package.Directory}=. -ffile-prefix-map={unit.WorkDir}=build";
     }
-
-    /// <summary>An environment flags variable with the map appended to what the user set.</summary>
-    public static string Append(string? existing, string flags) => string.IsNullOrWhiteSpace(existing) ? flags : $"{existing} {flags}";
 }
