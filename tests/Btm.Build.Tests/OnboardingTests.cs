@@ -317,7 +317,7 @@ public class OnboardingTests
         if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio")))
             Assert.Ignore("verdaccio is not installed: run `npm ci` in the repo (test.sh does)");
         using var box = new Sandbox();
-        foreach (var example in new[] { "lua", "zstd" })
+        foreach (var example in new[] { "lua", "zstd", "xxhash" })
         {
             Directory.CreateDirectory(box.Package(example));
             File.Copy(Path.Combine(Sandbox.RepoRoot, "examples", example, "btm.json"), Path.Combine(box.Package(example), "btm.json"));
@@ -329,12 +329,17 @@ public class OnboardingTests
         if (release.Output.Contains("could not get") && release.Output.Contains("apt-get"))
             Assert.Ignore($"Debian's archive is not reachable from here: {release.Output.Split('\n').First(l => l.Contains("could not get"))}");
         Assert.That(release.ExitCode, Is.Zero, release.Output);
-        Assert.That(release.Output, Does.Contain("lua -v via @btm/lua: Lua 5.4.4").And.Contain("zstd --version via @btm/zstd: *** Zstandard CLI"));
+        Assert.That(release.Output, Does.Contain("lua -v via @btm/lua: Lua 5.4.4").And.Contain("zstd --version via @btm/zstd: *** Zstandard CLI")
+            .And.Contain("xxhsum --version via @btm/xxhash: xxhsum 0.8.1"));
         Assert.That(release.Output, Does.Contain("released to"));
-        foreach (var example in new[] { "lua", "zstd" })
+        foreach (var example in new[] { "lua", "zstd", "xxhash" })
             Assert.That(Directory.GetFileSystemEntries(box.Package(example)).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "btm.json", "build" }));
         var zstd = Path.Combine(box.ReleaseDir, "npm", $"btm-zstd-{Host}-1.5.4.tgz");
         Assert.That(TarEntries(zstd), Does.Contain("package/LICENSE").And.Contain("package/COPYING"), "zstd's own license files ship");
         Assert.That(TarEntryText(zstd, "package/package.json"), Does.Contain("\"license\": \"BSD-3-Clause OR GPL-2.0-only\""));
+        // xxhsum: the library's BSD text and the command's GPL text, as its btm.json names them; its own -O3 stood.
+        var xxhash = Path.Combine(box.ReleaseDir, "npm", $"btm-xxhash-{Host}-0.8.1.tgz");
+        Assert.That(TarEntries(xxhash), Does.Contain("package/LICENSE").And.Contain("package/COPYING"));
+        Assert.That(TarEntryText(xxhash, "package/package.json"), Does.Contain("\"license\": \"BSD-2-Clause AND GPL-2.0-or-later\""));
     }
 }
