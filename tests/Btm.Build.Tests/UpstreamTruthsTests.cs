@@ -108,4 +108,26 @@ public class UpstreamTruthsTests
         Assert.That(Says("plain", "prod"), Is.EqualTo("optimized"), "a prod build of a project that asks for nothing is optimised");
         Assert.That(Says("plain", "dev"), Is.EqualTo("not optimized"), "dev keeps the compiler's default");
     }
+
+    [Test]
+    public void Binaries_and_install_may_name_one_CMake_output_and_verify_reads_the_upstream_version()
+    {
+        Sandbox.RequireTools("cmake", "node", "npm");
+        using var box = new Sandbox();
+        // GNU-style versions: npm needs 2.10.0, the program prints 2.10.
+        box.Write("packages/twice/btm.json", """
+            { "name": "twice", "description": "binaries and install on one file", "builder": "cmake", "version": "2.10.0", "upstreamVersion": "2.10",
+              "binaries": ["twice"], "install": { "twice": "bin/twice", "twice*": "extra/" }, "test": false,
+              "targets": ["linux-x64"], "verify": { "args": ["--version"], "expect": "twice {version}" }, "inputs": ["CMakeLists.txt", "main.c"] }
+            """);
+        box.Write("packages/twice/CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(twice C)\nadd_executable(twice main.c)\n");
+        box.Write("packages/twice/main.c", "#include <stdio.h>\nint main(void) { puts(\"twice 2.10\"); return 0; }\n");
+        box.CommitAll();
+        var r = box.Run("--target=Package", "--platform=linux-x64");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(File.Exists(Path.Combine(box.Package("twice"), "build", "dev", "linux-x64", "out", "Compiled", "files", "extra", "twice")), Is.True);
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("twice --version via @btm/twice: twice 2.10"));
+    }
 }

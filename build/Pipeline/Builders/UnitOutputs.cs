@@ -26,7 +26,7 @@ public static partial class UnitOutputs
     public static void Collect(BuildContext context, BuildUnit unit, IReadOnlyList<string> searchDirs, string buildTree, string sourceTree, string outDir)
     {
         var package = unit.Package;
-        var installed = Install(unit, buildTree);
+        var installed = Install(unit, buildTree, searchDirs);
         Directory.CreateDirectory(outDir);
         var binaries = new HashSet<string>(StringComparer.Ordinal);
         var missing = new List<string>();
@@ -56,26 +56,27 @@ public static partial class UnitOutputs
     }
 
     /// <summary>"install": each glob's matches in the build tree, by their shipped path.</summary>
-    private static Dictionary<string, string> Install(BuildUnit unit, string buildTree)
+    /// <param name="outputDirs">Where the builder put executables (CMake's runtime output folder): a glob matching nothing in the build tree is tried there, so "binaries" and "install" can name one file.</param>
+    private static Dictionary<string, string> Install(BuildUnit unit, string buildTree, IReadOnlyList<string> outputDirs)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (glob, given) in unit.Package.Install)
         {
-            var matches = Directory.Exists(buildTree) ? Match(buildTree, glob) : [];
-            var to = given;
-            // On win32 an executable has .exe: "src/lua": "bin/lua" means src/lua.exe → bin/lua.exe there.
+            // The build tree first, then where the builder put executables (CMake's runtime output
+            // folder: "binaries" and "install" may name one file); on win32 an executable has .exe,
+            // so "src/lua": "bin/lua" also means src/lua.exe → bin/lua.exe.
             var suffix = unit.Platform.ExecutableSuffix;
-            if (matches.Count == 0 && suffix.Length > 0 && !glob.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && Directory.Exists(buildTree))
-            {
-                matches = Match(buildTree, glob + suffix);
-                if (matches.Count > 0 && !to.EndsWith('/') && !to.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-                    to += suffix;
-            }
+            var patterns = suffix.Length > 0 && !glob.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? new[] { glob, glob + suffix } : [glob];
+            var (tree, pattern, matches) = new[] { buildTree }.Concat(outputDirs).Where(Directory.Exists)
+                .SelectMany(dir => patterns.Select(p => (Tree: dir, Pattern: p)))
+                .Select(c => (c.Tree, c.Pattern, Matches: Match(c.Tree, c.Pattern)))
+                .FirstOrDefault(c => c.Matches.Count > 0, (buildTree, glob, []));
             if (matches.Count == 0)
                 throw new BuildFailedException($"{unit.Package.ManifestPath}: install: '{glob}' matched nothing in the build tree {buildTree}. " +
                     "Fix: give the path the build writes, relative to that folder");
+            var to = pattern != glob && !given.EndsWith('/') && !given.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? given + suffix : given;
             foreach (var match in matches)
-                map[Destination(to, match, matches.Count, unit.Package.ManifestPath, $"install.{glob}")] = Path.Combine(buildTree, match);
+                map[Destination(to, match, matches.Count, unit.Package.ManifestPath, $"install.{glob}")] = Path.Combine(tree, match);
         }
         return map;
     }

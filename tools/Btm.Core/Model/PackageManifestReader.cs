@@ -12,7 +12,7 @@ public static partial class PackageManifestReader
 {
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
-        "$schema", "name", "description", "version", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
+        "$schema", "name", "description", "version", "upstreamVersion", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
         "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify", "sea",
     };
 
@@ -165,7 +165,10 @@ public static partial class PackageManifestReader
             Make = root.TryGetProperty("make", out var make) ? ReadMake(make, file) : MakeOptions.Default,
             Install = root.TryGetProperty("install", out var install) ? ReadInstall(install, file) : new Dictionary<string, string>(),
             Files = root.TryGetProperty("files", out var files) ? ReadFiles(files, file) : [],
-            Verify = root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default,
+            Verify = (root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default) with
+            {
+                UpstreamVersion = root.TryGetProperty("upstreamVersion", out _) ? RequiredString(root, "upstreamVersion", file) : null,
+            },
             Sea = root.TryGetProperty("sea", out var sea) ? ReadSea(sea, file) : null,
             CompressMinSaving = minSaving,
         };

@@ -80,9 +80,13 @@ public sealed record VerifyProbe(IReadOnlyList<string> Args, string Expect, stri
 {
     public static readonly VerifyProbe Default = new(["--version"], "{version}", null);
 
+    /// <summary>btm.json "upstreamVersion": the version as the program prints it (GNU hello's "2.10" for npm's 2.10.0).</summary>
+    public string? UpstreamVersion { get; init; }
+
     public bool Enabled => DisabledReason is null;
 
-    public string Expected(string binary, string version) => Expect.Replace("{name}", binary).Replace("{version}", version);
+    /// <summary>{version} is the upstream version when btm.json gives one, else the npm version.</summary>
+    public string Expected(string binary, string version) => Expect.Replace("{name}", binary).Replace("{version}", UpstreamVersion ?? version);
 }
 
 /// <summary>
