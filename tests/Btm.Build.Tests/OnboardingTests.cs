@@ -337,7 +337,10 @@ public class OnboardingTests
         var zstd = Path.Combine(box.ReleaseDir, "npm", $"btm-zstd-{Host}-1.5.4.tgz");
         Assert.That(TarEntries(zstd), Does.Contain("package/LICENSE").And.Contain("package/COPYING"), "zstd's own license files ship");
         Assert.That(TarEntryText(zstd, "package/package.json"), Does.Contain("\"license\": \"BSD-3-Clause OR GPL-2.0-only\""));
-        // xxhsum: the library's BSD text and the command's GPL text, as its btm.json names them; its own -O3 stood.
+        // Debian's own patch series went in before the build (its one patch pins the pkg-config prefix).
+        Assert.That(release.Output, Does.Contain("applied Debian's 1 patch(es) from xxhash_0.8.1-1.debian.tar.xz"));
+        Assert.That(File.ReadAllText(Path.Combine(box.Package("xxhash"), "build", "prod", Host, "work", "src", "upstream", "libxxhash.pc.in")), Does.Contain("prefix=/usr"));
+        // xxhsum: the library's BSD text and the command's GPL text, as its btm.json names them.
         var xxhash = Path.Combine(box.ReleaseDir, "npm", $"btm-xxhash-{Host}-0.8.1.tgz");
         Assert.That(TarEntries(xxhash), Does.Contain("package/LICENSE").And.Contain("package/COPYING"));
         Assert.That(TarEntryText(xxhash, "package/package.json"), Does.Contain("\"license\": \"BSD-2-Clause AND GPL-2.0-or-later\""));

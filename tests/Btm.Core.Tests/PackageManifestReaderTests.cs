@@ -219,4 +219,17 @@ public class PackageManifestReaderTests
         Assert.That(SourceSpec.Stem(file), Is.EqualTo(stem));
         Assert.That(SourceSpec.VersionFrom(file), Is.EqualTo(version));
     }
+
+    [Test]
+    public void Debian_patches_need_a_debian_source_and_a_pinned_packaging_archive()
+    {
+        using var dir = new TempDir();
+        const string pin = "\"sha256\": \"3bb6b7d6f30c591dd65aaaff1c8b7a5b94d81687998ca9400082c739a690436c\"";
+        var ok = Load(dir, With("sources", $$"""[{ "debian": "xxhash", "file": "xxhash_0.8.1.orig.tar.gz", {{pin}}, "debianPatches": { "file": "xxhash_0.8.1-1.debian.tar.xz", {{pin}} } }]"""));
+        Assert.That(ok.Sources[0].DebianPatches, Is.EqualTo(new DebianPatchSet("xxhash_0.8.1-1.debian.tar.xz", "3bb6b7d6f30c591dd65aaaff1c8b7a5b94d81687998ca9400082c739a690436c")));
+        var noDebian = LoadFails(With("sources", $$"""[{ "urls": ["https://example.org/x-1.tar.gz"], {{pin}}, "debianPatches": { "file": "x_1-1.debian.tar.xz", {{pin}} } }]"""));
+        Assert.That(noDebian.Field, Is.EqualTo("sources[0].debianPatches"));
+        var wrongFile = LoadFails(With("sources", $$"""[{ "debian": "x", "file": "x_1.orig.tar.gz", {{pin}}, "debianPatches": { "file": "x_1-1.dsc", {{pin}} } }]"""));
+        Assert.That(wrongFile.Field, Is.EqualTo("sources[0].debianPatches.file"));
+    }
 }

@@ -29,6 +29,8 @@ public static class SourceTree
             var into = source.Into == "." ? tree : PathGuard.Resolve(tree, source.Into);
             var files = SafeArchive.Extract(archive, source.File, into, source.StripComponents);
             context.Detail($"{unit}: unpacked {source.File} ({files} files) into src/{(source.Into == "." ? "" : source.Into)}");
+            if (source.DebianPatches is { } debian)
+                ApplyDebianSeries(context, unit, source, debian, into);
             foreach (var patch in source.Patches)
                 Apply(context, unit, PathGuard.Resolve(unit.Package.Directory, patch), patch, into);
         }
@@ -81,6 +83,28 @@ public static class SourceTree
         }
         throw new BuildFailedException($"{package.ManifestPath}: sources: could not get {source.File} (sha256 {source.Sha256}): " +
             string.Join("; ", attempts) + ". Fix: add a mirror that serves these exact bytes, or correct the sha256 if upstream re-released");
+    }
+
+    /// <summary>
+    /// Debian's patch series (debian/patches/series in the pinned packaging archive), each patch
+    /// applied with -p1 as quilt does, in order; a patch that does not apply stops the build, naming it.
+    /// </summary>
+    private static void ApplyDebianSeries(BuildContext context, BuildUnit unit, SourceSpec source, DebianPatchSet set, string into)
+    {
+        var archive = Fetch(context, unit.Package, new SourceSpec(
+            source.Urls.Select(u => u[..(u.LastIndexOf('/') + 1)] + set.File).ToList(), source.Debian, set.File, set.Sha256, 0, ".", []));
+        var unpacked = Path.Combine(unit.WorkDir, "debian-" + set.Sha256[..12]);
+        if (Directory.Exists(unpacked))
+            Directory.Delete(unpacked, recursive: true);
+        SafeArchive.Extract(archive, set.File, unpacked, 0);
+        var series = Path.Combine(unpacked, "debian", "patches", "series");
+        var names = File.Exists(series)
+            ? File.ReadAllLines(series).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]).ToList()
+            : [];
+        foreach (var name in names)
+            Apply(context, unit, PathGuard.Resolve(Path.Combine(unpacked, "debian", "patches"), name), $"{set.File}: debian/patches/{name}", into);
+        context.Info($"{unit}: applied Debian's {names.Count} patch(es) from {set.File}");
+        Directory.Delete(unpacked, recursive: true);
     }
 
     private static void Apply(BuildContext context, BuildUnit unit, string patchFile, string display, string into)

@@ -16,7 +16,7 @@ public static partial class PackageManifestReader
         "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify", "sea",
     };
 
-    private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles"];
+    private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles", "debianPatches"];
     private static readonly string[] CMakeFields = ["sourceDir", "cacheVariables", "targets", "configureArgs"];
     private static readonly string[] MakeFields = ["directory", "targets", "variables", "testTarget"];
     private static readonly string[] FileFields = ["from", "to", "mode"];
@@ -255,8 +255,24 @@ public static partial class PackageManifestReader
                 .Select((p, i) => Relative(p, file, $"{at}.licenseFiles[{i}]", "the source")).ToList();
             var component = item.TryGetProperty("component", out _) ? RequiredString(item, "component", file, at) : debian ?? SourceSpec.Stem(name);
             var sourceVersion = item.TryGetProperty("version", out _) ? RequiredString(item, "version", file, at) : SourceSpec.VersionFrom(name);
+            DebianPatchSet? debianPatches = null;
+            if (item.TryGetProperty("debianPatches", out var dp))
+            {
+                var dat = $"{at}.debianPatches";
+                if (debian is null)
+                    throw new ConfigException(file, dat, "needs \"debian\": the patch series is that Debian source package's", "add \"debian\": \"<source package>\", or remove debianPatches");
+                Known(dp, ["file", "sha256"], file, dat);
+                var patchFile = RequiredString(dp, "file", file, dat);
+                if (!patchFile.EndsWith(".debian.tar.xz", StringComparison.Ordinal) || patchFile.Contains('/'))
+                    throw new ConfigException(file, $"{dat}.file", $"'{patchFile}' is not a Debian packaging archive", $"give its file name, e.g. {debian}_1.0-1.debian.tar.xz");
+                var patchSha = RequiredString(dp, "sha256", file, dat);
+                if (!Sha256Pattern().IsMatch(patchSha))
+                    throw new ConfigException(file, $"{dat}.sha256", $"'{patchSha}' is not a sha256", "give the 64 lowercase hex digits of the archive's SHA-256 (sha256sum)");
+                debianPatches = new DebianPatchSet(patchFile, patchSha);
+            }
             list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches)
             {
+                DebianPatches = debianPatches,
                 Component = component,
                 Version = sourceVersion,
                 License = sourceLicense,

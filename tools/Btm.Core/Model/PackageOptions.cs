@@ -29,6 +29,13 @@ public sealed record SourceSpec(
     /// <summary>Its licence texts, relative to where it unpacks ("licenseFiles"); empty: the LICENSE/COPYING/NOTICE files at its root.</summary>
     public IReadOnlyList<string> LicenseFiles { get; init; } = [];
 
+    /// <summary>
+    /// btm.json "debianPatches": the Debian packaging archive (<c>&lt;pkg&gt;_&lt;ver&gt;-&lt;rev&gt;.debian.tar.xz</c>), pinned
+    /// by sha256, whose debian/patches/series is applied to the unpacked source, in order, before the
+    /// package's own patches: Debian's fixes (security ones among them) ship too.
+    /// </summary>
+    public DebianPatchSet? DebianPatches { get; init; }
+
     /// <summary>"lua-5.4.4" from "lua-5.4.4.tar.gz"; "libzstd" from "libzstd_1.5.4+dfsg2.orig.tar.xz".</summary>
     public static string Stem(string file)
     {
@@ -48,6 +55,9 @@ public sealed record SourceSpec(
         return match.Success ? match.Groups[1].Value : null;
     }
 }
+
+/// <summary>A Debian packaging archive whose patch series applies to a source (btm.json sources[i].debianPatches).</summary>
+public sealed record DebianPatchSet(string File, string Sha256);
 
 /// <summary>btm.json "cmake": how an upstream CMake project is configured and built.</summary>
 public sealed record CMakeOptions(
