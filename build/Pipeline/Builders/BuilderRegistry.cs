@@ -11,6 +11,7 @@ public sealed class BuilderRegistry
         new CMakePackageBuilder(),
         new MakePackageBuilder(),
         new NodeSeaPackageBuilder(),
+        new AutotoolsPackageBuilder(),
     ]);
 
     private readonly Dictionary<string, IPackageBuilder> _byName = new(StringComparer.Ordinal);

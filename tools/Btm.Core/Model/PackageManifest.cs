@@ -34,6 +34,9 @@ public sealed record PackageManifest(
 
     public MakeOptions Make { get; init; } = MakeOptions.Default;
 
+    /// <summary>btm.json "autotools" (builder autotools).</summary>
+    public AutotoolsOptions Autotools { get; init; } = AutotoolsOptions.Default;
+
     /// <summary>btm.json "sea" (builder node-sea); null for other builders.</summary>
     public SeaOptions? Sea { get; init; }
 

@@ -13,7 +13,7 @@ public static partial class PackageManifestReader
     public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
     {
         "$schema", "name", "description", "version", "upstreamVersion", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
-        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "install", "files", "verify", "sea",
+        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "autotools", "install", "files", "verify", "sea",
     };
 
     private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles", "debianPatches"];
@@ -163,6 +163,7 @@ public static partial class PackageManifestReader
             Sources = root.TryGetProperty("sources", out var sources) ? ReadSources(sources, file) : [],
             CMake = root.TryGetProperty("cmake", out var cmake) ? ReadCMake(cmake, file) : CMakeOptions.Default,
             Make = root.TryGetProperty("make", out var make) ? ReadMake(make, file) : MakeOptions.Default,
+            Autotools = root.TryGetProperty("autotools", out var autotools) ? ReadAutotools(autotools, file) : AutotoolsOptions.Default,
             Install = root.TryGetProperty("install", out var install) ? ReadInstall(install, file) : new Dictionary<string, string>(),
             Files = root.TryGetProperty("files", out var files) ? ReadFiles(files, file) : [],
             Verify = (root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default) with
@@ -300,6 +301,26 @@ public static partial class PackageManifestReader
             StringArray(element, "targets", file, allowEmpty: true, parent: "make"),
             StringMap(element, "variables", file, "make"),
             element.TryGetProperty("testTarget", out _) ? RequiredString(element, "testTarget", file, "make") : "test");
+    }
+
+    private static AutotoolsOptions ReadAutotools(JsonElement element, string file)
+    {
+        Known(element, ["directory", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget"], file, "autotools");
+        string? test = "check";
+        if (element.TryGetProperty("testTarget", out var t))
+        {
+            if (t.ValueKind == JsonValueKind.False)
+                test = null;
+            else
+                test = RequiredString(element, "testTarget", file, "autotools");
+        }
+        return new AutotoolsOptions(
+            element.TryGetProperty("directory", out _) ? Relative(RequiredString(element, "directory", file, "autotools"), file, "autotools.directory", "the source tree") : ".",
+            Flag(element, "autoreconf", file, defaultValue: false),
+            StringArray(element, "configureArgs", file, allowEmpty: true, parent: "autotools"),
+            StringMap(element, "env", file, "autotools"),
+            StringArray(element, "makeTargets", file, allowEmpty: true, parent: "autotools"),
+            test);
     }
 
     private static SeaOptions ReadSea(JsonElement element, string file)

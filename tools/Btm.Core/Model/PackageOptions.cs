@@ -79,6 +79,21 @@ public sealed record MakeOptions(
     public static readonly MakeOptions Default = new(".", [], new Dictionary<string, string>(), "test");
 }
 
+/// <summary>
+/// btm.json "autotools": a GNU build system project, configured out of tree for the target
+/// (<c>configure --host</c>), built with make and installed into a staging folder.
+/// </summary>
+public sealed record AutotoolsOptions(
+    string Directory,
+    bool Autoreconf,
+    IReadOnlyList<string> ConfigureArgs,
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyList<string> MakeTargets,
+    string? TestTarget)
+{
+    public static readonly AutotoolsOptions Default = new(".", false, [], new Dictionary<string, string>(), [], "check");
+}
+
 /// <summary>An extra shipped file (btm.json "files"): a path in the source tree, where it goes in the platform package, its mode.</summary>
 public sealed record ShippedFile(string From, string To, UnixFileMode? Mode);
 

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Btm.Build.Pipeline.Sources;
+using Btm.Cake.Logging;
+using Btm.Core;
+using Btm.Core.IO;
+using Btm.Core.Model;
+using Btm.Core.Platforms;
+
+namespace Btm.Build.Pipeline;
+
+/// <summary>
+/// A GNU build system project (btm.json "autotools"): optionally <c>autoreconf -fi</c>, then
+/// <c>configure --host=&lt;triple&gt; --prefix=/usr</c> with the target's toolchain in an out-of-tree
+/// build folder, <c>make</c>, and <c>make install DESTDIR=&lt;stage&gt;</c>, from whose
+/// <c>usr/bin</c> the binaries (and <c>install</c> globs, relative to the stage) are collected.
+/// BTM's compiler flags ride in CC, so configure's own default (-g -O2) and the project's stand.
+/// </summary>
+public sealed class AutotoolsPackageBuilder : IPackageBuilder
+{
+    public string Name => "autotools";
+
+    public string Description => "a GNU build system project (configure and make) from btm.json \"autotools\" (directory, autoreconf, configureArgs, env, makeTargets, testTarget): " +
+        "configured out of tree with --host for the target, built, installed into a staging folder";
+
+    public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
+    {
+        ["linux"] = "apt-get install make",
+        ["darwin"] = "xcode-select --install",
+        ["win32"] = "use MSYS2's make",
+    });
+
+    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    {
+        var (tree, build, stage) = Configured(context, unit);
+        var options = unit.Package.Autotools;
+        var guard = PackageFolderGuard.Watch(unit);
+        Run(context, unit, "make", build, ["make", "-j", Math.Max(1, Environment.ProcessorCount).ToString(), .. options.MakeTargets]);
+        if (Directory.Exists(stage))
+            Directory.Delete(stage, recursive: true);
+        Run(context, unit, "make install", build, ["make", "install", $"DESTDIR={stage}"]);
+        guard.Check(unit);
+        UnitOutputs.Collect(context, unit, [Path.Combine(stage, "usr", "bin"), Path.Combine(stage, "usr", "sbin")], stage, tree, outDir);
+    }
+
+    public string Test(BuildContext context, BuildUnit unit)
+    {
+        var options = unit.Package.Autotools;
+        if (options.TestTarget is null)
+            return "not run: btm.json autotools.testTarget is false";
+        // A cross-configured project runs its tests' programs directly: only where they run natively.
+        if (!HostPlatform.CanRun(context.Host, unit.Platform) && !unit.Toolchain.RunsHere)
+            return $"not run: make {options.TestTarget} runs {unit.Platform} programs directly, and this machine runs them only through an emulator (Verify runs the shipped binary)";
+        var (_, build, _) = Configured(context, unit);
+        Run(context, unit, $"make {options.TestTarget}", build, ["make", options.TestTarget]);
+        return $"make {options.TestTarget} passed";
+    }
+
+    /// <summary>The source tree, the configured build folder (configured once per work tree) and the staging folder.</summary>
+    private static (string Tree, string Build, string Stage) Configured(BuildContext context, BuildUnit unit)
+    {
+        var options = unit.Package.Autotools;
+        var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
+        var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
+        var source = options.Directory == "." ? tree : PathGuard.Resolve(tree, options.Directory);
+        var build = Path.Combine(unit.WorkDir, "autotools-build");
+        var stage = Path.Combine(unit.WorkDir, "stage");
+        if (File.Exists(Path.Combine(build, "Makefile")))
+            return (tree, build, stage);
+        if (options.Autoreconf)
+            Run(context, unit, "autoreconf", source, ["autoreconf", "-fi"]);
+        if (!File.Exists(Path.Combine(source, "configure")))
+            throw new BuildFailedException($"{unit.Package.ManifestPath}: autotools: no configure script in {Path.GetRelativePath(tree, source)}. " +
+                "Fix: set \"autoreconf\": true to make it from configure.ac, or point \"directory\" at the folder that has it");
+        Directory.CreateDirectory(build);
+        var own = string.Join(' ', new[] { PathMap.Flags(unit) }.OfType<string>());
+        string[] configure =
+        [
+            Path.Combine(source, "configure"), "--prefix=/usr",
+            .. Triple(unit.Platform) is { } host && unit.Toolchain.Cross ? new[] { $"--host={host}" } : [],
+            $"CC={unit.Toolchain.CCompiler} {own}".TrimEnd(),
+            .. unit.Toolchain.CxxCompiler is { } cxx ? new[] { $"CXX={cxx} {own}".TrimEnd() } : [],
+            .. unit.Toolchain.Cross ? new[] { $"AR={unit.Toolchain.Ar}", $"RANLIB={unit.Toolchain.Ranlib}", $"STRIP={unit.Toolchain.Strip}" } : [],
+            .. options.ConfigureArgs,
+        ];
+        Run(context, unit, "configure", build, configure);
+        return (tree, build, stage);
+    }
+
+    /// <summary>The GNU triple configure's --host wants for a platform.</summary>
+    public static string? Triple(PlatformId platform) => (platform.Os, platform.Cpu, platform.Musl) switch
+    {
+        ("linux", "x64", false) => "x86_64-linux-gnu",
+        ("linux", "x64", true) => "x86_64-linux-musl",
+        ("linux", "arm64", false) => "aarch64-linux-gnu",
+        ("linux", "arm64", true) => "aarch64-linux-musl",
+        ("win32", "x64", _) => "x86_64-w64-mingw32",
+        ("win32", "arm64", _) => "aarch64-w64-mingw32",
+        ("darwin", "x64", _) => "x86_64-apple-darwin",
+        ("darwin", "arm64", _) => "aarch64-apple-darwin",
+        _ => null,
+    };
+
+    /// <summary>Runs one step with the project's env and git kept out of BTM's clone; a failure keeps its whole output.</summary>
+    private static void Run(BuildContext context, BuildUnit unit, string step, string directory, IReadOnlyList<string> command)
+    {
+        var start = new ProcessStartInfo(command[0])
+        {
+            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in command.Skip(1))
+            start.ArgumentList.Add(arg);
+        var env = new Dictionary<string, string>(unit.Package.Autotools.Env);
+        GitCeiling.Apply(unit, directory, env);
+        foreach (var (name, value) in env)
+            start.Environment[name] = value;
+        context.Detail($"{unit}: {step}: {string.Join(' ', command)}");
+        using var process = Process.Start(start) ?? throw new BuildFailedException($"{unit}: could not start {command[0]}");
+        var output = new List<string>();
+        void Line(string? line)
+        {
+            if (line is not null)
+                lock (output)
+                    output.Add(line);
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new Btm.Cake.Tooling.ToolFailedException(step, string.Join(' ', command.Select(a => a.Contains(' ') ? $"\"{a}\"" : a)), process.ExitCode,
+                output.TakeLast(40).ToList(), output);
+    }
+}
