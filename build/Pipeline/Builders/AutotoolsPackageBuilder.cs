@@ -114,7 +114,17 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         foreach (var (name, value) in env)
             start.Environment[name] = value;
         context.Detail($"{unit}: {step}: {string.Join(' ', command)}");
-        using var process = Process.Start(start) ?? throw new BuildFailedException($"{unit}: could not start {command[0]}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new BuildFailedException($"could not start {command[0]}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            var hint = command[0] == "autoreconf" ? "apt-get install autoconf automake libtool" : $"install {command[0]}";
+            throw new BuildFailedException($"{step}: {command[0]} could not run ({e.Message}). Fix: {hint}");
+        }
+        using var _ = process;
         var output = new List<string>();
         void Line(string? line)
         {
