@@ -19,7 +19,9 @@ public static class CakeContextFactory
     {
         var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime()) { WorkingDirectory = workingDirectory };
         var fileSystem = new FileSystem();
-        var log = new CakeBuildLog(new CakeConsole(environment), verbosity);
+        var console = new ColourPolicyConsole(new CakeConsole(environment),
+            ColourPolicyConsole.Wanted(Environment.GetEnvironmentVariable, !Console.IsOutputRedirected));
+        var log = new CakeBuildLog(console, verbosity);
         var globber = new Globber(fileSystem, environment);
         // Cake's default tools folder is ./tools, which in this repo holds our sources: the locator
         // would glob through them for every program it resolves.
