@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static Btm.Build.Tests.McpDriver;
 
 namespace Btm.Build.Tests;
 
@@ -11,44 +12,9 @@ namespace Btm.Build.Tests;
 /// </summary>
 public class McpHardeningTests
 {
-    private static readonly string Driver = Path.Combine(Sandbox.RepoRoot, "tests", "Btm.Build.Tests", "mcp-client.mjs");
-    private static readonly string Cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "btm.dll");
     private const string Token = "a-test-token-of-forty-bytes-0123456789ab";
 
-    private static void RequireClients()
-    {
-        Sandbox.RequireTools("node", "make");
-        if (!Directory.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@modelcontextprotocol", "sdk")))
-            Assert.Ignore("@modelcontextprotocol/sdk is not installed: run `npm ci` (test.sh does)");
-    }
-
-    private static string[] Server(Sandbox box) => ["dotnet", Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll];
-
-    private static ProcessResult Drive(Sandbox box, string[] server, object[] steps, string? token = null)
-    {
-        var file = Path.Combine(box.Root, "..", $"steps-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(steps));
-        try
-        {
-            return ProcessResult.Run("node", ["--max-old-space-size=4096", Driver, file, "--", .. server], box.Root,
-                new Dictionary<string, string?> { ["BTM_REPO"] = Sandbox.RepoRoot, ["BTM_MCP_TOKEN"] = token }, timeoutSeconds: 900);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    private static JsonArray Client(Sandbox box, params object[] steps)
-    {
-        var r = Drive(box, Server(box), steps);
-        Assert.That(r.ExitCode, Is.Zero, r.Output[..Math.Min(4000, r.Output.Length)]);
-        return JsonNode.Parse(r.Stdout.Trim().Split('\n').Last())!.AsArray();
-    }
-
-    private static object Tool(string name, object? args = null) => new { tool = name, args = args ?? new { } };
-
-    private static string S(JsonNode? node) => node?.GetValue<string>() ?? "";
+    private static JsonArray Client(Sandbox box, params object[] steps) => McpDriver.Client(box, Server(box), null, steps);
 
     [Test]
     public void Hostile_option_values_stay_data_and_the_btm_json_written_is_always_valid()
@@ -224,13 +190,6 @@ public class McpHardeningTests
         }
     }
 
-    /// <summary>A package whose build sleeps until it is ended.</summary>
-    private static void AddSleeper(Sandbox box)
-    {
-        box.Write("packages/sleeper/btm.json", """{ "name": "sleeper", "description": "a long build", "builder": "make", "binaries": ["sleeper"], "test": false }""");
-        box.Write("packages/sleeper/Makefile", "all:\n\tsleep 300\n");
-    }
-
     [Test]
     public void Cancel_answers_at_once_in_every_state_and_a_client_leaving_mid_build_ends_it_interrupted_with_the_reason()
     {
@@ -280,14 +239,14 @@ public class McpHardeningTests
         RequireClients();
         using var box = new Sandbox();
         box.CommitAll();
-        var shortToken = ProcessResult.Run("dotnet", [Cli, "mcp", "--root", box.Root, "--http", "127.0.0.1:1"], box.Root,
+        var shortToken = ProcessResult.Run("dotnet", [McpDriver.Cli, "mcp", "--root", box.Root, "--http", "127.0.0.1:1"], box.Root,
             new Dictionary<string, string?> { ["BTM_MCP_TOKEN"] = "x" });
         Assert.That(shortToken.ExitCode, Is.EqualTo(2));
         Assert.That(shortToken.Output, Does.Contain("BTM_MCP_TOKEN is 1 bytes; a token must be at least 32"));
 
         var port = VerdaccioServer.FreePort();
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"[::ffff:127.0.0.1]:{port}" })
+        foreach (var a in new[] { McpDriver.Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"[::ffff:127.0.0.1]:{port}" })
             start.ArgumentList.Add(a);
         start.Environment["BTM_MCP_TOKEN"] = Token;
         using var server = System.Diagnostics.Process.Start(start)!;

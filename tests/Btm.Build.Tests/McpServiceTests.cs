@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static Btm.Build.Tests.McpDriver;
 
 namespace Btm.Build.Tests;
 
@@ -9,41 +10,14 @@ namespace Btm.Build.Tests;
 /// </summary>
 public class McpServiceTests
 {
-    private static readonly string Driver = Path.Combine(Sandbox.RepoRoot, "tests", "Btm.Build.Tests", "mcp-client.mjs");
-    private static readonly string Cli = Path.Combine(TestContext.CurrentContext.TestDirectory, "btm.dll");
-
     private static void RequireClients()
     {
-        Sandbox.RequireTools("node", "make", "cc");
-        if (!Directory.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@modelcontextprotocol", "sdk")))
-            Assert.Ignore("@modelcontextprotocol/sdk is not installed: run `npm ci` (test.sh does)");
+        McpDriver.RequireClients();
+        Sandbox.RequireTools("cc");
     }
-
-    private static string[] Server(Sandbox box) => ["dotnet", Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll];
 
     /// <summary>Runs the steps through the TypeScript SDK's client; one result per step.</summary>
-    private static JsonArray Client(Sandbox box, params object[] steps) => Client(box, Server(box), null, steps);
-
-    private static JsonArray Client(Sandbox box, string[] server, string? token, params object[] steps)
-    {
-        var file = Path.Combine(box.Root, "..", $"steps-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(steps));
-        try
-        {
-            var r = ProcessResult.Run("node", [Driver, file, "--", .. server], box.Root,
-                new Dictionary<string, string?> { ["BTM_REPO"] = Sandbox.RepoRoot, ["BTM_MCP_TOKEN"] = token }, timeoutSeconds: 900);
-            Assert.That(r.ExitCode, Is.Zero, r.Output);
-            return JsonNode.Parse(r.Stdout.Trim().Split('\n').Last())!.AsArray();
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    private static object Tool(string name, object? args = null) => new { tool = name, args = args ?? new { } };
-
-    private static string S(JsonNode? node) => node?.GetValue<string>() ?? "";
+    private static JsonArray Client(Sandbox box, params object[] steps) => McpDriver.Client(box, Server(box), null, steps);
 
     [Test]
     public void The_inspector_CLI_lists_every_tool_with_its_schema()
@@ -105,13 +79,6 @@ public class McpServiceTests
         Assert.That(r[6]!["lines"]!.AsArray(), Has.Count.EqualTo(5));
         Assert.That(r[6]!["next_offset"]!.GetValue<int>(), Is.EqualTo(5));
         Assert.That(r[7]!.AsArray().Select(b => S(b!["build_id"])), Is.EqualTo(new[] { S(r[3]!["build_id"]), S(r[1]!["build_id"]) }));
-    }
-
-    /// <summary>A package whose build sleeps until it is ended, with a child process of its own.</summary>
-    private static void AddSleeper(Sandbox box)
-    {
-        box.Write("packages/sleeper/btm.json", """{ "name": "sleeper", "description": "a long build", "builder": "make", "binaries": ["sleeper"], "test": false }""");
-        box.Write("packages/sleeper/Makefile", "all:\n\tsleep 300\n");
     }
 
     private static bool SleepRunning(Sandbox box) =>
@@ -191,7 +158,7 @@ public class McpServiceTests
         box.CommitAll();
         var port = VerdaccioServer.FreePort();
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"127.0.0.1:{port}" })
+        foreach (var a in new[] { McpDriver.Cli, "mcp", "--root", box.Root, "--host", Sandbox.HostDll, "--http", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
         start.Environment["BTM_MCP_TOKEN"] = "test-token-0123456789abcdef0123456789";
         using var server = System.Diagnostics.Process.Start(start)!;
@@ -200,7 +167,7 @@ public class McpServiceTests
             var ready = server.StandardError.ReadLine();
             Assert.That(ready, Does.Contain($"serving http://127.0.0.1:{port}/mcp"));
             var url = $"http://127.0.0.1:{port}/mcp";
-            var r = Client(box, [url], "test-token-0123456789abcdef0123456789", new { list_tools = true }, Tool("trigger_build", new { packages = new[] { "web" } }), new { poll = "$1.build_id" });
+            var r = McpDriver.Client(box, [url], "test-token-0123456789abcdef0123456789", new { list_tools = true }, Tool("trigger_build", new { packages = new[] { "web" } }), new { poll = "$1.build_id" });
             Assert.That(r[0]!.AsArray(), Has.Count.EqualTo(8));
             Assert.That(S(r[2]!["state"]), Is.EqualTo("COMPLETED_SUCCESS"));
             using var http = new HttpClient();
@@ -214,7 +181,7 @@ public class McpServiceTests
         {
             server.Kill(entireProcessTree: true);
         }
-        var remote = ProcessResult.Run("dotnet", [Cli, "mcp", "--root", box.Root, "--http", "0.0.0.0:1"], box.Root);
+        var remote = ProcessResult.Run("dotnet", [McpDriver.Cli, "mcp", "--root", box.Root, "--http", "0.0.0.0:1"], box.Root);
         Assert.That(remote.ExitCode, Is.EqualTo(2));
         Assert.That(remote.Output, Does.Contain("not a loopback address").And.Contain("--allow-remote"));
     }

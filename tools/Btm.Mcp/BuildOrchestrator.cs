@@ -87,7 +87,7 @@ public sealed class BuildOrchestrator : IDisposable
         try
         {
             var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            return cmdline.Contains("mcp") || cmdline.Any(a => a.EndsWith("testhost.dll", StringComparison.Ordinal) || a.Contains("Btm.", StringComparison.Ordinal) && a.EndsWith(".Tests.dll", StringComparison.Ordinal));
+            return cmdline.Contains("mcp");
         }
         catch (IOException)
         {

@@ -6,7 +6,11 @@ namespace Btm.Build.Pipeline;
 
 /// <summary>Someone else's code shipped inside a package: a source or a runtime, with its licence.</summary>
 /// <param name="Field">Where btm.json declares it, for messages ("sources[0]", "sea.runtimes").</param>
-public sealed record ShippedComponent(string Name, string? Version, string License, string Origin, string Field);
+public sealed record ShippedComponent(string Name, string? Version, string License, string Origin, string Field)
+{
+    /// <summary>The source it unpacks from, whose tree holds its texts; null for a builder's runtime.</summary>
+    public SourceSpec? Source { get; init; }
+}
 
 /// <summary>
 /// What a package's licence really is: its own code's (btm.json "license", else cake.config's)
@@ -30,7 +34,7 @@ public static class Licensing
             var source = package.Sources[i];
             if (source.License is { } license)
             {
-                list.Add(new ShippedComponent(source.Component, source.Version, license, Origin(source), $"sources[{i}]"));
+                list.Add(new ShippedComponent(source.Component, source.Version, license, Origin(source), $"sources[{i}]") { Source = source });
                 continue;
             }
             // A package that states its own licence is an upstream project brought in whole: its sources are it.
@@ -104,10 +108,8 @@ public static class Licensing
         foreach (var component in components)
         {
             var texts = new List<string>();
-            var index = component.Field.StartsWith("sources[", StringComparison.Ordinal) ? int.Parse(component.Field[8..^1]) : -1;
-            if (index >= 0)
+            if (component.Source is { } source)
             {
-                var source = package.Sources[index];
                 var root = Path.Combine(sourceRoot ?? throw new BuildFailedException($"{unit}: sources were not unpacked"), source.Into);
                 texts = source.LicenseFiles.Count > 0
                     ? source.LicenseFiles.Select(f => Path.Combine(root, f)).ToList()
