@@ -1,7 +1,8 @@
 /*
  * BTM self-extracting stub. Appended payload + trailer make it a compressed copy of another
- * executable. First run: extract into the cache atomically and verified; every run: exec the
- * cached binary, so arguments, environment, stdio, exit code and signals are the binary's own.
+ * executable. First run: extract into the cache atomically and verified; every run: load the
+ * cached binary into this process (Linux) or exec it, so arguments, environment, stdio, exit code
+ * and signals are the binary's own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +35,9 @@
 #endif
 
 #include "btm_format.h"
+#ifdef __linux__
+#include "inplace.h"
+#endif
 
 extern char **environ;
 
@@ -43,6 +47,27 @@ static int die(int code, const char *what, const char *detail) {
   fprintf(stderr, "%s: %s%s%s\n", self_name, what, detail[0] ? ": " : "", detail);
   return code;
 }
+
+/* BTM_DLX_TRACE=1: one line saying how the program was started and why. */
+static void trace(const char *how, const char *detail) {
+  const char *t = getenv("BTM_DLX_TRACE");
+  if (t && t[0] == '1') fprintf(stderr, "%s: %s%s%s\n", self_name, how, detail[0] ? ": " : "", detail);
+}
+
+#ifdef __linux__
+/* In place unless BTM_DLX_EXEC=1 asks for exec; returns (with why) when it falls back. */
+static btm_inplace_status try_in_place(int fd, const char *what, char **argv, char *why, size_t why_size) {
+  const char *force = getenv("BTM_DLX_EXEC");
+  if (force && force[0] == '1') {
+    snprintf(why, why_size, "BTM_DLX_EXEC=1");
+    return BTM_INPLACE_UNSUPPORTED;
+  }
+  char line[PATH_MAX + 32];
+  snprintf(line, sizeof line, "%s", what);
+  trace("in place", line);
+  return btm_run_in_place(fd, what, argv, environ, why, why_size);
+}
+#endif
 
 static int self_path(char *path, size_t size) {
 #ifdef __APPLE__
@@ -219,6 +244,8 @@ static int run_privately(int self_fd, const btm_trailer *t, const char *name, ch
   status = btm_unpack(self_fd, t, fd, 0, error, sizeof error);
   if (status == BTM_CORRUPT) return die(BTM_EXIT_CORRUPT, "corrupt compressed binary", error);
   if (status != BTM_OK) return die(status == BTM_NOSPACE ? BTM_EXIT_NOSPACE : BTM_EXIT_CACHE, "cannot extract into memory", error);
+  close(self_fd);
+  if (try_in_place(fd, "memfd", argv, error, sizeof error) != 0) trace("exec", error);
   fexecve(fd, argv, environ);
 #else
   char temp_dir[] = "/tmp/btm-dlx-XXXXXX", entry[PATH_MAX], marker[PATH_MAX];
@@ -233,13 +260,21 @@ static int run_privately(int self_fd, const btm_trailer *t, const char *name, ch
   return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(errno));
 }
 
-/* Executes the verified descriptor itself: nothing is opened again between the check and the exec. */
-static int exec_verified(int fd, const char *entry, char **argv) {
+/*
+ * Runs the verified descriptor itself, nothing opened again between the check and the run: loaded
+ * in place where it can be, else executed. Returns an errno, or -1 when the mount refuses to map
+ * it executable (noexec).
+ */
+static int run_verified(int fd, int self_fd, const char *entry, char **argv) {
 #ifdef __linux__
-  (void)entry;
+  char why[PATH_MAX + 128];
+  close(self_fd);
+  btm_inplace_status s = try_in_place(fd, entry, argv, why, sizeof why);
+  if (s == BTM_INPLACE_NOEXEC) return -1;
+  trace("exec", why);
   fexecve(fd, argv, environ);
 #else
-  (void)fd;
+  (void)fd, (void)self_fd;
   execve(entry, argv, environ);
 #endif
   return errno;
@@ -254,8 +289,13 @@ static const char *prepare_cache(const char *root, const char *dir) {
   return unsafe_dir(dir);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv, char **envp) {
   (void)argc;
+#ifdef __linux__
+  btm_inplace_init(envp);
+#else
+  (void)envp;
+#endif
   char self[PATH_MAX], error[512];
   if (argv[0] && argv[0][0]) {
     const char *slash = strrchr(argv[0], '/');
@@ -313,10 +353,13 @@ int main(int argc, char **argv) {
       return run_privately(self_fd, &t, name, argv);
     }
   }
-  int err = exec_verified(fd, entry, argv);
-  if (err == EACCES || err == EPERM) {
-    fprintf(stderr, "%s: cannot execute from the cache folder %s (%s: a noexec mount?); running from memory\n", self_name, root, strerror(err));
+  int err = run_verified(fd, self_fd, entry, argv);
+  if (err == -1 || err == EACCES || err == EPERM) {
+    fprintf(stderr, "%s: cannot execute from the cache folder %s (%s: a noexec mount?); running from memory\n", self_name, root,
+            strerror(err == -1 ? EPERM : err));
     close(fd);
+    self_fd = open(self, O_RDONLY | O_CLOEXEC);
+    if (self_fd < 0) return die(BTM_EXIT_SELF, "cannot read its own executable", strerror(errno));
     return run_privately(self_fd, &t, name, argv);
   }
   return die(BTM_EXIT_EXEC, "cannot execute the extracted binary", strerror(err));
