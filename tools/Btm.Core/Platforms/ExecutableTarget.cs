@@ -9,7 +9,7 @@ namespace Btm.Core.Platforms;
 public sealed record ExecutableTarget(string Os, string Cpu, ElfInterpreter.Libc Libc)
 {
     public override string ToString() => Os == "linux"
-        ? $"linux-{Cpu}{Libc switch { ElfInterpreter.Libc.Musl => "-musl", ElfInterpreter.Libc.Static => " (static)", _ => "" }}"
+        ? $"linux-{Cpu}{Libc switch { ElfInterpreter.Libc.Musl => "-musl", ElfInterpreter.Libc.Static => " (static)", ElfInterpreter.Libc.Other => " (an unknown program interpreter)", _ => "" }}"
         : $"{Os}-{Cpu}";
 
     /// <summary>Null for a file in none of the three formats, or for a cpu BTM does not target.</summary>
