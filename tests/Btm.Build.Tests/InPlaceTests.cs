@@ -210,6 +210,12 @@ public class InPlaceTests
                 });
             }
         }
+
+        // An argument list near the kernel's limit (a quarter of the 8 MiB stack) starts as it would by exec.
+        var many = Enumerable.Range(0, 25_000).Select(i => $"argument-{i:D6}-" + new string('x', 50)).ToArray();
+        var big = Path.Combine(_work, "who-linux-x64", "who-pie");
+        var r = ProcessResult.Run(big, many, _work, Env(FreshCache()));
+        Assert.That((r.ExitCode, r.Stdout), Is.EqualTo((3, $"exe={big} execfn={big} argv0={big} args=25000 heap=7 bss={unchecked((sbyte)(25001 & 0xff))}\n")), r.Stderr);
     }
 
     [Test]

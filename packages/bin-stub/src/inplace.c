@@ -205,37 +205,23 @@ static void release_rseq(void) {
 #endif
 }
 
-static size_t count(char **v) {
-  size_t n = 0;
-  while (v[n]) n++;
-  return n;
-}
-
-/* The initial stack the kernel would have built (argc, argv, envp, auxv), on this very stack so the
- * program's main thread keeps the [stack] mapping; the strings stay where the kernel put them. */
-__attribute__((noinline, noreturn)) static void jump(const image *prog, const image *interp, char **argv, char **envp) {
-  size_t argc = count(argv), envc = count(envp), auxc = 1;
-  for (ElfW(auxv_t) *a = kernel_auxv; a->a_type != AT_NULL; a++) auxc++;
-  size_t words = 1 + argc + 1 + envc + 1 + 2 * auxc;
-  uintptr_t *sp = __builtin_alloca(words * sizeof(uintptr_t) + 16);
-  sp = (uintptr_t *)(((uintptr_t)sp + 15) & ~(uintptr_t)15);
-  uintptr_t *w = sp;
-  *w++ = argc;
-  for (size_t i = 0; i <= argc; i++) *w++ = (uintptr_t)argv[i];
-  for (size_t i = 0; i <= envc; i++) *w++ = (uintptr_t)envp[i];
-  for (ElfW(auxv_t) *a = kernel_auxv;; a++) {
-    uintptr_t v = a->a_un.a_val;
+/*
+ * The kernel's initial stack is still there above the stub's frames: argc, argv, envp, the
+ * auxiliary vector and the strings they point to. The program gets that very stack, its auxiliary
+ * vector rewritten in place, so nothing is copied, the main thread keeps the [stack] mapping
+ * (pthread_getattr_np and V8 look for it), and any argument list the kernel accepted fits.
+ */
+__attribute__((noinline, noreturn)) static void jump(const image *prog, const image *interp, char **argv) {
+  uintptr_t *sp = (uintptr_t *)argv - 1;
+  for (ElfW(auxv_t) *a = kernel_auxv; a->a_type != AT_NULL; a++) {
     switch (a->a_type) {
-    case AT_PHDR: v = prog->phdr; break;
-    case AT_PHNUM: v = prog->phnum; break;
-    case AT_PHENT: v = sizeof(ElfW(Phdr)); break;
-    case AT_ENTRY: v = prog->entry; break;
-    case AT_BASE: v = interp ? interp->bias : 0; break;
-    case AT_FLAGS: v = 0; break;
+    case AT_PHDR: a->a_un.a_val = prog->phdr; break;
+    case AT_PHNUM: a->a_un.a_val = prog->phnum; break;
+    case AT_PHENT: a->a_un.a_val = sizeof(ElfW(Phdr)); break;
+    case AT_ENTRY: a->a_un.a_val = prog->entry; break;
+    case AT_BASE: a->a_un.a_val = interp ? interp->bias : 0; break;
+    case AT_FLAGS: a->a_un.a_val = 0; break;
     }
-    *w++ = a->a_type;
-    *w++ = v;
-    if (a->a_type == AT_NULL) break;
   }
   uintptr_t entry = interp ? interp->entry : prog->entry;
 #if defined(__x86_64__)
@@ -249,7 +235,7 @@ __attribute__((noinline, noreturn)) static void jump(const image *prog, const im
   __builtin_unreachable();
 }
 
-btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char **envp, char *why, size_t why_size) {
+btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char *why, size_t why_size) {
   if (!kernel_auxv) FAIL("no auxiliary vector");
   if (aux(AT_SECURE)) FAIL("the stub runs with changed privileges (setuid or setgid)");
   struct stat st;
@@ -272,14 +258,18 @@ btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char 
     }
   }
   release_rseq();
+  /* The stub's C library took its stack guard and pointer guard from these bytes; the program
+   * gets its own, as it would from the kernel. */
+  void *random = (void *)aux(AT_RANDOM);
+  if (random) syscall(SYS_getrandom, random, 16, 0);
   close(fd);
-  jump(&prog, prog.interp[0] ? &interp : NULL, argv, envp);
+  jump(&prog, prog.interp[0] ? &interp : NULL, argv);
 }
 
 #else
 
-btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char **envp, char *why, size_t why_size) {
-  (void)fd, (void)what, (void)argv, (void)envp;
+btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char *why, size_t why_size) {
+  (void)fd, (void)what, (void)argv;
   snprintf(why, why_size, "in-place loading is for x64 and arm64");
   return BTM_INPLACE_UNSUPPORTED;
 }

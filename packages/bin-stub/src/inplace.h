@@ -14,10 +14,13 @@ typedef enum {
   BTM_INPLACE_NOEXEC,          /* the file's mount refuses executable mappings */
 } btm_inplace_status;
 
-/* The auxiliary vector the kernel gave the stub; call first thing in main with its envp. */
+/* Finds the auxiliary vector the kernel gave the stub; call first thing in main with its envp. */
 void btm_inplace_init(char **envp);
 
-/* Runs the ELF program open on fd and never returns, or returns why not with nothing left mapped. */
-btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char **envp, char *why, size_t why_size);
+/*
+ * Runs the ELF program open on fd and never returns, or returns why not with nothing left mapped.
+ * argv must be main's own: the program starts on the kernel's stack right below it.
+ */
+btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char *why, size_t why_size);
 
 #endif

@@ -65,7 +65,7 @@ static btm_inplace_status try_in_place(int fd, const char *what, char **argv, ch
   char line[PATH_MAX + 32];
   snprintf(line, sizeof line, "%s", what);
   trace("in place", line);
-  return btm_run_in_place(fd, what, argv, environ, why, why_size);
+  return btm_run_in_place(fd, what, argv, why, why_size);
 }
 #endif
 
