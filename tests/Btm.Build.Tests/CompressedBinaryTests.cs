@@ -441,6 +441,9 @@ public class CompressedBinaryTests
         Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binflate", "--help"], _work).Stdout, Does.Contain("SHA-256"));
         var missing = ProcessResult.Run("dotnet", [BtmCli, "binpress", "/no/such/file", "-o", "x"], _work);
         Assert.That((missing.ExitCode, missing.Stderr.Trim()), Is.EqualTo((2, "btm: binpress: /no/such/file does not exist")));
+        var noFolder = ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", Path.Combine(_work, "no-such-folder", "git"), "--stub", _stub], _work);
+        Assert.That((noFolder.ExitCode, noFolder.Stderr.Trim()), Is.EqualTo((2,
+            $"btm: binpress: -o {Path.Combine(_work, "no-such-folder", "git")}: the folder {Path.Combine(_work, "no-such-folder")} does not exist (create it, or write the output elsewhere)")));
         var notPressed = ProcessResult.Run("dotnet", [BtmCli, "binflate", Which("git")!, "-o", Path.Combine(_work, "x")], _work);
         Assert.That(notPressed.ExitCode, Is.EqualTo(1));
         Assert.That(notPressed.Stderr, Does.Contain("no BTMPRESS trailer"));

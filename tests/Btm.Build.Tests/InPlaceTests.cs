@@ -251,6 +251,12 @@ public class InPlaceTests
         {
             ("execstack", Compile("gcc", Path.Combine(_work, "who-execstack"), "-O2", "-z", "execstack"), "linux-x64", "asks for an executable stack"),
         };
+        // A payload appended after the ELF image (.NET single-file bundles, PyInstaller, Bun, Deno, AppImage) is read back
+        // through /proc/self/exe: in place that would be the packed file, so such a program is executed from the cache.
+        var bundled = Compile("gcc", Path.Combine(_work, "who-bundled"), "-O2");
+        using (var file = new FileStream(bundled, FileMode.Append))
+            file.Write(System.Text.Encoding.ASCII.GetBytes(new string('p', 4000) + "BUNDLE-TRAILER\n"));
+        cases.Add(("bundle", bundled, "linux-x64", "carries 4015 bytes after its ELF image"));
         if (_stubs.ContainsKey("linux-x64-musl"))
         {
             // The musl-gcc stub is position-dependent at 0x70000000: a program wanting that address cannot load beside it.
@@ -280,6 +286,36 @@ public class InPlaceTests
         var failed = ProcessResult.Run(packedNoInterp, [], _work, Env(FreshCache()));
         Assert.That(failed.ExitCode, Is.EqualTo(123), failed.Output);
         Assert.That(failed.Stderr, Does.Contain("exec: cannot open its interpreter /nonexistent/ld-linux-x86-64.so.2").And.Contain("cannot execute the extracted binary"));
+    }
+
+    [Test]
+    public void A_dotnet_single_file_app_finds_its_bundle_because_it_runs_from_the_cache_entry()
+    {
+        var project = Path.Combine(_work, "single-file");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "single-file.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
+                <SelfContained>false</SelfContained>
+                <PublishSingleFile>true</PublishSingleFile>
+              </PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), "System.Console.WriteLine(\"single-file app says hello\");\n");
+        var publish = ProcessResult.Run("dotnet", ["publish", project, "-c", "Release", "-o", Path.Combine(project, "out"), "-nologo"], project, timeoutSeconds: 600);
+        Assert.That(publish.ExitCode, Is.Zero, publish.Output);
+        var packed = Path.Combine(_work, "single-file-packed", "single-file");
+        Press(Path.Combine(project, "out", "single-file"), packed);
+        var cache = FreshCache();
+        foreach (var run in new[] { "cold", "warm" })
+        {
+            var r = ProcessResult.Run(packed, [], _work, Env(cache));
+            Assert.That((r.ExitCode, r.Stdout), Is.EqualTo((0, "single-file app says hello\n")), $"{run}: {r.Output}");
+            Assert.That(r.Stderr, Does.Contain("single-file: exec: ").And.Contain("bytes after its ELF image"), run);
+        }
     }
 
     [Test]

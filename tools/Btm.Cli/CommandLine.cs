@@ -106,6 +106,9 @@ public static class CommandLine
                 throw new UsageError($"{command}: no output: pass -o <file>");
             if (!File.Exists(positional))
                 throw new UsageError($"{command}: {positional} does not exist");
+            var outputFolder = Path.GetDirectoryName(Path.GetFullPath(options["-o"]))!;
+            if (!Directory.Exists(outputFolder))
+                throw new UsageError($"{command}: -o {options["-o"]}: the folder {outputFolder} does not exist (create it, or write the output elsewhere)");
         }
         return options;
     }
@@ -116,7 +119,9 @@ public static class CommandLine
             Usage: btm binpress <input> -o <output> [--stub <file>] [--level <1-22>]
             Makes <output>: the stub, then <input> compressed with zstd (default level 19), then a
             trailer with both SHA-256s. <output> keeps <input>'s file mode and behaves like it: the
-            first run extracts into $BTM_DLX_DIR (else $XDG_CACHE_HOME/btm/dlx, else ~/.cache/btm/dlx).
+            first run extracts into $BTM_DLX_DIR (else $XDG_CACHE_HOME/btm/dlx, else ~/.cache/btm/dlx);
+            on Linux every run then loads that copy into its own process, so /proc/self/exe is still
+            <output> (BTM_DLX_TRACE=1 says how it ran, BTM_DLX_EXEC=1 executes the copy instead).
             """;
         var options = Parse(args, "binpress", help, ["-o", "--stub", "--level"], out var input);
         if (options.TryGetValue("help", out var text))

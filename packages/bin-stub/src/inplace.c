@@ -71,8 +71,14 @@ static void unmap(image *img) {
   img->span = 0;
 }
 
-/* Maps one ELF file as the kernel's binfmt_elf would; the interpreter path is read for the program. */
-static btm_inplace_status map_elf(int fd, const char *what, int is_interp, image *img, char *why, size_t why_size) {
+/*
+ * Maps one ELF file as the kernel's binfmt_elf would; the interpreter path is read for the program.
+ * file_size is the program's (0 for the interpreter): bytes past the end of its ELF image are a
+ * payload appended to it (a .NET single-file bundle, PyInstaller, Bun, Deno, AppImage), which its
+ * code reads back through /proc/self/exe, so in place it would read the packed file instead.
+ */
+static btm_inplace_status map_elf(int fd, const char *what, uint64_t file_size, image *img, char *why, size_t why_size) {
+  const int is_interp = file_size == 0;
   const uintptr_t page = aux(AT_PAGESZ) ? aux(AT_PAGESZ) : 4096;
   ElfW(Ehdr) eh;
   ElfW(Phdr) ph[64];
@@ -87,10 +93,13 @@ static btm_inplace_status map_elf(int fd, const char *what, int is_interp, image
   size_t phsize = (size_t)eh.e_phnum * sizeof(ElfW(Phdr));
   if (pread(fd, ph, phsize, (off_t)eh.e_phoff) != (ssize_t)phsize) FAIL("%s: its program headers are cut short", what);
 
+  uint64_t image_end = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+  if (eh.e_phoff + phsize > image_end) image_end = eh.e_phoff + phsize;
   uintptr_t lo = UINTPTR_MAX, hi = 0, align = page, phdr_vaddr = 0, last_end = 0;
   int loads = 0, have_phdr = 0;
   for (int i = 0; i < eh.e_phnum; i++) {
     const ElfW(Phdr) *p = &ph[i];
+    if (p->p_offset + p->p_filesz > image_end) image_end = p->p_offset + p->p_filesz;
     if (p->p_type == PT_LOAD) {
       if (p->p_memsz == 0) continue;
       if (p->p_filesz > p->p_memsz || (p->p_vaddr - p->p_offset) % page != 0 || p->p_vaddr < last_end ||
@@ -116,6 +125,9 @@ static btm_inplace_status map_elf(int fd, const char *what, int is_interp, image
     }
   }
   if (loads == 0) FAIL("%s has nothing to load", what);
+  if (!is_interp && file_size > image_end)
+    FAIL("%s carries %llu bytes after its ELF image, a payload its own code may read back through /proc/self/exe", what,
+         (unsigned long long)(file_size - image_end));
   if (!is_interp && phdr_vaddr == 0) FAIL("%s does not load its own program headers", what);
 
   /* One reservation holds the image: a position-dependent program at its own addresses (refused if
@@ -242,7 +254,7 @@ btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char 
   if (fstat(fd, &st) != 0 || (st.st_mode & (S_ISUID | S_ISGID))) FAIL("%s is setuid or setgid", what);
 
   static image prog, interp;
-  btm_inplace_status status = map_elf(fd, what, 0, &prog, why, why_size);
+  btm_inplace_status status = map_elf(fd, what, (uint64_t)st.st_size, &prog, why, why_size);
   if (status) return status;
   if (prog.interp[0]) {
     int ifd = open(prog.interp, O_RDONLY | O_CLOEXEC);
@@ -250,7 +262,7 @@ btm_inplace_status btm_run_in_place(int fd, const char *what, char **argv, char 
       unmap(&prog);
       FAIL("cannot open its interpreter %s (%s)", prog.interp, strerror(errno));
     }
-    status = map_elf(ifd, prog.interp, 1, &interp, why, why_size);
+    status = map_elf(ifd, prog.interp, 0, &interp, why, why_size);
     close(ifd);
     if (status) {
       unmap(&prog);

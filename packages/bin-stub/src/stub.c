@@ -275,6 +275,7 @@ static int run_verified(int fd, int self_fd, const char *entry, char **argv) {
   fexecve(fd, argv, environ);
 #else
   (void)fd, (void)self_fd;
+  trace("exec", "loading in place is for Linux");
   execve(entry, argv, environ);
 #endif
   return errno;
