@@ -33,6 +33,21 @@ public class Ed25519KeysTests
     }
 
     [Test]
+    public void Rfc8032_test_vector_3_and_keys_that_are_not_points_verify_nothing()
+    {
+        // RFC 8032 section 7.1, TEST 3 (two-byte message).
+        var pair = Ed25519Keys.FromSeed(Convert.FromHexString("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7"));
+        Assert.That(Convert.ToHexStringLower(pair.PublicKey), Is.EqualTo("fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025"));
+        var signature = Ed25519Keys.Sign(pair.PrivateSeed, [0xaf, 0x82]);
+        Assert.That(Convert.ToHexStringLower(signature), Is.EqualTo(
+            "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"));
+        Assert.That(Ed25519Keys.Verify(pair.PublicKey, [0xaf, 0x82], signature), Is.True);
+        // Not points on the curve, or of small order: refused, not thrown.
+        foreach (var key in new[] { Enumerable.Repeat((byte)0xff, 32).ToArray(), new byte[32], Convert.FromHexString("0100000000000000000000000000000000000000000000000000000000000000") })
+            Assert.That(Ed25519Keys.Verify(key, [0xaf, 0x82], signature), Is.False, Convert.ToHexStringLower(key));
+    }
+
+    [Test]
     public void Pem_and_base64_forms_round_trip()
     {
         var pair = Ed25519Keys.Generate();

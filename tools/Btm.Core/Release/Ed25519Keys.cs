@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
+using NSec.Cryptography;
 
 namespace Btm.Core.Release;
 
@@ -9,7 +7,8 @@ namespace Btm.Core.Release;
 /// Ed25519 keys and detached signatures (spec: docs/manifest.md). Keys are stored as PEM
 /// (PKCS#8 private, SubjectPublicKeyInfo public) so `openssl pkeyutl` reads the same files;
 /// cake.config and the manifest name a public key by its raw 32 bytes in lowercase hex (Cake's
-/// INI parser cannot take base64's '=' padding in a value).
+/// INI parser cannot take base64's '=' padding in a value). The arithmetic is libsodium's, through
+/// NSec.
 /// </summary>
 public static class Ed25519Keys
 {
@@ -32,26 +31,24 @@ public static class Ed25519Keys
     {
         if (seed.Length != 32)
             throw new FormatException($"an Ed25519 private key is 32 bytes, got {seed.Length}");
-        var key = new Ed25519PrivateKeyParameters(seed, 0);
-        return new KeyPair(seed, key.GeneratePublicKey().GetEncoded());
+        using var key = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
+        return new KeyPair(seed, key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
     }
 
     public static byte[] Sign(byte[] seed, byte[] message)
     {
-        var signer = new Ed25519Signer();
-        signer.Init(true, new Ed25519PrivateKeyParameters(seed, 0));
-        signer.BlockUpdate(message, 0, message.Length);
-        return signer.GenerateSignature();
+        using var key = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
+        return SignatureAlgorithm.Ed25519.Sign(key, message);
     }
 
     public static bool Verify(byte[] publicKey, byte[] message, byte[] signature)
     {
         if (publicKey.Length != 32 || signature.Length != 64)
             return false;
-        var verifier = new Ed25519Signer();
-        verifier.Init(false, new Ed25519PublicKeyParameters(publicKey, 0));
-        verifier.BlockUpdate(message, 0, message.Length);
-        return verifier.VerifySignature(signature);
+        // A key that is not a point on the curve verifies nothing.
+        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null)
+            return false;
+        return SignatureAlgorithm.Ed25519.Verify(key, message, signature);
     }
 
     public static string PrivatePem(byte[] seed) => Pem("PRIVATE KEY", [.. Pkcs8Prefix, .. seed]);
