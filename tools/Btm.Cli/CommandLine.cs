@@ -57,7 +57,7 @@ public static class CommandLine
             stderr.WriteLine($"btm: {e.Message}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException or Core.Inject.InjectException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Core.Inject.InjectException)
         {
             stderr.WriteLine($"btm: {e.Message}");
             return ExitFailed;
