@@ -79,7 +79,16 @@ public static class PackageStager
             return;
         foreach (var file in Directory.EnumerateFiles(binDir, "*", SearchOption.AllDirectories))
         {
-            var (isElf, interpreter) = ElfInterpreter.Read(file);
+            bool isElf;
+            string? interpreter;
+            try
+            {
+                (isElf, interpreter) = ElfInterpreter.Read(file);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new Btm.Core.BuildFailedException($"{unit}: {e.Message}");
+            }
             var libc = ElfInterpreter.Classify(interpreter, isElf);
             var wrong = unit.Platform.Musl ? libc is ElfInterpreter.Libc.Glibc or ElfInterpreter.Libc.Other : libc == ElfInterpreter.Libc.Musl;
             if (!wrong)
@@ -113,7 +122,7 @@ public static class PackageStager
             }
             catch (InvalidDataException e)
             {
-                throw new Btm.Core.BuildFailedException($"{unit}: {Path.GetFileName(file)} is a damaged ELF file: {e.Message}");
+                throw new Btm.Core.BuildFailedException($"{unit}: {e.Message}");
             }
             if (needs.Count == 0)
                 continue;

@@ -1,5 +1,6 @@
 using System.Text;
 using Btm.Core.IO;
+using Btm.Core.Platforms;
 
 namespace Btm.Core.Inject;
 
@@ -22,8 +23,12 @@ public static class Binject
     public static IReadOnlyList<ResourceInfo> List(string path, InjectOptions? options = null)
     {
         var image = File.ReadAllBytes(path);
-        return FormatOf(image, path).List(image, options ?? new InjectOptions());
+        var format = FormatOf(image, path);
+        return Reading(path, format, () => format.List(image, options ?? new InjectOptions()));
     }
+
+    private static T Reading<T>(string path, IExecutableFormat format, Func<T> read) =>
+        HeaderReader.Read(path, format.Name, read, message => new InjectException(message));
 
     /// <summary>Writes <paramref name="output"/> (atomically, executable) from <paramref name="input"/> with the resources in it.</summary>
     /// <returns>The format that was written.</returns>
@@ -46,7 +51,7 @@ public static class Binject
         // Before the format writes: the PE checksum and the Mach-O page hashes cover the fuse.
         if (sentinelFuse is not null)
             FlipFuse(image, sentinelFuse, input);
-        var written = format.Inject(image, resources, options ?? new InjectOptions());
+        var written = Reading(input, format, () => format.Inject(image, resources, options ?? new InjectOptions()));
         AtomicFile.WriteAllBytes(output, written);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(output, File.GetUnixFileMode(input) | UnixFileMode.UserExecute);

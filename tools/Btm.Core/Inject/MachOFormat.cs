@@ -114,7 +114,7 @@ public sealed class MachOFormat : IExecutableFormat
     /// <summary>Takes a segment binject added out again: its bytes, its command, and __LINKEDIT moves back down.</summary>
     private static byte[] RemoveSegment(byte[] b, Segment segment)
     {
-        var linkedit = Segments(b).Single(s => s.Name == "__LINKEDIT");
+        var linkedit = Linkedit(b);
         if (linkedit.FileOff != segment.FileOff + segment.FileSize)
             throw new InjectException($"segment {segment.Name} is not right before __LINKEDIT: it was not written by binject, so it is left alone; use another --macho-segment");
         var delta = (long)segment.FileSize;
@@ -125,6 +125,10 @@ public sealed class MachOFormat : IExecutableFormat
         RemoveCommand(output, Commands(output).Single(c => c.Offset == segment.Command));
         return output;
     }
+
+    private static Segment Linkedit(byte[] b) =>
+        Segments(b).SingleOrDefault(s => s.Name == "__LINKEDIT")
+        ?? throw new InjectException("no __LINKEDIT segment among the load commands: a damaged Mach-O file (every linked executable has one)");
 
     private static void RemoveCommand(byte[] b, Command command)
     {
@@ -143,7 +147,7 @@ public sealed class MachOFormat : IExecutableFormat
             return b;
         var offset = U32(b, signature.Offset + 8);
         RemoveCommand(b, signature);
-        var linkedit = Segments(b).Single(s => s.Name == "__LINKEDIT");
+        var linkedit = Linkedit(b);
         var output = b.AsSpan(0, (int)offset).ToArray();
         U64(output, linkedit.Command + 48, offset - linkedit.FileOff);
         return output;

@@ -263,6 +263,10 @@ public sealed class PeFormat : IExecutableFormat
             Encoding.ASCII.GetBytes(OldSectionName).CopyTo(image.Bytes.AsSpan(old.Header));
         }
         var sections = image.AllSections.ToList();
+        if (sections.Count == 0)
+            throw new InjectException("NumberOfSections is 0: a damaged PE file (an executable has at least a code section)");
+        if (!IsPowerOfTwo(image.SectionAlignment) || !IsPowerOfTwo(image.FileAlignment))
+            throw new InjectException($"SectionAlignment {image.SectionAlignment} / FileAlignment {image.FileAlignment}: a damaged PE file (both must be powers of two)");
         var header = image.Sections + sections.Count * 40;
         var sizeOfHeaders = BinaryPrimitives.ReadUInt32LittleEndian(image.Bytes.AsSpan(image.Optional + 60));
         if (header + 40 > sizeOfHeaders || header + 40 > sections.Min(s => s.RawPointer == 0 ? uint.MaxValue : s.RawPointer))
@@ -292,6 +296,8 @@ public sealed class PeFormat : IExecutableFormat
     }
 
     private static uint AlignUp(uint n, uint a) => (n + a - 1) / a * a;
+
+    private static bool IsPowerOfTwo(uint n) => n != 0 && (n & (n - 1)) == 0;
 
     /// <summary>The PE checksum (as imagehlp's CheckSumMappedFile): 16-bit one's-complement-style sum, the field itself skipped, plus the length.</summary>
     public static uint Checksum(byte[] file, int checksumOffset)

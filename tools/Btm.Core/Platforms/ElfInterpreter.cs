@@ -34,7 +34,7 @@ public static class ElfInterpreter
     public static (bool IsElf, string? Interpreter) Read(string path)
     {
         using var file = File.OpenRead(path);
-        return Read(file);
+        return HeaderReader.Read(path, "ELF", () => Read(file));
     }
 
     public static (bool IsElf, string? Interpreter) Read(Stream file)
@@ -58,6 +58,8 @@ public static class ElfInterpreter
         var header = new byte[phentsize];
         for (var i = 0; i < phnum; i++)
         {
+            if (phoff > (ulong)file.Length || (long)phoff + (long)(i + 1) * phentsize > file.Length)
+                throw new InvalidDataException($"e_phoff/e_phnum: the program headers ({phnum} × {phentsize} at {phoff}) lie past the end of the file ({file.Length} bytes)");
             file.Position = (long)phoff + (long)i * phentsize;
             if (file.Read(header) < header.Length)
                 return (true, null);
@@ -67,6 +69,8 @@ public static class ElfInterpreter
             var size = is64 ? U(header.AsSpan(32), 8) : U(header.AsSpan(16), 4);
             if (size is 0 or > 4096)
                 return (true, null);
+            if (offset > (ulong)file.Length)
+                throw new InvalidDataException($"PT_INTERP p_offset: the interpreter's name (at {offset}) lies past the end of the file ({file.Length} bytes)");
             var text = new byte[size];
             file.Position = (long)offset;
             var read = file.Read(text);

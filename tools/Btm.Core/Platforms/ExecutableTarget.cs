@@ -13,7 +13,9 @@ public sealed record ExecutableTarget(string Os, string Cpu, ElfInterpreter.Libc
         : $"{Os}-{Cpu}";
 
     /// <summary>Null for a file in none of the three formats, or for a cpu BTM does not target.</summary>
-    public static ExecutableTarget? Read(string path)
+    public static ExecutableTarget? Read(string path) => HeaderReader.Read(path, "executable", () => ReadHeaders(path));
+
+    private static ExecutableTarget? ReadHeaders(string path)
     {
         var head = new byte[4096];
         int length;

@@ -28,6 +28,11 @@ public static class GlibcSymbolVersions
     public static IReadOnlyList<Need> Read(string path)
     {
         var data = File.ReadAllBytes(path);
+        return HeaderReader.Read(path, "ELF", () => Read(data));
+    }
+
+    private static IReadOnlyList<Need> Read(byte[] data)
+    {
         if (data.Length < 64 || data[0] != 0x7f || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F' || data[4] != 2 || data[5] != 1)
             return [];
         var shoff = Field64(data, 0x28, "e_shoff");

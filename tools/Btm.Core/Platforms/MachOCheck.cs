@@ -24,6 +24,11 @@ public static class MachOCheck
     public static Report Check(string path, string expectedCpu)
     {
         var bytes = File.ReadAllBytes(path);
+        return HeaderReader.Read(path, "Mach-O", () => Check(path, bytes, expectedCpu));
+    }
+
+    private static Report Check(string path, byte[] bytes, string expectedCpu)
+    {
         var problems = new List<string>();
         if (bytes.Length < 32 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic64)
             return new Report("?", null, false, [$"{Path.GetFileName(path)} is not a 64-bit little-endian Mach-O file"]);
