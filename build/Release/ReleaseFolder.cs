@@ -91,17 +91,12 @@ public static class ReleaseFolder
                     ? "--allow-unsigned lets Verify and Publish accept it"
                     : "Verify accepts it only while cake.config lists no TrustedKeys, Publish only to the local registry; a real registry refuses it without --allow-unsigned"));
             }
-            var sums = manifest.Packages.Select(p => (p.Tarball, p.Sha256))
+            var sums = manifest.Packages.Select(p => (p.Tarball, p.Sha256)).Concat(manifest.Nuget.Select(n => (n.File, n.Sha256)))
                 .Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(manifestBytes))));
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SumsFileName), System.Text.Encoding.UTF8.GetBytes(Sha256Sums.Render(sums)));
 
             if (Directory.Exists(releaseDir))
-            {
-                // The template package (Templates task) lives beside the npm release; keep it.
-                foreach (var nupkg in Directory.GetFiles(releaseDir, "*.nupkg"))
-                    File.Move(nupkg, Path.Combine(temp, Path.GetFileName(nupkg)));
                 Directory.Delete(releaseDir, recursive: true);
-            }
             Directory.Move(temp, releaseDir);
         }
         finally

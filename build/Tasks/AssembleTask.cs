@@ -57,11 +57,19 @@ public sealed class AssembleTask : BtmTask
             }
             Directory.Delete(stage, recursive: true);
 
+            // A .NET package is the same from any leg of one commit; the first leg that packed it gives it.
+            var nuget = new List<ManifestNuget>();
+            foreach (var (leg, package) in legs.SelectMany(l => l.Manifest.Nuget.Select(n => (l, n))).DistinctBy(x => x.n.Id))
+            {
+                File.Copy(Path.Combine(leg.Dir, package.File), Path.Combine(temp, package.File));
+                nuget.Add(package);
+            }
+
             var first = legs[0].Manifest;
             var toolchains = legs.SelectMany(l => l.Manifest.Toolchains).GroupBy(t => t.Platform).Select(g => g.First())
                 .OrderBy(t => t.Platform, StringComparer.Ordinal).ToList();
             var merged = new ReleaseManifest(first.Version, first.Scope, first.Commit, legs.Any(l => l.Manifest.Dirty), first.BuildTime, first.BuildTimeSource,
-                toolchains, key is not null, key?.PublicKeyHex, packages) { Partial = partial };
+                toolchains, key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget };
             ReleaseFolder.Complete(context, temp, merged, key, localKey);
         }
         finally

@@ -9,7 +9,7 @@ using Btm.Core.Release;
 namespace Btm.Build.Tasks;
 
 [TaskName("Package")]
-[TaskDescription("Packs a platform npm package per package and target plus a wrapper, with a signed SHA-256 manifest, into artifacts/<version>/")]
+[TaskDescription("Packs a platform npm package per package and target plus a wrapper, the btm tool and template .nupkgs, with a signed SHA-256 manifest, into artifacts/<version>/")]
 [IsDependentOn(typeof(BuildTask))]
 public sealed class PackageTask : UnitTask
 {
@@ -25,6 +25,7 @@ public sealed class PackageTask : UnitTask
         var partial = ReleaseCompleteness.Check(context, units.Select(u => (u.Package, u.Platform)));
         var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
         var temp = ReleaseFolder.Begin(context);
+        IReadOnlyList<ManifestNuget> nuget = [];
         var stage = Path.Combine(temp, ".stage");
         try
         {
@@ -46,12 +47,13 @@ public sealed class PackageTask : UnitTask
                 packages.Add(ReleaseFolder.Pack(context, dir, temp, name, package.Name, null));
             }
             Directory.Delete(stage, recursive: true);
+            nuget = DotNetPackages.Pack(context, temp);
 
             var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(units), key is not null, key?.PublicKeyHex, packages) { Partial = partial };
+                Toolchains(units), key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget };
             ReleaseFolder.Complete(context, temp, manifest, key, localKey);
         }
         finally
@@ -59,7 +61,7 @@ public sealed class PackageTask : UnitTask
             ReleaseFolder.Abandon(temp);
         }
         context.Success($"{Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}: {units.Count} platform package(s), " +
-            $"{units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
+            $"{units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), {nuget.Count} .NET package(s), manifest.json, SHA256SUMS");
     }
 
     private static List<ManifestToolchain> Toolchains(IEnumerable<BuildUnit> units) =>

@@ -4,10 +4,9 @@ using Btm.Cake.Logging;
 namespace Btm.Build.Tasks;
 
 [TaskName("Release")]
-[TaskDescription("Build, Test, Package (with the template package), Verify and Publish: the whole release, all-or-nothing")]
+[TaskDescription("Build, Test, Package (with the btm tool and template packages), Verify and Publish: the whole release, all-or-nothing")]
 [IsDependentOn(typeof(TestTask))]
 [IsDependentOn(typeof(PackageTask))]
-[IsDependentOn(typeof(TemplatesTask))]
 [IsDependentOn(typeof(VerifyTask))]
 [IsDependentOn(typeof(PublishTask))]
 public sealed class ReleaseTask : BtmTask

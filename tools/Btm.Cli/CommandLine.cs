@@ -16,10 +16,10 @@ public static class CommandLine
         Usage: btm <command> [options]
 
         Commands:
-          binpress <input> -o <output> [--stub <file>] [--level <1-22>]
-              Make a self-extracting compressed copy of an executable (stub + zstd payload + trailer).
-              The stub defaults to this repo's bin-stub for this platform (build it with
-              ./build.sh --target=Build --package=bin-stub --mode=prod).
+          binpress <input> -o <output> [--stub <file> | --target-platform <id>] [--level <1-22>]
+              Make a self-extracting compressed copy of an executable (stub + zstd payload + trailer)
+              for any of the seven targets. The stub matches the input's platform: a BTM repo's own
+              build inside one, else the one this package carries.
           binflate <input> -o <output>
               Restore the byte-identical original of a compressed binary, checking both SHA-256s.
           binject <binary> --resource NAME=FILE … [--sentinel-fuse FUSE] [--macho-segment SEG] -o <output>
@@ -116,14 +116,16 @@ public static class CommandLine
     private static int Binpress(string[] args, TextWriter stdout)
     {
         const string help = """
-            Usage: btm binpress <input> -o <output> [--stub <file>] [--level <1-22>]
+            Usage: btm binpress <input> -o <output> [--stub <file> | --target-platform <id>] [--level <1-22>]
             Makes <output>: the stub, then <input> compressed with zstd (default level 19), then a
-            trailer with both SHA-256s. <output> keeps <input>'s file mode and behaves like it: the
+            trailer with both SHA-256s. The stub is the bin-stub built for <input>'s platform (read
+            from its headers, or --target-platform): the BTM repo's own build when run inside one,
+            else the stub this btm package carries for each of the seven targets. <output> keeps <input>'s file mode and behaves like it: the
             first run extracts into $BTM_DLX_DIR (else $XDG_CACHE_HOME/btm/dlx, else ~/.cache/btm/dlx);
             on Linux every run then loads that copy into its own process, so /proc/self/exe is still
             <output> (BTM_DLX_TRACE=1 says how it ran, BTM_DLX_EXEC=1 executes the copy instead).
             """;
-        var options = Parse(args, "binpress", help, ["-o", "--stub", "--level"], out var input);
+        var options = Parse(args, "binpress", help, ["-o", "--stub", "--target-platform", "--level"], out var input);
         if (options.TryGetValue("help", out var text))
         {
             stdout.WriteLine(text);
@@ -132,8 +134,17 @@ public static class CommandLine
         var level = Core.Press.Binpress.DefaultLevel;
         if (options.TryGetValue("--level", out var levelText) && (!int.TryParse(levelText, out level) || level < 1 || level > 22))
             throw new UsageError($"binpress: --level {levelText}: use a zstd level from 1 to 22");
-        var stub = options.TryGetValue("--stub", out var s) ? s : FindStub()
-            ?? throw new UsageError("binpress: no bin-stub found for this platform: build it with ./build.sh --target=Build --package=bin-stub --mode=prod, or pass --stub <file>");
+        if (options.ContainsKey("--stub") && options.ContainsKey("--target-platform"))
+            throw new UsageError("binpress: --stub and --target-platform both choose the stub: pass one");
+        string stub;
+        try
+        {
+            stub = options.TryGetValue("--stub", out var s) ? s : StubLocator.Find(input, options.GetValueOrDefault("--target-platform"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageError($"binpress: {e.Message}");
+        }
         var result = Core.Press.Binpress.Compress(input, stub, options["-o"], level);
         stdout.WriteLine($"binpress: {input} ({result.OriginalSize} bytes) -> {options["-o"]} ({result.CompressedSize} bytes, " +
             $"{100.0 * result.CompressedSize / result.OriginalSize:0.0}%, stub {result.StubSize} bytes)");
@@ -289,20 +300,5 @@ public static class CommandLine
         var trailer = Core.Press.Binpress.Restore(input, options["-o"]);
         stdout.WriteLine($"binflate: {input} -> {options["-o"]} ({trailer.UncompressedSize} bytes, sha256 {Convert.ToHexStringLower(trailer.OriginalSha256)})");
         return ExitOk;
-    }
-
-    /// <summary>This checkout's bin-stub for the host platform: prod build first, then dev.</summary>
-    private static string? FindStub()
-    {
-        var host = HostPlatform.Detect();
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, RepoSettings.FileName)))
-                continue;
-            return new[] { BuildMode.Prod, BuildMode.Dev }
-                .Select(mode => UnitLayout.For(dir.FullName, PackageManifest.StubPackage, mode, host).ShippedBinary(PackageManifest.StubPackage))
-                .FirstOrDefault(File.Exists);
-        }
-        return null;
     }
 }

@@ -6,7 +6,7 @@ using Btm.Core.Release;
 
 namespace Btm.Core.Tests.Release;
 
-/// <summary>A small, complete release folder (two tarballs, manifest, signature, SHA256SUMS) made in process.</summary>
+/// <summary>A small, complete release folder (two tarballs, a .nupkg, manifest, signature, SHA256SUMS) made in process.</summary>
 public sealed class ReleaseFixture : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -25,12 +25,12 @@ public sealed class ReleaseFixture : IDisposable
             [
                 Describe("@acme/tool-linux-x64", "platform", "linux-x64", platform),
                 Describe("@acme/tool", "wrapper", null, wrapper),
-            ]);
+            ]) { Nuget = [Nupkg("Acme.Tool", "1.0.0")] };
         var bytes = ReleaseManifestSerializer.Serialize(Manifest);
         File.WriteAllBytes(Path.Combine(Root, ReleaseManifest.FileName), bytes);
         if (sign)
             File.WriteAllBytes(Path.Combine(Root, ReleaseManifest.SignatureFileName), Ed25519Keys.Sign(Key.PrivateSeed, bytes));
-        var sums = Manifest.Packages.Select(p => (p.Tarball, p.Sha256)).Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(bytes))));
+        var sums = Manifest.Packages.Select(p => (p.Tarball, p.Sha256)).Concat(Manifest.Nuget.Select(n => (n.File, n.Sha256))).Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(bytes))));
         File.WriteAllText(Path.Combine(Root, ReleaseManifest.SumsFileName), Sha256Sums.Render(sums));
     }
 
@@ -56,6 +56,15 @@ public sealed class ReleaseFixture : IDisposable
             });
         }
         return relative;
+    }
+
+    private ManifestNuget Nupkg(string id, string version)
+    {
+        var file = $"{id}.{version}.nupkg";
+        using (var zip = ZipFile.Open(PathOf(file), ZipArchiveMode.Create))
+        using (var writer = new StreamWriter(zip.CreateEntry($"{id}.nuspec").Open()))
+            writer.Write($"<package><metadata><id>{id}</id><version>{version}</version></metadata></package>");
+        return new ManifestNuget(id, version, file, new FileInfo(PathOf(file)).Length, Sha256.HexOfFile(PathOf(file)));
     }
 
     private ManifestPackage Describe(string name, string kind, string? platform, string tarball)

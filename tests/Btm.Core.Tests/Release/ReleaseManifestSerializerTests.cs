@@ -18,7 +18,7 @@ public class ReleaseManifestSerializerTests
             new ManifestPackage("@acme/tool", "tool", "wrapper", "1.2.3", null, null, null, null,
                 "npm/acme-tool-1.2.3.tgz", 50, new string('4', 64), "sha512-" + Convert.ToBase64String(new byte[64]),
                 [new ManifestFile("package/bin/tool", 30, 0x1ED, new string('5', 64), "launcher")]),
-        ]);
+        ]) { Nuget = [new ManifestNuget("Acme.Tool", "1.2.3", "Acme.Tool.1.2.3.nupkg", 60, new string('6', 64))] };
 
     [Test]
     public void Serializes_to_the_golden_bytes()
@@ -43,6 +43,8 @@ public class ReleaseManifestSerializerTests
     [TestCase("\"tarball\": \"npm/acme-tool-1.2.3.tgz\"", "\"tarball\": \"../acme.tgz\"", "must be a file directly under npm/")]
     [TestCase("\"commit\": \"0123456789abcdef0123456789abcdef01234567\"", "\"commit\": \"HEAD\"", "not a 40-digit")]
     [TestCase("\"algorithm\": \"ed25519\"", "\"algorithm\": \"rsa\"", "only ed25519")]
+    [TestCase("\"file\": \"Acme.Tool.1.2.3.nupkg\"", "\"file\": \"../Acme.Tool.1.2.3.nupkg\"", "$.nuget[0].file '../Acme.Tool.1.2.3.nupkg' must be a .nupkg file name")]
+    [TestCase("\"file\": \"Acme.Tool.1.2.3.nupkg\"", "\"file\": \"Acme.Tool.1.2.3.zip\"", "must be a .nupkg file name")]
     public void Reader_names_the_bad_field(string from, string to, string message)
     {
         var text = File.ReadAllText(Golden);

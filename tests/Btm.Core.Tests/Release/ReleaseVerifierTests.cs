@@ -87,6 +87,23 @@ public class ReleaseVerifierTests
     }
 
     [Test]
+    public void A_changed_missing_or_unlisted_nupkg_is_caught_and_named()
+    {
+        using var f = new ReleaseFixture();
+        var nupkg = f.PathOf("Acme.Tool.1.0.0.nupkg");
+        var bytes = File.ReadAllBytes(nupkg);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(nupkg, bytes);
+        File.WriteAllText(f.PathOf("Stray.1.0.0.nupkg"), "");
+        var problems = Verify(f).Problems;
+        Assert.That(problems, Has.Some.Matches("^Acme.Tool.1.0.0.nupkg: sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}$"));
+        Assert.That(problems, Has.Some.Contains("SHA256SUMS: Acme.Tool.1.0.0.nupkg sha256"));
+        Assert.That(problems, Has.Some.StartsWith("Stray.1.0.0.nupkg: not in the manifest"));
+        File.Delete(nupkg);
+        Assert.That(Verify(f).Problems, Has.Some.EqualTo("Acme.Tool.1.0.0.nupkg: missing (the manifest lists Acme.Tool 1.0.0)"));
+    }
+
+    [Test]
     public void Sums_file_tampering_and_stray_tarballs_are_caught()
     {
         using var f = new ReleaseFixture();

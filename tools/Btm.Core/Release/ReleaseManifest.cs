@@ -19,11 +19,17 @@ public sealed record ReleaseManifest(
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Partial { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>The .NET packages beside the npm ones (the btm tool, the dotnet new templates); empty when there are none.</summary>
+    public IReadOnlyList<ManifestNuget> Nuget { get; init; } = [];
+
     public const int FormatVersion = 1;
     public const string FileName = "manifest.json";
     public const string SignatureFileName = "manifest.json.sig";
     public const string SumsFileName = "SHA256SUMS";
 }
+
+/// <summary>A .nupkg in the release folder's root: its package id, version, file name, size and SHA-256.</summary>
+public sealed record ManifestNuget(string Id, string Version, string File, long Size, string Sha256);
 
 public sealed record ManifestToolchain(string Platform, string Compiler, string Builder);
 

@@ -96,6 +96,21 @@ public static partial class ReleaseManifestSerializer
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (m.Nuget.Count > 0)
+            {
+                w.WriteStartArray("nuget");
+                foreach (var n in m.Nuget.OrderBy(n => n.Id, StringComparer.Ordinal))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", n.Id);
+                    w.WriteString("version", n.Version);
+                    w.WriteString("file", n.File);
+                    w.WriteNumber("size", n.Size);
+                    w.WriteString("sha256", n.Sha256);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
@@ -191,9 +206,23 @@ public static partial class ReleaseManifestSerializer
                         .ToList();
                 }
             }
+            var nuget = new List<ManifestNuget>();
+            if (root.TryGetProperty("nuget", out var nugetElement))
+            {
+                var n = 0;
+                foreach (var e in Arr(nugetElement, "$.nuget").EnumerateArray())
+                {
+                    var at = $"$.nuget[{n++}]";
+                    Obj(e, at);
+                    var file = Str(e, "file", at);
+                    if (file != Path.GetFileName(file) || file.Contains('\\') || file is "." or ".." || !file.EndsWith(".nupkg", StringComparison.Ordinal))
+                        throw new InvalidDataException($"{at}.file '{file}' must be a .nupkg file name in the release folder's root");
+                    nuget.Add(new ManifestNuget(Str(e, "id", at), Str(e, "version", at), file, Long(e, "size", at), Hash(e, "sha256", at)));
+                }
+            }
             return new ReleaseManifest(Str(release, "version", "$.release"), Str(release, "scope", "$.release"), commit,
                 Bool(source, "dirty", "$.source"), time, Str(build, "timeSource", "$.build"), toolchains,
-                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages) { Partial = partial };
+                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages) { Partial = partial, Nuget = nuget };
         }
     }
 

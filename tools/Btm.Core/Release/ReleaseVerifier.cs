@@ -36,6 +36,8 @@ public static class ReleaseVerifier
         CheckSignature(releaseDir, manifest, manifestBytes, trustedKeys, requireSignature, problems, notes);
         foreach (var package in manifest.Packages)
             CheckPackage(releaseDir, package, problems);
+        foreach (var nuget in manifest.Nuget)
+            CheckNuget(releaseDir, nuget, problems);
         CheckSums(releaseDir, manifest, problems);
 
         var listed = manifest.Packages.Select(p => p.Tarball).ToHashSet(StringComparer.Ordinal);
@@ -45,6 +47,9 @@ public static class ReleaseVerifier
             foreach (var extra in Directory.EnumerateFiles(npmDir).Select(f => "npm/" + Path.GetFileName(f)).Where(f => !listed.Contains(f)).Order())
                 problems.Add($"{extra}: not in the manifest (a tarball nobody signed for); remove it or run Package again");
         }
+        var listedNuget = manifest.Nuget.Select(n => n.File).ToHashSet(StringComparer.Ordinal);
+        foreach (var extra in Directory.EnumerateFiles(releaseDir, "*.nupkg").Select(Path.GetFileName).Where(f => !listedNuget.Contains(f!)).Order())
+            problems.Add($"{extra}: not in the manifest (a package nobody signed for); remove it or run Package again");
         return new VerifyReport(manifest, problems, notes);
     }
 
@@ -152,6 +157,21 @@ public static class ReleaseVerifier
             problems.Add($"{package.Tarball}: {extra} is not in the manifest");
     }
 
+    private static void CheckNuget(string releaseDir, ManifestNuget nuget, List<string> problems)
+    {
+        var path = Path.Combine(releaseDir, nuget.File);
+        if (!File.Exists(path))
+        {
+            problems.Add($"{nuget.File}: missing (the manifest lists {nuget.Id} {nuget.Version})");
+            return;
+        }
+        var size = new FileInfo(path).Length;
+        if (size != nuget.Size)
+            problems.Add($"{nuget.File}: {size} bytes, the manifest says {nuget.Size}");
+        else if (Sha256.HexOfFile(path) is var actual && actual != nuget.Sha256)
+            problems.Add($"{nuget.File}: sha256 {actual}, the manifest says {nuget.Sha256}");
+    }
+
     private static void CheckSums(string releaseDir, ReleaseManifest manifest, List<string> problems)
     {
         var sumsPath = Path.Combine(releaseDir, ReleaseManifest.SumsFileName);
@@ -170,7 +190,8 @@ public static class ReleaseVerifier
             problems.Add(e.Message);
             return;
         }
-        var wanted = manifest.Packages.Select(p => p.Tarball).Append(ReleaseManifest.FileName).ToHashSet(StringComparer.Ordinal);
+        var wanted = manifest.Packages.Select(p => p.Tarball).Concat(manifest.Nuget.Select(n => n.File)).Append(ReleaseManifest.FileName)
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var (path, sha) in sums)
         {
             if (!wanted.Remove(path))
