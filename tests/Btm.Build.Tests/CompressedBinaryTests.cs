@@ -448,6 +448,24 @@ public class CompressedBinaryTests
         Assert.That(notPressed.ExitCode, Is.EqualTo(1));
         Assert.That(notPressed.Stderr, Does.Contain("no BTMPRESS trailer"));
         Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", "y", "--stub", _stub, "--level", "99"], _work).ExitCode, Is.EqualTo(2));
+
+        // The stub follows the input's headers; inside a repo, the repo's own build is the one used.
+        var text = Path.Combine(_work, "notes.txt");
+        File.WriteAllText(text, "not a program\n");
+        var unknown = ProcessResult.Run("dotnet", [BtmCli, "binpress", text, "-o", Path.Combine(_work, "notes.packed")], _work);
+        Assert.That((unknown.ExitCode, unknown.Stderr.Trim()), Is.EqualTo((2,
+            $"btm: binpress: {text} is not an x64 or arm64 ELF, PE or Mach-O executable, so its platform is unknown: pass --target-platform <id> ({Btm.Core.Platforms.PlatformId.KnownList})")));
+        var both = ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", "z", "--stub", _stub, "--target-platform", "linux-x64"], _work);
+        Assert.That((both.ExitCode, both.Stderr.Trim()), Is.EqualTo((2, "btm: binpress: --stub and --target-platform both choose the stub: pass one")));
+        var darwin = ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", "z", "--target-platform", "darwin-arm64"], _work);
+        Assert.That(darwin.ExitCode, Is.EqualTo(2));
+        Assert.That(darwin.Stderr, Does.StartWith("btm: binpress: no bin-stub for darwin-arm64 (from --target-platform): ")
+            .And.Contain("--platform=darwin-arm64, or pass --stub <file>"));
+        var packed = Path.Combine(_work, "git-repo-stub");
+        var own = ProcessResult.Run("dotnet", [BtmCli, "binpress", Which("git")!, "-o", packed, "--level", "1"], _work);
+        Assert.That(own.ExitCode, Is.Zero, own.Output);
+        var stubBytes = File.ReadAllBytes(_stub);
+        Assert.That(File.ReadAllBytes(packed).AsSpan(0, stubBytes.Length).SequenceEqual(stubBytes), Is.True, "the repo's own linux-x64 stub");
     }
 
     [Test]

@@ -162,4 +162,58 @@ public class FreshMachineTests
             Assert.That(license, Is.EqualTo(component == "binflate" ? "MIT AND (BSD-3-Clause OR GPL-2.0-only)" : "MIT"), name);
         }
     }
+
+    [Test]
+    public void The_btm_tool_installs_with_one_command_and_compresses_for_any_target_outside_a_repo()
+    {
+        Assume.That(_release!.ExitCode, Is.Zero, "the release failed (see the first test)");
+        var nuget = Manifest().GetProperty("nuget").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!, n => n.GetProperty("file").GetString()!);
+        Assert.That(nuget, Is.EquivalentTo(new Dictionary<string, string> { ["Btm.Cli"] = "Btm.Cli.0.1.0.nupkg", ["Btm.Templates"] = "Btm.Templates.0.1.0.nupkg" }));
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(ReleaseDir, nuget["Btm.Cli"])))
+        {
+            var stubs = zip.Entries.Select(e => e.FullName).Where(n => n.Contains("/any/stubs/")).Select(n => n[(n.IndexOf("/stubs/", StringComparison.Ordinal) + 7)..]).Order().ToList();
+            Assert.That(stubs, Is.EqualTo(new[] { "darwin-arm64/bin-stub", "darwin-x64/bin-stub", "linux-arm64-musl/bin-stub", "linux-arm64/bin-stub",
+                "linux-x64-musl/bin-stub", "linux-x64/bin-stub", "win32-x64/bin-stub.exe" }), "a prod stub for each of the seven targets");
+        }
+
+        // Outside any repo: nothing above /tmp/<folder> has a cake.config.
+        var outside = Path.Combine(Path.GetTempPath(), "btm-anywhere-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(outside);
+        try
+        {
+            var install = ProcessResult.Run("dotnet", ["tool", "install", "Btm.Cli", "--tool-path", Path.Combine(outside, "tools"), "--add-source", ReleaseDir, "--version", "0.1.0"], outside);
+            Assert.That(install.ExitCode, Is.Zero, install.Output);
+            var btm = Path.Combine(outside, "tools", "btm");
+            var source = Path.Combine(outside, "hello.c");
+            File.WriteAllText(source, "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"hello %s\\n\", argc > 1 ? argv[1] : \"none\"); return 3; }\n");
+            var env = new Dictionary<string, string?> { ["BTM_DLX_DIR"] = Path.Combine(outside, "dlx"), ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
+                ["WINEPREFIX"] = Path.Combine(outside, "wineprefix"), ["WINEDEBUG"] = "-all" };
+            foreach (var (target, compiler, program, run) in new (string, string, string, string[])[]
+            {
+                ("linux-x64", "gcc", "hello", []),
+                ("linux-arm64", "aarch64-linux-gnu-gcc", "hello-arm64", ["qemu-aarch64"]),
+                ("win32-x64", "x86_64-w64-mingw32-gcc", "hello.exe", ["/usr/lib/wine/wine64"]),
+            })
+            {
+                var built = ProcessResult.Run(compiler, ["-O2", "-o", Path.Combine(outside, program), source], outside);
+                Assert.That(built.ExitCode, Is.Zero, built.Output);
+                var packed = Path.Combine(outside, "packed-" + program);
+                var press = ProcessResult.Run(btm, ["binpress", program, "-o", packed], outside);
+                Assert.That(press.ExitCode, Is.Zero, $"{target}: {press.Output}");
+                var ran = run.Length == 0
+                    ? ProcessResult.Run(packed, ["from-" + target], outside, env)
+                    : ProcessResult.Run(run[0], [packed, "from-" + target], outside,
+                        // The win32 stub keeps its cache under %LOCALAPPDATA%, inside this WINEPREFIX.
+                        target == "win32-x64" ? env.Where(e => e.Key != "BTM_DLX_DIR").ToDictionary() : env, timeoutSeconds: 300);
+                Assert.That((ran.ExitCode, ran.Stdout.Trim()), Is.EqualTo((3, "hello from-" + target)), $"{target}: {ran.Output}");
+                var restored = ProcessResult.Run(btm, ["binflate", packed, "-o", packed + ".restored"], outside);
+                Assert.That(restored.ExitCode, Is.Zero, restored.Output);
+                Assert.That(File.ReadAllBytes(packed + ".restored"), Is.EqualTo(File.ReadAllBytes(Path.Combine(outside, program))), target);
+            }
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
 }
