@@ -6,13 +6,18 @@ var hostDir = $"{root}/.btm/host";
 // Same host build as build.sh, and like it only when the host's sources changed since the last one:
 // ReadyToRun for start-up time, a plain build as the fallback.
 var stamp = $"{root}/.btm/host/.built";
-var sources = new[] { "build", "tools" }
-    .SelectMany(d => System.IO.Directory.EnumerateFiles($"{root}/{d}", "*", System.IO.SearchOption.AllDirectories))
-    .Where(f => !f.Contains("/obj/") && !f.Contains("/bin/"))
-    .Where(f => new[] { ".cs", ".csproj", ".props", ".targets", ".json", ".js" }.Contains(System.IO.Path.GetExtension(f)))
-    .Concat(new[] { "Directory.Build.props", "Directory.Build.targets", "global.json" }.Select(f => $"{root}/{f}"));
-var stale = !System.IO.File.Exists($"{hostDir}/Btm.Build.dll") || !System.IO.File.Exists(stamp)
-    || sources.Any(f => System.IO.File.GetLastWriteTimeUtc(f) > System.IO.File.GetLastWriteTimeUtc(stamp));
+var extensions = new[] { ".cs", ".csproj", ".props", ".targets", ".json", ".js" };
+// Stops at the first newer source and never walks bin/ or obj/ (most of the files under tools/).
+bool NewerThan(string dir, DateTime time) =>
+    System.IO.Directory.EnumerateFiles(dir).Any(f => extensions.Contains(System.IO.Path.GetExtension(f)) && System.IO.File.GetLastWriteTimeUtc(f) > time)
+    || System.IO.Directory.EnumerateDirectories(dir).Where(d => System.IO.Path.GetFileName(d) is not ("bin" or "obj")).Any(d => NewerThan(d, time));
+var stale = !System.IO.File.Exists($"{hostDir}/Btm.Build.dll") || !System.IO.File.Exists(stamp);
+if (!stale)
+{
+    var built = System.IO.File.GetLastWriteTimeUtc(stamp);
+    stale = NewerThan($"{root}/build", built) || NewerThan($"{root}/tools", built)
+        || new[] { "Directory.Build.props", "Directory.Build.targets", "global.json" }.Any(f => System.IO.File.GetLastWriteTimeUtc($"{root}/{f}") > built);
+}
 if (stale)
 {
     Information("info    building the BTM host (.btm/host)");

@@ -69,7 +69,8 @@ public sealed class StageExecutor(ICakeContext log, ICheckpointStore store, Unit
         try
         {
             Directory.CreateDirectory(temp);
-            note = produce(temp);
+            using (Progress.Start(log, $"{label}: building"))
+                note = produce(temp);
             if (Directory.Exists(outDir))
                 Directory.Delete(outDir, recursive: true);
             Directory.Move(temp, outDir);

@@ -21,7 +21,14 @@ public sealed class UrlFetcher : ISourceFetcher
             context.Info($"fetching {place}{(length is { } n ? $" ({n / 1024} KiB)" : "")}");
             using var input = response.Content.ReadAsStream();
             using var output = new FileStream(destination, FileMode.Create, FileAccess.Write);
-            input.CopyTo(output);
+            using var progress = Progress.Start(context, $"fetching {Path.GetFileName(new Uri(place).AbsolutePath)}", length);
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = input.Read(buffer)) > 0)
+            {
+                output.Write(buffer, 0, read);
+                progress.Advance(read);
+            }
             return null;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)

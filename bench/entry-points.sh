@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The entry points on a no-op target (Empty), in one run on one machine:
+#   dotnet cake --target=Empty ÷ ./build.sh --target=Empty   (goal <= 2)
+# and, as the peer that shows where the time goes, Cake.Tool running an empty cached script (the
+# least `dotnet cake` can cost with this Cake version): its ratio to build.sh, and what build.cake
+# adds on top of it. Needs hyperfine (apt-get install hyperfine).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command -v hyperfine >/dev/null || { echo "fail    hyperfine is needed: apt-get install hyperfine" >&2; exit 1; }
+cd "$root"
+dotnet tool restore >/dev/null
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Cake's floor: the same Cake.Tool and settings, a script that only logs one line.
+cp dotnet-tools.json "$work/"
+printf '[Settings]\nEnableScriptCache=true\n[Paths]\nCache=.btm/cake-cache\n' > "$work/cake.config"
+echo 'Information("empty");' > "$work/build.cake"
+(cd "$work" && dotnet tool restore >/dev/null && dotnet cake >/dev/null)
+echo "info    warming up: the host and both cached scripts"
+./build.sh --target=Empty >/dev/null
+dotnet cake --target=Empty >/dev/null
+
+out="$work/result.json"
+# Each through `bash -c 'cd … && exec …'`, so all three pay the same few ms and Cake finds its folder's cake.config.
+hyperfine --warmup 2 --runs 15 --export-json "$out" -N \
+  "bash -c 'cd $root && exec ./build.sh --target=Empty'" \
+  "bash -c 'cd $root && exec dotnet cake --target=Empty'" \
+  "bash -c 'cd $work && exec dotnet cake'" >&2
+python3 - "$out" <<'PY'
+import json, sys
+sh, cake, floor = (x["median"] for x in json.load(open(sys.argv[1]))["results"])
+print(f"./build.sh --target=Empty:           {sh * 1000:7.0f} ms (median)")
+print(f"dotnet cake --target=Empty:          {cake * 1000:7.0f} ms")
+print(f"Cake.Tool, empty cached script:      {floor * 1000:7.0f} ms")
+print(f"ratio dotnet cake / build.sh:        {cake / sh:.2f} (goal <= 2)")
+print(f"ratio Cake's floor / build.sh:       {floor / sh:.2f} (what any build.cake costs at least)")
+print(f"build.cake's own share:              {(cake - floor) * 1000:.0f} ms (forwarding to the host included)")
+PY
