@@ -188,14 +188,17 @@ public class FreshMachineTests
             File.WriteAllText(source, "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"hello %s\\n\", argc > 1 ? argv[1] : \"none\"); return 3; }\n");
             var env = new Dictionary<string, string?> { ["BTM_DLX_DIR"] = Path.Combine(outside, "dlx"), ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
                 ["WINEPREFIX"] = Path.Combine(outside, "wineprefix"), ["WINEDEBUG"] = "-all" };
-            foreach (var (target, compiler, program, run) in new (string, string, string, string[])[]
+            // The compilers the release itself installed and proved: zig for linux-arm64 (glibc 2.17), mingw-w64 for win32.
+            var zig = Path.Combine(_clone, "node_modules", "@ryoppippi", "zig-linux-x64", "zig");
+            foreach (var (target, compiler, program, run) in new (string, string[], string, string[])[]
             {
-                ("linux-x64", "gcc", "hello", []),
-                ("linux-arm64", "aarch64-linux-gnu-gcc", "hello-arm64", ["qemu-aarch64"]),
-                ("win32-x64", "x86_64-w64-mingw32-gcc", "hello.exe", ["/usr/lib/wine/wine64"]),
+                ("linux-x64", ["cc"], "hello", []),
+                ("linux-arm64", [zig, "cc", "-target", "aarch64-linux-gnu.2.17"], "hello-arm64", ["qemu-aarch64"]),
+                ("win32-x64", ["x86_64-w64-mingw32-gcc"], "hello.exe", ["/usr/lib/wine/wine64"]),
             })
             {
-                var built = ProcessResult.Run(compiler, ["-O2", "-o", Path.Combine(outside, program), source], outside);
+                var built = ProcessResult.Run(compiler[0], [.. compiler[1..], "-O2", "-o", Path.Combine(outside, program), source], outside,
+                    new Dictionary<string, string?> { ["ZIG_GLOBAL_CACHE_DIR"] = Path.Combine(outside, "zig-cache") });
                 Assert.That(built.ExitCode, Is.Zero, built.Output);
                 var packed = Path.Combine(outside, "packed-" + program);
                 var press = ProcessResult.Run(btm, ["binpress", program, "-o", packed], outside);
