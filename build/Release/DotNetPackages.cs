@@ -65,13 +65,16 @@ public static class DotNetPackages
         var msbuild = new DotNetMSBuildSettings().WithProperty("PackageVersion", context.Settings.Version);
         if (stubs is not null)
             msbuild = msbuild.WithProperty("BtmStubs", stubs);
-        context.DotNetPack(Path.Combine(context.RepoRoot, project), new DotNetPackSettings
+        using (Progress.Start(context, $"packing {Path.GetFileNameWithoutExtension(project)}"))
         {
-            Configuration = "Release",
-            OutputDirectory = output,
-            NoLogo = true,
-            MSBuildSettings = msbuild,
-        });
+            context.DotNetPack(Path.Combine(context.RepoRoot, project), new DotNetPackSettings
+            {
+                Configuration = "Release",
+                OutputDirectory = output,
+                NoLogo = true,
+                MSBuildSettings = msbuild,
+            });
+        }
         try
         {
             var file = Directory.GetFiles(output, "*.nupkg").Single();

@@ -27,6 +27,8 @@ public sealed class PackageTask : UnitTask
         var temp = ReleaseFolder.Begin(context);
         IReadOnlyList<ManifestNuget> nuget = [];
         var stage = Path.Combine(temp, ".stage");
+        // The .NET packs compile BTM in Release (most of a minute on 2 cores): they run while npm packs.
+        var dotnet = Task.Run(() => DotNetPackages.Pack(context, temp));
         try
         {
             var packages = new List<ManifestPackage>();
@@ -47,7 +49,7 @@ public sealed class PackageTask : UnitTask
                 packages.Add(ReleaseFolder.Pack(context, dir, temp, name, package.Name, null));
             }
             Directory.Delete(stage, recursive: true);
-            nuget = DotNetPackages.Pack(context, temp);
+            nuget = dotnet.GetAwaiter().GetResult();
 
             var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
             if (source.Dirty)
@@ -58,6 +60,14 @@ public sealed class PackageTask : UnitTask
         }
         finally
         {
+            // Never delete the folder under a pack still writing into it.
+            try
+            {
+                dotnet.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
             ReleaseFolder.Abandon(temp);
         }
         context.Success($"{Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}: {units.Count} platform package(s), " +

@@ -19,10 +19,11 @@ public static class StubLocator
     public static string Find(string input, string? targetPlatform)
     {
         var (candidates, why) = Candidates(input, targetPlatform);
-        var found = candidates.SelectMany(Places).Where(File.Exists).ToList();
-        // A static program runs on either libc; so does a static stub, which is the one to prefer.
-        var chosen = found.FirstOrDefault(f => ExecutableTarget.Read(f) is not { Os: "linux" } t || t.Libc == ElfInterpreter.Libc.Static || candidates.Count == 1)
-            ?? found.FirstOrDefault();
+        // A static program runs on either libc, and so does a static stub: prefer one; else the first
+        // candidate (glibc, the common case) in the order Places gives.
+        var chosen = candidates.SelectMany(Places).Where(File.Exists)
+            .OrderBy(f => candidates.Count > 1 && ExecutableTarget.Read(f) is { Libc: ElfInterpreter.Libc.Static } ? 0 : 1)
+            .FirstOrDefault();
         if (chosen is not null)
             return chosen;
         var carried = Directory.Exists(PackagedRoot)
@@ -47,7 +48,7 @@ public static class StubLocator
         return target switch
         {
             { Os: "linux", Libc: ElfInterpreter.Libc.Musl } => ([new PlatformId("linux", target.Cpu, true)], why),
-            { Os: "linux", Libc: ElfInterpreter.Libc.Static } => ([new PlatformId("linux", target.Cpu, true), new PlatformId("linux", target.Cpu, false)], why),
+            { Os: "linux", Libc: ElfInterpreter.Libc.Static } => ([new PlatformId("linux", target.Cpu, false), new PlatformId("linux", target.Cpu, true)], why),
             _ => ([new PlatformId(target.Os, target.Cpu, false)], why),
         };
     }
