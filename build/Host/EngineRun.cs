@@ -14,7 +14,7 @@ public sealed class EngineRun(BuildContext context, ICakeContext cakeContext, IC
         var skipReasons = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var info in tasks)
         {
-            var task = (BtmTask)Activator.CreateInstance(info.Type)!;
+            var task = (BtmTaskBase)Activator.CreateInstance(info.Type)!;
             var builder = engine.RegisterTask(info.Name).Description(info.Description);
             foreach (var dependency in info.Dependencies)
                 builder.IsDependentOn(dependency);
@@ -31,9 +31,9 @@ public sealed class EngineRun(BuildContext context, ICakeContext cakeContext, IC
             // Cake fails a run whose target is skipped by a criterion ("could not reach target"),
             // but a target with nothing to do has succeeded: it decides inside its action instead.
             if (info == target)
-                builder.Does(() => { if (Decide()) task.Run(context); });
+                builder.Does(async () => { if (Decide()) await task.ExecuteAsync(context); });
             else
-                builder.WithCriteria(_ => Decide()).Does(() => task.Run(context));
+                builder.WithCriteria(_ => Decide()).Does(() => task.ExecuteAsync(context));
         }
         engine.RegisterTaskTeardownAction(teardown =>
         {

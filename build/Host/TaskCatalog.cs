@@ -10,7 +10,7 @@ public static class TaskCatalog
     public static IReadOnlyList<TaskInfo> Discover(Assembly assembly)
     {
         var tasks = assembly.GetTypes()
-            .Where(t => typeof(BtmTask).IsAssignableFrom(t) && !t.IsAbstract)
+            .Where(t => typeof(BtmTaskBase).IsAssignableFrom(t) && !t.IsAbstract)
             .Select(Describe)
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToList();

@@ -11,11 +11,10 @@ namespace Btm.Build.Publishing;
 /// </summary>
 public static class RegistryReleaseCheck
 {
-    public static List<string> Run(RegistryClient registry, ReleaseManifest manifest, string tag)
+    public static async Task<List<string>> RunAsync(RegistryClient registry, ReleaseManifest manifest, string tag)
     {
         var problems = new List<string>();
-        var packuments = Task.WhenAll(manifest.Packages.Select(async p => (p, Doc: await registry.PackumentAsync(p.Name))))
-            .GetAwaiter().GetResult();
+        var packuments = await Task.WhenAll(manifest.Packages.Select(async p => (p, Doc: await registry.PackumentAsync(p.Name))));
         var onTag = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (p, doc) in packuments)
         {
@@ -32,30 +31,32 @@ public static class RegistryReleaseCheck
             problems.Add($"{tag} is mixed: " + string.Join(", ", onTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} → {t.Value ?? "unset"}")) +
                 "; run Publish of the release that was interrupted again to complete it");
         }
-        var claim = packuments.Single(x => x.p == Publisher.ClaimPackage(manifest)).Doc;
-        if (Tags(claim).TryGetValue(Publisher.MovingTagPrefix + tag, out var moving))
+        var claim = packuments.Single(x => x.p == PublishRun.ClaimPackage(manifest)).Doc;
+        if (Tags(claim).TryGetValue(PublishRun.MovingTagPrefix + tag, out var moving))
             problems.Add($"a release of {moving} started moving {tag} and has not finished (stopped, or running now); run its Publish again");
 
         foreach (var (wrapper, doc) in packuments.Where(x => x.p.Kind == ManifestPackage.WrapperKind))
         {
             foreach (var (name, version) in Tags(doc).Where(t => !t.Key.StartsWith("btm-", StringComparison.Ordinal)))
-                problems.AddRange(Incomplete(registry, wrapper.Name, name, version, doc!));
+                problems.AddRange(await IncompleteAsync(registry, wrapper.Name, name, version, doc!));
         }
         return problems;
     }
 
     /// <summary>Every optional dependency of wrapper@version (its platform packages) must exist at the pinned version.</summary>
-    private static IEnumerable<string> Incomplete(RegistryClient registry, string wrapper, string tag, string version, JsonObject doc)
+    private static async Task<List<string>> IncompleteAsync(RegistryClient registry, string wrapper, string tag, string version, JsonObject doc)
     {
+        var problems = new List<string>();
         if (doc["versions"]?[version]?["optionalDependencies"] is not JsonObject deps)
-            yield break;
+            return problems;
         foreach (var (dependency, range) in deps)
         {
             var pinned = range?.GetValue<string>();
-            var other = registry.PackumentAsync(dependency).GetAwaiter().GetResult();
+            var other = await registry.PackumentAsync(dependency);
             if (pinned is null || other?["versions"]?[pinned] is null)
-                yield return $"{wrapper}: {tag} points at {version}, whose platform package {dependency}@{pinned} is not on {registry.Url}";
+                problems.Add($"{wrapper}: {tag} points at {version}, whose platform package {dependency}@{pinned} is not on {registry.Url}");
         }
+        return problems;
     }
 
     private static Dictionary<string, string> Tags(JsonObject? doc) =>

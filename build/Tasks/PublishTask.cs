@@ -9,9 +9,9 @@ namespace Btm.Build.Tasks;
 
 [TaskName("Publish")]
 [TaskDescription("Publishes artifacts/<version>/npm all-or-nothing to --registry (default: a local verdaccio), then moves --tag")]
-public sealed class PublishTask : BtmTask
+public sealed class PublishTask : AsyncBtmTask
 {
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
         var options = context.Options;
         var local = options.Registry == "local";
@@ -44,14 +44,14 @@ public sealed class PublishTask : BtmTask
             context.Info($"local registry {url} (storage {Path.GetRelativePath(context.RepoRoot, localRegistry.StorageRoot)})");
         using var credentials = new NpmCredentials(url, token);
         using var client = new RegistryClient(url, token);
-        var publisher = new Publisher(context, releaseDir, manifest, client, credentials, options.Tag, options.DryRun, options.Registry);
+        var run = new PublishRun(context, releaseDir, manifest, client, credentials, options.Tag, options.DryRun, options.Registry);
         try
         {
-            publisher.Run();
+            await Publisher.RunAsync(run);
         }
         finally
         {
-            foreach (var line in publisher.Report.Render())
+            foreach (var line in run.Report.Render())
                 context.Log.Write(Verbosity.Minimal, LogLevel.Information, "{0}", line);
         }
         if (options.DryRun)

@@ -15,13 +15,13 @@ namespace Btm.Build.Tasks;
 
 [TaskName("Verify")]
 [TaskDescription("Checks artifacts/<version>/ against its manifest: every hash, the signature, where each tarball installs, and that the host binary runs")]
-public sealed class VerifyTask : BtmTask
+public sealed class VerifyTask : AsyncBtmTask
 {
     // A closed port: optional dependencies that are not local tarballs fail at once instead of
     // reaching whatever registry the machine's npm is configured for.
     private const string NoRegistry = "http://127.0.0.1:9";
 
-    public override void Run(BuildContext context)
+    public override async Task RunAsync(BuildContext context)
     {
         var releaseDir = ReleasePaths.ReleaseDir(context);
         var requireSignature = context.Settings.TrustedKeys.Count > 0 && !context.Options.AllowUnsigned;
@@ -49,20 +49,20 @@ public sealed class VerifyTask : BtmTask
                 Directory.Delete(scratch, recursive: true);
         }
         if (context.Options.RegistryGiven)
-            VerifyOnRegistry(context, manifest);
+            await VerifyOnRegistryAsync(context, manifest);
     }
 
     /// <summary>The release as it stands on --registry: integrity, tags, completeness (docs/publishing.md).</summary>
-    private static void VerifyOnRegistry(BuildContext context, ReleaseManifest manifest)
+    private static async Task VerifyOnRegistryAsync(BuildContext context, ReleaseManifest manifest)
     {
         var local = context.Options.Registry == "local";
         using var localRegistry = local ? LocalRegistry.Start(context) : null;
         var url = localRegistry?.Url ?? context.Options.Registry;
         var token = Environment.GetEnvironmentVariable("NPM_TOKEN") is { Length: > 0 } t ? t : localRegistry?.Token(context);
         using var client = new RegistryClient(url, token);
-        if (client.PingAsync().GetAwaiter().GetResult() is { } down)
+        if (await client.PingAsync() is { } down)
             throw new BuildFailedException($"Verify --registry: {down}");
-        var problems = RegistryReleaseCheck.Run(client, manifest, context.Options.Tag);
+        var problems = await RegistryReleaseCheck.RunAsync(client, manifest, context.Options.Tag);
         foreach (var p in problems)
             context.Fail(p);
         if (problems.Count > 0)
