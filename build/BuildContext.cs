@@ -42,7 +42,7 @@ public sealed class BuildContext : CakeContextAdapter
                 : new LocalCheckpointStore());
         _settings = new Lazy<RepoSettings>(() =>
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
-        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Names));
+        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Specs));
         _toolchains = new Lazy<ToolchainResolver>(() =>
             new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, FindTool, Path.Combine(repoRoot, ".btm", "toolchains")));
         _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));
@@ -130,8 +130,7 @@ public sealed class BuildContext : CakeContextAdapter
     /// <summary>The platforms a package is built for in this run.</summary>
     public IReadOnlyList<PlatformId> RequestedPlatforms(PackageManifest package)
     {
-        // A Release publishes versions that can never gain a platform later: every declared one, unless --partial.
-        if (Options.AllPlatforms || Options.Platforms.Count == 0 && Options.Target.Equals("Release", StringComparison.OrdinalIgnoreCase) && !Options.Partial)
+        if (Options.AllPlatforms)
             return DeclaredPlatforms(package);
         return Options.Platforms.Count > 0 ? Options.Platforms : Settings.ResolveDefaultTargets(Host);
     }

@@ -45,6 +45,12 @@ public sealed record HostOptions
     /// <summary>--offline: sources come from the download cache only.</summary>
     public bool Offline { get; init; }
 
+    /// <summary>CheckTools installs the missing Debian packages and binfmt entries the run needs (a Release; CI=true).</summary>
+    public bool InstallPrerequisites { get; init; }
+
+    /// <summary>The manifest must be signed: a local key is made for the local registry, a real registry needs one given (a Release).</summary>
+    public bool SignManifest { get; init; }
+
     /// <summary>Units built at once (--jobs); 1 runs them one after another.</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
 

@@ -91,8 +91,9 @@ public static class HostOptionsParser
                 : options with { Platforms = ParsePlatforms(platforms) };
         }
         var mode = values.TryGetValue("mode", out var m) ? m : environment("BUILD_MODE");
+        var release = string.Equals(options.Target, "Release", StringComparison.OrdinalIgnoreCase);
         // The release job ships what users run: optimized and stripped, unless asked otherwise.
-        if (string.IsNullOrEmpty(mode) && string.Equals(options.Target, "Release", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrEmpty(mode) && release)
             mode = BuildMode.Prod.Id;
         if (!string.IsNullOrEmpty(mode))
         {
@@ -112,6 +113,15 @@ public static class HostOptionsParser
             Offline = Flag(values, "offline"),
             Partial = Flag(values, "partial"),
             Reset = Flag(values, "reset"),
+        };
+        // What a Release implies, said once here as options; no task compares the target's name.
+        options = options with
+        {
+            // Its versions can never gain a platform later: every declared one, unless --partial.
+            AllPlatforms = options.AllPlatforms || release && options.Platforms.Count == 0 && !options.Partial,
+            // A fresh machine's main command installs what it needs itself; so does CI.
+            InstallPrerequisites = release || string.Equals(environment("CI"), "true", StringComparison.OrdinalIgnoreCase),
+            SignManifest = release,
         };
         if (values.TryGetValue("verbosity", out var verbosity))
         {

@@ -26,8 +26,7 @@ public static class ReleaseFolder
                 "(a real registry needs --signing-key or BTM_SIGNING_KEY with a key in TrustedKeys)");
             return (SigningKey.Local(context, create: true), true);
         }
-        if (key is null && !context.Options.AllowUnsigned && context.Options.Registry != "local"
-            && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase))
+        if (key is null && !context.Options.AllowUnsigned && context.Options.Registry != "local" && context.Options.SignManifest)
         {
             throw new BuildFailedException($"Release to {context.Options.Registry} needs a signed manifest and there is no signing key: " +
                 "pass --signing-key=<file> or BTM_SIGNING_KEY (make one with --target=KeyGen), or --allow-unsigned; nothing was packed or published");

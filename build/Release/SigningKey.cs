@@ -16,7 +16,7 @@ public static class SigningKey
 
     /// <summary>The release job aimed at the local registry: the case the local key exists for.</summary>
     public static bool IsLocalRelease(BuildContext context) =>
-        context.Options.Registry == "local" && string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase);
+        context.Options.Registry == "local" && context.Options.SignManifest;
 
     public static Ed25519Keys.KeyPair? Load(BuildContext context)
     {

@@ -25,8 +25,7 @@ public sealed class CheckToolsTask : BtmTask
         // The repo's own node tools (zig) come from package-lock.json: installing them touches nothing outside the clone.
         if (problems.Any(p => p.Contains("npm ci", StringComparison.Ordinal)) && NodeTools.Install(context))
             problems = CheckAgain();
-        var installs = string.Equals(context.Options.Target, "Release", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(context.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        var installs = context.Options.InstallPrerequisites;
         // Everything the run will need, up front: the selected targets' toolchains with their libc
         // packages, and the emulators their tests and Verify run under.
         if (installs && DebianPackages.Missing(Needed(context).Concat(DebianPackages.Named(problems)), context.ToolLookup.Find) is { Count: > 0 } packages

@@ -15,7 +15,7 @@ public class ExtensionTests
         public string Name => "buggy";
         public string Description => "throws what a bug in BTM would throw";
         public ToolRequirement Tool { get; } = new("sh", "sh", null, null, new Dictionary<string, string>());
-        public void Compile(BuildContext context, BuildUnit unit, string outDir) => throw new NullReferenceException("simulated bug");
+        public BuildResult Build(BuildContext context, BuildUnit unit) => throw new NullReferenceException("simulated bug");
         public string Test(BuildContext context, BuildUnit unit) => "";
     }
 
@@ -39,13 +39,14 @@ public class ExtensionTests
         }
     }
 
-    private static void AddScriptPackage(Sandbox box, string name, string builder)
+    private static void AddScriptPackage(Sandbox box, string name, string builder, string section = "")
     {
         box.Write($"packages/{name}/btm.json", $$"""
-            {"name": "{{name}}", "description": "fixture", "builder": "{{builder}}", "binaries": ["{{name}}"], "test": false}
+            {"name": "{{name}}", "description": "fixture", "builder": "{{builder}}", "binaries": ["{{name}}"], "test": false{{section}}}
             """);
         box.Write($"packages/{name}/build.sh", $"$2 -o \"$1/{name}\" src/main.c\n");
-        box.Write($"packages/{name}/src/main.c", $"#include <stdio.h>\nint main(void) {{ puts(\"{name} via script\"); return 0; }}\n");
+        box.Write($"packages/{name}/other.sh", $"$2 -DOTHER -o \"$1/{name}\" src/main.c\n");
+        box.Write($"packages/{name}/src/main.c", $"#include <stdio.h>\n#ifdef OTHER\n#define HOW \"other.sh\"\n#else\n#define HOW \"script\"\n#endif\nint main(void) {{ puts(\"{name} via \" HOW); return 0; }}\n");
     }
 
     [Test]
@@ -75,15 +76,50 @@ public class ExtensionTests
     }
 
     [Test]
-    public void The_schema_builder_enum_is_the_registry()
+    public void The_schema_file_is_made_from_the_registry()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Sandbox.RepoRoot, "docs", "schemas", "btm.schema.json")));
-        var builder = doc.RootElement.GetProperty("properties").GetProperty("builder");
-        var names = builder.GetProperty("enum").EnumerateArray().Select(e => e.GetString()).ToList();
-        Assert.That(names, Is.EquivalentTo(BuilderRegistry.Default.Names));
-        var description = builder.GetProperty("description").GetString()!;
+        var onDisk = File.ReadAllText(Path.Combine(Sandbox.RepoRoot, BtmSchema.RepoPath));
+        Assert.That(onDisk, Is.EqualTo(BtmSchema.Generate(BuilderRegistry.Default.Specs)),
+            $"{BtmSchema.RepoPath} is out of date: run ./build.sh --target=Schema");
+        using var doc = JsonDocument.Parse(onDisk);
+        var properties = doc.RootElement.GetProperty("properties");
+        var builder = properties.GetProperty("builder");
+        Assert.That(builder.GetProperty("enum").EnumerateArray().Select(e => e.GetString()), Is.EquivalentTo(BuilderRegistry.Default.Names));
         foreach (var b in BuilderRegistry.Default.All)
-            Assert.That(description, Does.Contain($"{b.Name}: {b.Description}"), "the schema describes each builder as the builder does");
+        {
+            Assert.That(builder.GetProperty("description").GetString(), Does.Contain($"{b.Name}: {b.Description}"), "the schema describes each builder as the builder does");
+            if (b.Section is { } section)
+                Assert.That(properties.GetProperty(section.Key).GetProperty("description").GetString(), Does.StartWith($"Builder {b.Name} only"));
+        }
+    }
+
+    [Test]
+    public void A_new_builder_brings_its_own_section_into_the_schema_and_the_reader()
+    {
+        var registry = new BuilderRegistry([.. BuilderRegistry.Default.All, new ScriptBuilder()]);
+        using var schema = JsonDocument.Parse(BtmSchema.Generate(registry.Specs));
+        Assert.That(schema.RootElement.GetProperty("properties").GetProperty("script").GetProperty("properties").GetProperty("entry").GetProperty("type").GetString(),
+            Is.EqualTo("string"));
+
+        using var box = new Sandbox();
+        AddScriptPackage(box, "scripted", "script", ", \"script\": {\"entry\": \"other.sh\"}");
+        var (exit, output) = RunInProcess(registry, $"--root={box.Root}", "--target=Build");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(ProcessResult.Run(box.Final("scripted", "scripted"), [], box.Root).Stdout.Trim(), Is.EqualTo("scripted via other.sh"),
+            "the builder read its own section");
+    }
+
+    [TestCase(", \"script\": {\"entry\": \"\"}", "script.entry: must be a non-empty string")]
+    [TestCase(", \"script\": {\"shell\": \"bash\"}", "script.shell: unknown field")]
+    [TestCase(", \"make\": {}", "make: is the make builder's section, and this package's builder is script")]
+    public void A_config_error_in_a_builder_section_exits_2_naming_file_and_field(string section, string message)
+    {
+        var registry = new BuilderRegistry([.. BuilderRegistry.Default.All, new ScriptBuilder()]);
+        using var box = new Sandbox();
+        AddScriptPackage(box, "scripted", "script", section);
+        var (exit, output) = RunInProcess(registry, $"--root={box.Root}", "--target=Build");
+        Assert.That(exit, Is.EqualTo(2), output);
+        Assert.That(output, Does.Contain($"packages/scripted/btm.json: {message}").And.Contain("Fix: "));
     }
 
     [Test]

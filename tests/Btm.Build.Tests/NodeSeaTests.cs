@@ -231,6 +231,25 @@ public class NodeSeaPackageTests
     }
 
     [Test]
+    public void Node_sea_goes_through_the_compile_skeleton_its_own_licence_and_files_ship()
+    {
+        Sandbox.RequireTools("node");
+        using var box = new Sandbox("hello-sea");
+        var manifest = Path.Combine(box.Package("hello-sea"), "btm.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"test\": true,",
+            "\"test\": true, \"license\": \"Apache-2.0\", \"files\": [{ \"from\": \"assets/greeting.txt\", \"to\": \"share/greeting.txt\", \"mode\": \"0644\" }],"));
+        box.Write("packages/hello-sea/LICENSE", "hello-sea's own licence text\n");
+        var build = box.Run("--target=Build", "--package=hello-sea", "--platform=linux-x64");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        var files = Path.Combine(box.Package("hello-sea"), "build", "dev", "linux-x64", "out", "Compiled", "files");
+        Assert.That(File.ReadAllText(Path.Combine(files, "share", "greeting.txt")), Is.EqualTo(File.ReadAllText(Path.Combine(box.Package("hello-sea"), "assets", "greeting.txt"))),
+            "btm.json files is honoured");
+        Assert.That(File.ReadAllText(Path.Combine(files, "LICENSE")), Is.EqualTo("hello-sea's own licence text\n"), "the package's own LICENSE ships");
+        Assert.That(Directory.GetFiles(Path.Combine(files, "licenses", "node")), Is.Not.Empty, "Node's licence ships beside it");
+        Assert.That(File.ReadAllText(Path.Combine(files, "THIRD-PARTY-NOTICES.md")), Does.Contain("node"));
+    }
+
+    [Test]
     public void A_target_without_a_pinned_runtime_and_a_main_outside_the_package_are_refused_naming_the_field()
     {
         Sandbox.RequireTools("node");

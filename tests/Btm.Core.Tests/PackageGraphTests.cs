@@ -12,7 +12,7 @@ public class PackageGraphTests
             dir.Write($"packages/{name}/btm.json",
                 $$"""{"name": "{{name}}", "description": "d", "builder": "make", "binaries": ["{{name}}"], "dependsOn": [{{depList}}]}""");
         }
-        return PackageGraph.Load(dir.Path, ["cmake", "make"]);
+        return PackageGraph.Load(dir.Path, [new BuilderSpec("cmake", "d", null), new BuilderSpec("make", "d", null)]);
     }
 
     [Test]

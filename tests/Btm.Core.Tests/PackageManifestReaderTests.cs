@@ -20,10 +20,21 @@ public class PackageManifestReaderTests
         }
         """;
 
+    /// <summary>cmake and make without sections, and a "probe" builder whose own section is required.</summary>
+    private static readonly BuilderSpec[] Builders =
+    [
+        new("cmake", "d", null),
+        new("make", "d", null),
+        new("probe", "d", new BuilderSection("probe", """{ "type": "object" }""",
+            section => new ProbeOptions(section.Known("level", "names").String("level"), section.Strings("names")), WhenAbsent: null)),
+    ];
+
+    private sealed record ProbeOptions(string Level, IReadOnlyList<string> Names);
+
     private static PackageManifest Load(TempDir dir, string json, string folder = "tool-a")
     {
         var path = dir.Write($"packages/{folder}/btm.json", json);
-        return PackageManifestReader.Load(path, $"packages/{folder}/btm.json", ["cmake", "make"]);
+        return PackageManifestReader.Load(path, $"packages/{folder}/btm.json", Builders);
     }
 
     private static ConfigException LoadFails(string json, string folder = "tool-a")
@@ -100,10 +111,6 @@ public class PackageManifestReaderTests
     [TestCase("sources", "[{\"debian\": \"zlib\", \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}]", "sources[0].file", "is required with \"debian\"")]
     [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"], \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\", \"into\": \"../up\"}]", "sources[0].into", "leaves the source tree")]
     [TestCase("sources", "[{\"urls\": [\"https://x/a.tar.gz\"], \"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\", \"branch\": \"main\"}]", "sources[0].branch", "unknown field")]
-    [TestCase("cmake", "{\"sourceDir\": \"/abs\"}", "cmake.sourceDir", "leaves the source tree")]
-    [TestCase("cmake", "{\"generator\": \"Ninja\"}", "cmake.generator", "unknown field")]
-    [TestCase("cmake", "{\"cacheVariables\": {\"X\": 1}}", "cmake.cacheVariables.X", "must be a string")]
-    [TestCase("make", "{\"jobs\": 2}", "make.jobs", "unknown field")]
     [TestCase("install", "{\"out/x\": \"/usr/bin/x\"}", "install.out/x", "leaves the platform package")]
     [TestCase("files", "[{\"from\": \"a\", \"to\": \"b\", \"mode\": \"rw\"}]", "files[0].mode", "not an octal mode")]
     [TestCase("verify", "false", "verify", "needs a reason")]
@@ -150,18 +157,39 @@ public class PackageManifestReaderTests
     }
 
     [Test]
-    public void Schema_and_reader_accept_the_same_fields()
+    public void The_base_schema_and_the_reader_accept_the_same_fields()
     {
-        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "schemas", "btm.schema.json")));
+        using var schema = JsonDocument.Parse(BtmSchema.Generate([]));
         var root = schema.RootElement;
         var properties = root.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToList();
-        Assert.That(properties, Is.EqualTo(PackageManifestReader.KnownFields.Order().ToList()));
+        Assert.That(properties, Is.EqualTo(PackageManifestReader.BaseFields.Order().ToList()));
         var toolProperties = root.GetProperty("$defs").GetProperty("tool").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order();
         Assert.That(toolProperties, Is.EqualTo(PackageManifestReader.KnownToolFields.Order()));
         var schemaIds = root.GetProperty("$defs").GetProperty("platformId").GetProperty("enum").EnumerateArray().Select(e => e.GetString());
         Assert.That(schemaIds, Is.EquivalentTo(PlatformId.All.Select(p => p.ToString())));
         Assert.That(root.GetProperty("required").EnumerateArray().Select(e => e.GetString()),
             Is.EquivalentTo(new[] { "name", "description", "builder", "binaries" }));
+    }
+
+    [Test]
+    public void A_builder_section_is_read_by_its_own_reader()
+    {
+        using var dir = new TempDir();
+        var m = Load(dir, With("builder", "\"probe\"").Replace("\"tools\"", "\"probe\": {\"level\": \"high\", \"names\": [\"a\"]}, \"tools\""));
+        var probe = m.OptionsOf<ProbeOptions>();
+        Assert.That((probe.Level, probe.Names.Single()), Is.EqualTo(("high", "a")));
+    }
+
+    [TestCase("\"builder\": \"probe\"", "probe", "is required by builder probe")]
+    [TestCase("\"builder\": \"probe\", \"probe\": {\"level\": \"x\", \"depth\": 1}", "probe.depth", "unknown field")]
+    [TestCase("\"builder\": \"probe\", \"probe\": {\"names\": []}", "probe.level", "is required")]
+    [TestCase("\"builder\": \"probe\", \"probe\": [1]", "probe", "must be an object")]
+    [TestCase("\"builder\": \"make\", \"probe\": {\"level\": \"x\"}", "probe", "is the probe builder's section, and this package's builder is make")]
+    public void Builder_sections_are_checked_naming_the_field(string fields, string reportedField, string problem)
+    {
+        var e = LoadFails($$"""{"name": "tool-a", "description": "d", "binaries": ["t"], {{fields}}}""");
+        Assert.That(e.Field, Is.EqualTo(reportedField));
+        Assert.That(e.Message, Does.Contain(problem).And.Contain("Fix: "));
     }
 
     [Test]
@@ -175,8 +203,7 @@ public class PackageManifestReaderTests
         var source = m.Sources.Single();
         Assert.That((source.Debian, source.File, source.StripComponents, source.Into, source.Patches.Single()),
             Is.EqualTo(("libzstd", "libzstd_1.5.4+dfsg2.orig.tar.xz", 1, ".", "p/fix.patch")));
-        Assert.That(m.CMake, Is.SameAs(CMakeOptions.Default));
-        Assert.That(m.Make.TestTarget, Is.EqualTo("test"));
+        Assert.That(m.BuilderOptions, Is.Null, "cmake here has no section");
         Assert.That(m.Verify.Args, Is.EqualTo(new[] { "--version" }));
         Assert.That(m.Verify.Expected("tool-a", "1.2.3"), Is.EqualTo("1.2.3"));
         Assert.That(m.CompressMinSaving, Is.EqualTo(10));

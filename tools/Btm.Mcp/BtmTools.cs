@@ -139,7 +139,7 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
     {
         try
         {
-            return PackageGraph.Load(builds.Root, Btm.Build.Pipeline.BuilderRegistry.Default.Names);
+            return PackageGraph.Load(builds.Root, Btm.Build.Pipeline.BuilderRegistry.Default.Specs);
         }
         catch (ConfigException e)
         {

@@ -106,7 +106,7 @@ public sealed class ComponentSynthesizer(string root)
             {
                 try
                 {
-                    PackageManifestReader.Load(manifest, $"{relative}/{PackageManifest.FileName}", Btm.Build.Pipeline.BuilderRegistry.Default.Names);
+                    PackageManifestReader.Load(manifest, $"{relative}/{PackageManifest.FileName}", Btm.Build.Pipeline.BuilderRegistry.Default.Specs);
                 }
                 catch (Exception e) when (e is ConfigException or System.Text.Json.JsonException)
                 {

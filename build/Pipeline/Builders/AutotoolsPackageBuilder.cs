@@ -22,6 +22,32 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
     public string Description => "a GNU build system project (configure and make) from btm.json \"autotools\" (directory, autoreconf, configureArgs, env, makeTargets, testTarget): " +
         "configured out of tree with --host for the target, built, installed into a staging folder";
 
+    public BuilderSection Section { get; } = new("autotools", """
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "description": "how a GNU build system project is configured and built (docs/onboarding.md).",
+          "properties": {
+            "directory": { "type": "string", "description": "The folder of the source tree that holds configure (default .)." },
+            "autoreconf": { "type": "boolean", "description": "Run autoreconf -fi first (needs autoconf, automake, libtool): for a tree without configure, or one whose generated files must be remade." },
+            "configureArgs": { "type": "array", "items": { "type": "string" }, "description": "Added to configure after --prefix=/usr, --host and the toolchain's CC." },
+            "env": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Environment for every step." },
+            "makeTargets": { "type": "array", "items": { "type": "string" }, "description": "make's targets (default: its default)." },
+            "testTarget": { "type": [ "string", "boolean" ], "description": "The target Test runs where the target's programs run natively (default check); false for none." }
+          }
+        }
+        """,
+        ReadOptions, AutotoolsOptions.Default);
+
+    private static AutotoolsOptions ReadOptions(SectionReader section)
+    {
+        section.Known("directory", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget");
+        var test = section.Element.TryGetProperty("testTarget", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.False
+            ? null : section.String("testTarget", "check");
+        return new AutotoolsOptions(section.RelativePath("directory", "the source tree"), section.Flag("autoreconf", false),
+            section.Strings("configureArgs"), section.Map("env"), section.Strings("makeTargets"), test);
+    }
+
     public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
     {
         ["linux"] = "apt-get install make",
@@ -29,22 +55,20 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         ["win32"] = "use MSYS2's make",
     });
 
-    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    public BuildResult Build(BuildContext context, BuildUnit unit)
     {
         var (tree, build, stage) = Configured(context, unit);
-        var options = unit.Package.Autotools;
-        var guard = PackageFolderGuard.Watch(unit);
+        var options = unit.Package.OptionsOf<AutotoolsOptions>();
         Run(context, unit, "make", build, ["make", "-j", Math.Max(1, Environment.ProcessorCount).ToString(), .. options.MakeTargets]);
         if (Directory.Exists(stage))
             Directory.Delete(stage, recursive: true);
         Run(context, unit, "make install", build, ["make", "install", $"DESTDIR={stage}"]);
-        guard.Check(unit);
-        UnitOutputs.Collect(context, unit, [Path.Combine(stage, "usr", "bin"), Path.Combine(stage, "usr", "sbin")], stage, tree, outDir);
+        return new BuildResult([Path.Combine(stage, "usr", "bin"), Path.Combine(stage, "usr", "sbin")], stage, tree);
     }
 
     public string Test(BuildContext context, BuildUnit unit)
     {
-        var options = unit.Package.Autotools;
+        var options = unit.Package.OptionsOf<AutotoolsOptions>();
         if (options.TestTarget is null)
             return "not run: btm.json autotools.testTarget is false";
         // A cross-configured project runs its tests' programs directly: only where they run natively.
@@ -58,7 +82,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
     /// <summary>The source tree, the configured build folder (configured once per work tree) and the staging folder.</summary>
     private static (string Tree, string Build, string Stage) Configured(BuildContext context, BuildUnit unit)
     {
-        var options = unit.Package.Autotools;
+        var options = unit.Package.OptionsOf<AutotoolsOptions>();
         var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
         var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
         var source = options.Directory == "." ? tree : PathGuard.Resolve(tree, options.Directory);
@@ -109,7 +133,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         };
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
-        var env = new Dictionary<string, string>(unit.Package.Autotools.Env);
+        var env = new Dictionary<string, string>(unit.Package.OptionsOf<AutotoolsOptions>().Env);
         GitCeiling.Apply(unit, directory, env);
         foreach (var (name, value) in env)
             start.Environment[name] = value;
@@ -141,4 +165,19 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
             throw new Btm.Cake.Tooling.ToolFailedException(step, string.Join(' ', command.Select(a => a.Contains(' ') ? $"\"{a}\"" : a)), process.ExitCode,
                 output.TakeLast(40).ToList(), output);
     }
+}
+
+/// <summary>
+/// btm.json "autotools": a GNU build system project, configured out of tree for the target
+/// (<c>configure --host</c>), built with make and installed into a staging folder.
+/// </summary>
+public sealed record AutotoolsOptions(
+    string Directory,
+    bool Autoreconf,
+    IReadOnlyList<string> ConfigureArgs,
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyList<string> MakeTargets,
+    string? TestTarget)
+{
+    public static readonly AutotoolsOptions Default = new(".", false, [], new Dictionary<string, string>(), [], "check");
 }

@@ -29,6 +29,9 @@ public sealed class BuilderRegistry
 
     public IEnumerable<IPackageBuilder> All => _byName.Values;
 
+    /// <summary>What btm.json's reader and the schema need of each builder.</summary>
+    public IReadOnlyCollection<BuilderSpec> Specs => _byName.Values.Select(b => new BuilderSpec(b.Name, b.Description, b.Section)).ToList();
+
     /// <summary>The package's builder; the manifest reader has already checked the name against <see cref="Names"/>.</summary>
     public IPackageBuilder For(PackageManifest package) =>
         _byName.TryGetValue(package.Builder, out var builder)

@@ -12,6 +12,24 @@ public sealed class CMakePackageBuilder : IPackageBuilder
 
     public string Description => "CMakeLists.txt in the source tree (cmake.sourceDir), built out of tree in the unit's work tree";
 
+    public BuilderSection Section { get; } = new("cmake", """
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "sourceDir": { "type": "string", "description": "Folder of the CMakeLists.txt, relative to the source tree (default .)." },
+            "cacheVariables": { "type": "object", "additionalProperties": { "type": "string" }, "description": "-D NAME=value for the configure step." },
+            "targets": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "cmake --build --target …; default: all." },
+            "configureArgs": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Extra arguments for the configure step." }
+          },
+          "description": "how the CMake project is configured and built."
+        }
+        """,
+        section => new CMakeOptions(
+            section.Known("sourceDir", "cacheVariables", "targets", "configureArgs").RelativePath("sourceDir", "the source tree"),
+            section.Map("cacheVariables"), section.Strings("targets"), section.Strings("configureArgs")),
+        CMakeOptions.Default);
+
     public ToolRequirement Tool { get; } = new("cmake", "cmake", null, "3.20", new Dictionary<string, string>
     {
         ["linux"] = "apt-get install cmake",
@@ -19,10 +37,10 @@ public sealed class CMakePackageBuilder : IPackageBuilder
         ["win32"] = "winget install Kitware.CMake",
     });
 
-    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    public BuildResult Build(BuildContext context, BuildUnit unit)
     {
         var (binDir, buildDir, sourceRoot) = BuildTree(context, unit);
-        UnitOutputs.Collect(context, unit, [binDir, Path.Combine(binDir, BuildType(unit))], buildDir, sourceRoot, outDir);
+        return new BuildResult([binDir, Path.Combine(binDir, BuildType(unit))], buildDir, unit.Package.Sources.Count == 0 ? null : sourceRoot);
     }
 
     public string Test(BuildContext context, BuildUnit unit)
@@ -45,7 +63,7 @@ public sealed class CMakePackageBuilder : IPackageBuilder
     /// <summary>Configures and builds the unit's CMake tree; returns where executables land, the build folder and the source tree.</summary>
     private static (string BinDir, string BuildDir, string SourceRoot) BuildTree(BuildContext context, BuildUnit unit)
     {
-        var options = unit.Package.CMake;
+        var options = unit.Package.OptionsOf<CMakeOptions>();
         var generator = context.Environment.GetEnvironmentVariable("CMAKE_GENERATOR") is { Length: > 0 } ? null
             : context.ToolLookup.Find("ninja") is not null ? "Ninja" : null;
         var pathMap = PathMap.Flags(unit);
@@ -87,13 +105,21 @@ public sealed class CMakePackageBuilder : IPackageBuilder
         GitCeiling.Apply(unit, sourceDir, settings.EnvironmentVariables);
         var build = new CMakeBuildSettings { BuildPath = buildDir, Configuration = BuildType(unit), Targets = options.Targets.ToList() };
         GitCeiling.Apply(unit, sourceDir, build.EnvironmentVariables);
-        var guard = PackageFolderGuard.Watch(unit);
         context.CMakeConfigure(settings);
         context.CMakeBuild(build);
-        guard.Check(unit);
         return (binDir, buildDir, sourceRoot);
     }
 
     // dev keeps symbols and skips optimisation; prod optimises (symbols go in the Stripped stage).
     private static string BuildType(BuildUnit unit) => unit.Mode == BuildMode.Prod ? "Release" : "Debug";
+}
+
+/// <summary>btm.json "cmake": how an upstream CMake project is configured and built.</summary>
+public sealed record CMakeOptions(
+    string SourceDir,
+    IReadOnlyDictionary<string, string> CacheVariables,
+    IReadOnlyList<string> Targets,
+    IReadOnlyList<string> ConfigureArgs)
+{
+    public static readonly CMakeOptions Default = new(".", new Dictionary<string, string>(), [], []);
 }

@@ -4,8 +4,9 @@ namespace Btm.Build.Pipeline;
 
 /// <summary>
 /// Turns a package's sources into its binaries for one unit, and runs its tests. A builder is
-/// registered once in <see cref="BuilderRegistry.Default"/>; its name is the btm.json "builder"
-/// value and its description is that value's entry in docs/schemas/btm.schema.json.
+/// one file plus one line in <see cref="BuilderRegistry.Default"/>: its name is the btm.json
+/// "builder" value, its description that value's entry in docs/schemas/btm.schema.json, and its
+/// <see cref="Section"/> (schema and reader) its own btm.json section.
 /// </summary>
 public interface IPackageBuilder
 {
@@ -14,6 +15,9 @@ public interface IPackageBuilder
 
     /// <summary>What the package must contain for this builder; the schema's description says the same.</summary>
     string Description { get; }
+
+    /// <summary>The builder's own btm.json section, read before any task runs; null for none.</summary>
+    BuilderSection? Section => null;
 
     /// <summary>The program this builder drives; CheckTools checks it and it is part of the toolchain identity.</summary>
     ToolRequirement Tool { get; }
@@ -30,9 +34,23 @@ public interface IPackageBuilder
     /// <summary>Why the Strip stage must leave this builder's binaries as built, or null to strip them.</summary>
     string? KeepUnstripped => null;
 
-    /// <summary>Builds, then copies each declared binary into <paramref name="outDir"/>.</summary>
-    void Compile(BuildContext context, BuildUnit unit, string outDir);
+    /// <summary>
+    /// Builds the unit in its work tree and says where the results are. The Compile stage around
+    /// it does the rest for every builder alike: it watches the package folder, then collects the
+    /// declared binaries, "install" and "files" entries and the licence texts (<see cref="UnitOutputs"/>).
+    /// </summary>
+    BuildResult Build(BuildContext context, BuildUnit unit);
 
     /// <summary>Runs the package's tests; returns a one-line result for the log.</summary>
     string Test(BuildContext context, BuildUnit unit);
+}
+
+/// <summary>Where a builder's build left its results.</summary>
+/// <param name="BinaryDirs">Where the executables are (CMake's runtime output folder, make's BTM_OUT_DIR, a staged usr/bin).</param>
+/// <param name="BuildTree">Where "install" globs are resolved (the CMake build folder, the make source copy, the install stage).</param>
+/// <param name="SourceTree">Where sources unpacked, for "files" and the sources' licence texts; null: the package folder, with no sources.</param>
+public sealed record BuildResult(IReadOnlyList<string> BinaryDirs, string BuildTree, string? SourceTree)
+{
+    /// <summary>Licence texts of the runtimes the builder put inside (node-sea's Node), by component name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> RuntimeLicences { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 }

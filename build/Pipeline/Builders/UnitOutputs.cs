@@ -21,11 +21,12 @@ public static partial class UnitOutputs
 
     public static bool IsLegal(string fileName) => LegalFile().IsMatch(fileName);
 
-    /// <param name="buildTree">Where "install" globs are resolved (the CMake build folder, the make source copy).</param>
-    /// <param name="sourceTree">Where "files" are resolved and sources' legal files are looked for.</param>
-    public static void Collect(BuildContext context, BuildUnit unit, IReadOnlyList<string> searchDirs, string buildTree, string sourceTree, string outDir)
+    /// <summary>The one way every builder's results become the Compiled output.</summary>
+    public static void Collect(BuildContext context, BuildUnit unit, BuildResult output, string outDir)
     {
         var package = unit.Package;
+        var (searchDirs, buildTree) = (output.BinaryDirs, output.BuildTree);
+        var sourceTree = output.SourceTree ?? package.Directory;
         var installed = Install(unit, buildTree, searchDirs);
         Directory.CreateDirectory(outDir);
         var binaries = new HashSet<string>(StringComparer.Ordinal);
@@ -52,7 +53,7 @@ public static partial class UnitOutputs
             foreach (var match in matches)
                 Place(Path.Combine(sourceTree, match), Path.Combine(files, Destination(entry.To, match, matches.Count, package.ManifestPath, "files")), entry.Mode);
         }
-        Licensing.Collect(context, unit, sourceTree, files);
+        Licensing.Collect(context, unit, output.SourceTree, files, output.RuntimeLicences);
     }
 
     /// <summary>"install": each glob's matches in the build tree, by their shipped path.</summary>

