@@ -85,5 +85,13 @@ public sealed class PublishRun(BuildContext context, string releaseDir, ReleaseM
         }));
     }
 
+    /// <summary>The same, for requests that answer nothing.</summary>
+    public Task ForEachAsync(IEnumerable<ManifestPackage> packages, Func<ManifestPackage, Task> request) =>
+        ForEachAsync(packages, async p =>
+        {
+            await request(p);
+            return true;
+        });
+
     public static string FirstLine(Exception e) => e.Message.Split('\n')[0];
 }

@@ -45,7 +45,6 @@ public static class TagMoves
             {
                 run.Context.Warn($"{p.Name}: could not remove this run's tags ({e.Message}); harmless");
             }
-            return true;
         });
     }
 
@@ -73,14 +72,13 @@ public static class TagMoves
                 var (_, tags) = await registry.VersionAsync(p.Name, p.Version);
                 var previous = tags.GetValueOrDefault(tag);
                 if (previous == p.Version)
-                    return false;
+                    return;
                 lock (run.Moved)
                     run.Moved.Add((p.Name, previous));
                 await SetTagAsync(run, p.Name, tag, p.Version);
                 FaultPoints.Hit($"publish.tagged:{p.Name}");
                 if (run.Report[p.Name] == PublishOutcome.Published)
                     run.Report.Set(p.Name, PublishOutcome.Published, $"tagged {tag}");
-                return true;
             });
         }
         // A release that lost the marker can still land one write it had in flight; the holder

@@ -20,14 +20,13 @@ public static class Uploads
             try
             {
                 FaultPoints.Hit($"publish.before:{p.Name}");
-                return await PublishOneAsync(run, p);
+                await PublishOneAsync(run, p);
             }
             catch (BuildFailedException e)
             {
                 run.Report.Set(p.Name, PublishOutcome.Failed, e.Message);
                 lock (errors)
                     errors.Add($"{p.Name}: {e.Message}");
-                return false;
             }
         });
         if (errors.Count > 0)

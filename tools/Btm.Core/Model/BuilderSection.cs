@@ -70,8 +70,10 @@ public sealed class SectionReader(JsonElement element, string file, string at)
     }
 
     /// <summary>A path relative to <paramref name="what"/> that stays inside it ("." when absent).</summary>
-    public string RelativePath(string field, string what) =>
-        Has(field) ? PackageManifestReader.Relative(String(field), file, PathOf(field), what) : ".";
+    public string RelativePath(string field, string what) => Has(field) ? Relative(String(field), field, what) : ".";
+
+    /// <summary><paramref name="value"/>, read at <paramref name="field"/>, as a path that stays inside <paramref name="what"/>.</summary>
+    public string Relative(string value, string field, string what) => PackageManifestReader.Relative(value, file, PathOf(field), what);
 
     /// <summary>The field as an object to read further; null when absent.</summary>
     public SectionReader? Object(string field)
@@ -90,4 +92,7 @@ public sealed class SectionReader(JsonElement element, string file, string at)
     public static bool IsSha256(string value) => PackageManifestReader.Sha256Pattern().IsMatch(value);
 
     public ConfigException Error(string field, string problem, string fix) => new(file, PathOf(field), problem, fix);
+
+    /// <summary>An error about this object itself.</summary>
+    public ConfigException Error(string problem, string fix) => new(file, at, problem, fix);
 }
