@@ -63,15 +63,21 @@ public sealed class BuildContext : CakeContextAdapter
     public ToolVersionCache Versions { get; }
     public UnitScheduler Scheduler { get; }
 
-    /// <summary>A program on PATH; zig also where package-lock.json's npm package puts it.</summary>
-    private string? FindTool(string name)
+    /// <summary>
+    /// A program BTM runs: bun is the one package-lock.json pins (a build's key names its version,
+    /// so a bun on PATH does not replace it); zig is found on PATH, else the pinned one.
+    /// </summary>
+    public string? FindTool(string name)
     {
-        if (ToolLookup.Find(name) is { } found)
-            return found;
-        if (name != "zig")
-            return null;
-        var pinned = Path.Combine(RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig");
-        return File.Exists(pinned) ? pinned : null;
+        var pinned = name switch
+        {
+            "bun" => Path.Combine(RepoRoot, "node_modules", "bun", "bin", "bun.exe"),
+            "zig" => Path.Combine(RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig"),
+            _ => null,
+        };
+        if (name == "bun")
+            return File.Exists(pinned) ? pinned : null;
+        return ToolLookup.Find(name) ?? (pinned is not null && File.Exists(pinned) ? pinned : null);
     }
 
     /// <summary>The content-addressed cache of pinned source archives, shared by every clone.</summary>

@@ -27,6 +27,9 @@ public static partial class DebianPackages
     /// <summary>The packages every build needs.</summary>
     public static IReadOnlyList<string> Base => List.Value.GetValueOrDefault("base", []);
 
+    /// <summary>What a builder's own program needs ("builder:name"): go for the go builder.</summary>
+    public static IReadOnlyList<string> ForBuilder(string builder) => List.Value.GetValueOrDefault($"builder:{builder}", []);
+
     /// <summary>What a toolchain row needs to build <paramref name="target"/> ("toolchain:id:target", else "toolchain:id").</summary>
     public static IReadOnlyList<string> ForToolchain(string toolchainId, string target) =>
         List.Value.GetValueOrDefault($"toolchain:{toolchainId}:{target}") ?? List.Value.GetValueOrDefault($"toolchain:{toolchainId}", []);

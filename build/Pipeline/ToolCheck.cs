@@ -27,7 +27,7 @@ public static class ToolCheck
             if (path is null)
                 return ($"{tool.Name}: '{tool.Command}' not found on PATH; install it: {tool.InstallHint(os)}", "");
             where = path;
-            version = tool.MinVersion is null ? "" : ToolProbe.ParseVersion(versions.VersionOutput(path)) ?? "?";
+            version = tool.MinVersion is null ? "" : ToolProbe.ParseVersion(versions.Output(path, tool.VersionArgument)) ?? "?";
         }
         if (tool.MinVersion is not null && !ToolProbe.VersionAtLeast(version, tool.MinVersion))
             return ($"{tool.Name}: version {version} at {where} is older than the {tool.MinVersion} required; upgrade: {tool.InstallHint(os)}", "");

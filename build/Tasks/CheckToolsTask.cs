@@ -58,7 +58,7 @@ public sealed class CheckToolsTask : BtmTask
         var units = new List<BuildUnit>();
         var problems = new List<string>();
         var os = context.Host.Os;
-        var find = context.ToolLookup.Find;
+        var find = context.FindTool;
 
         foreach (var package in context.SelectedPackages)
         {
@@ -121,7 +121,7 @@ public sealed class CheckToolsTask : BtmTask
                 {
                     if (!identities.TryGetValue((platform.ToString(), builder.Name, toolchain.CCompiler), out var identity))
                     {
-                        identity = ToolchainIdentity.Probe(toolchain, builder.Tool.Command!, find, context.Versions.VersionOutput);
+                        identity = ToolchainIdentity.Probe(toolchain, builder.Tool, find, context.Versions.Output);
                         identities[(platform.ToString(), builder.Name, toolchain.CCompiler)] = identity;
                     }
                     units.Add(new BuildUnit(package, platform, context.Options.Mode, toolchain, builder, identity, dependencies));
@@ -151,6 +151,7 @@ public sealed class CheckToolsTask : BtmTask
         foreach (var package in context.SelectedPackages)
         {
             var builder = context.Builders.For(package);
+            needed.AddRange(DebianPackages.ForBuilder(builder.Name));
             foreach (var platform in context.RequestedPlatforms(package).Where(p => package.Targets?.Contains(p) ?? true))
             {
                 var toolchain = context.Toolchains.Resolve(platform, context.GlibcFloor(package, builder));

@@ -166,6 +166,11 @@ public sealed class VerifyTask : AsyncBtmTask
                 outcome.TryAdd(platform.ToString(), $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
                 continue;
             }
+            if (declared is not null && MuslLibraries.Missing(platform, context.Builders.For(declared).SystemLibraries(platform)) is { } missing)
+            {
+                outcome[platform.ToString()] = $"not run: {missing}";
+                continue;
+            }
             var unrunnable = (declared?.Binaries ?? []).Select(b => Path.Combine(dir, "bin", b + platform.ExecutableSuffix))
                 .FirstOrDefault(f => NeedsBinfmt(toolchain, f) is not null);
             if (unrunnable is not null)

@@ -12,6 +12,8 @@ public sealed class BuilderRegistry
         new MakePackageBuilder(),
         new NodeSeaPackageBuilder(),
         new AutotoolsPackageBuilder(),
+        new GoPackageBuilder(),
+        new BunPackageBuilder(),
     ]);
 
     private readonly Dictionary<string, IPackageBuilder> _byName = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using Btm.Core.Model;
+using Btm.Core.Platforms;
 
 namespace Btm.Build.Pipeline;
 
@@ -30,6 +31,9 @@ public interface IPackageBuilder
 
     /// <summary>Runtimes this builder puts inside the package (Node for node-sea), with their licences.</summary>
     IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit) => [];
+
+    /// <summary>Shared libraries the shipped binaries load from the user's system on <paramref name="platform"/> (Bun's musl runtimes: libstdc++, libgcc_s).</summary>
+    IReadOnlyList<string> SystemLibraries(PlatformId platform) => [];
 
     /// <summary>Why the Strip stage must leave this builder's binaries as built, or null to strip them.</summary>
     string? KeepUnstripped => null;

@@ -104,22 +104,7 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
             yield return new ShippedComponent("node", sea.Node, "MIT", $"npm {NpmPackage(unit.Platform)}@{sea.Node}, sha256 (not pinned)", "sea.runtimes");
     }
 
-    public string Test(BuildContext context, BuildUnit unit)
-    {
-        if (!unit.Toolchain.Runnable(context.Host))
-            return $"not run: nothing runs {unit.Platform} binaries here (Verify checks them structurally)";
-        var probe = unit.Package.Verify;
-        if (!probe.Enabled)
-            return $"not run: {probe.DisabledReason}";
-        foreach (var binary in unit.Package.Binaries)
-        {
-            var file = Path.Combine(unit.OutputDir(Btm.Core.Checkpoints.CheckpointStage.Compiled), unit.BinaryFileName(binary));
-            var (ok, exit, output, expected) = ToolProbe.Probe(unit.Toolchain, file, binary, probe, context.VersionOf(unit.Package));
-            if (!ok)
-                throw new BuildFailedException($"{unit}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` exited {exit} printing '{output.Trim()}'; expected '{expected}'");
-        }
-        return $"the app ran{(unit.Toolchain.Emulator is { } e ? $" under {Path.GetFileName(e[0])}" : "")} and printed its version";
-    }
+    public string Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
 
     private static SeaOptions Options(PackageManifest package) => package.OptionsOf<SeaOptions>();
 

@@ -1,3 +1,4 @@
+using Btm.Core.Model;
 using System.Text;
 
 namespace Btm.Build.Pipeline;
@@ -27,15 +28,15 @@ public sealed record ToolchainIdentity(
     /// <summary>zig's -target with its glibc floor ("aarch64-linux-gnu.2.17"): it decides which symbols binaries link against.</summary>
     public string? ZigTarget { get; init; }
 
-    public static ToolchainIdentity Probe(Toolchain toolchain, string builderCommand, Func<string, string?> find, Func<string, string> versionOf)
+    public static ToolchainIdentity Probe(Toolchain toolchain, ToolRequirement builder, Func<string, string?> find, Func<string, string[], string> output)
     {
-        ToolIdentity Tool(string command, bool withVersion)
+        ToolIdentity Tool(string command, string? versionArgument)
         {
             var path = find(command);
-            return new ToolIdentity(command, path, path is not null && withVersion ? versionOf(path) : null);
+            return new ToolIdentity(command, path, path is not null && versionArgument is not null ? output(path, [versionArgument]) : null);
         }
-        return new ToolchainIdentity(toolchain.Id, toolchain.Triple, Tool(toolchain.CCompiler, true), Tool(builderCommand, true),
-            Tool(toolchain.Strip, false), toolchain.Emulator) { ZigTarget = toolchain.ZigTarget };
+        return new ToolchainIdentity(toolchain.Id, toolchain.Triple, Tool(toolchain.CCompiler, "--version"), Tool(builder.Command!, builder.VersionArgument),
+            Tool(toolchain.Strip, null), toolchain.Emulator) { ZigTarget = toolchain.ZigTarget };
     }
 
     /// <summary>With where each tool was found: the work-tree stamp, for diagnostics.</summary>
