@@ -193,7 +193,7 @@ public sealed class Sandbox : IDisposable
         catch (IOException) { }
     }
 
-    private static void CopyTree(string from, string to)
+    public static void CopyTree(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {

@@ -180,6 +180,34 @@ public class BtmPackageTemplateTests
         Assert.That(verify.Output, Does.Contain("mk-tool --version via @btm/mk-tool: mk-tool 0.1.0"));
     }
 
+    [TestCase("go", new[] { ".gitignore", "README.md", "btm.json", "go.mod", "main.go", "main_test.go" }, "go test passed (1 package(s))")]
+    [TestCase("bun", new[] { ".gitignore", "README.md", "btm.json", "src/cli.ts" }, "the app ran and printed its version")]
+    public void Go_and_bun_scaffold_a_package_that_tests_packs_and_verifies(string builder, string[] expectedFiles, string testDetail)
+    {
+        foreach (var tool in builder == "go" ? new[] { "go", "node", "npm" } : new[] { "node", "npm" })
+        {
+            if ((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, tool))))
+                Assert.Ignore($"{tool} is not installed (see README prerequisites)");
+        }
+        using var hive = new TemplateHive();
+        hive.Install(hive.TemplateFolder);
+        using var box = new Sandbox();
+        var name = $"{builder}-tool";
+        var output = Path.Combine(box.Root, "packages", name);
+        var files = hive.Create(output, "-n", name, "--builder", builder);
+        Assert.That(files, Is.EqualTo(expectedFiles));
+        AssertNoPlaceholders(output);
+        Assert.That(BtmJson(output).GetProperty("builder").GetString(), Is.EqualTo(builder));
+        box.CommitAll();
+        var test = box.Run("--target=Test");
+        Assert.That(test.ExitCode, Is.Zero, test.Output);
+        Assert.That(test.Output, Does.Contain($"{name} {Sandbox.Host} dev: {testDetail}"));
+        Assert.That(box.Run("--target=Package").ExitCode, Is.Zero);
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain($"{name} --version via @btm/{name}: {name} 0.1.0"));
+    }
+
     [Test]
     public void Upstream_makes_a_btm_json_with_the_pinned_source_and_no_code_of_its_own()
     {

@@ -167,7 +167,8 @@ public sealed class BunPackageBuilder : IPackageBuilder
                 Minify = options.Minify,
                 Defines = { [VersionDefine] = JsonSerializer.Serialize(context.VersionOf(unit.Package)) },
                 ToolPath = bun.Path,
-                WorkingDirectory = unit.Package.Directory,
+                // bun writes its temporary output (.<hash>.bun-build) into the folder it runs in: the work tree, never the package.
+                WorkingDirectory = work,
             };
             foreach (var (name, value) in noNetwork)
                 settings.EnvironmentVariables[name] = value;

@@ -158,9 +158,13 @@ public sealed partial class GoPackageBuilder : IPackageBuilder
         env["GOTOOLCHAIN"] = "local";
         // A go.work above the module would build other code than the package's.
         env["GOWORK"] = "off";
-        env["GOCACHE"] = Path.Combine(context.RepoRoot, ".btm", "cache", "go-build");
-        if (Environment.GetEnvironmentVariable("GOPATH") is null && Environment.GetEnvironmentVariable("HOME") is null)
-            env["GOPATH"] = Path.Combine(context.RepoRoot, ".btm", "cache", "go-path");
+        // Go's own build cache (~/.cache/go-build) is content-addressed and safe for concurrent builds: every clone shares it.
+        // Without HOME (some CI containers) Go has neither: they go under the clone's .btm.
+        foreach (var (name, folder) in new[] { ("GOCACHE", "go-build"), ("GOPATH", "go-path") })
+        {
+            if (Environment.GetEnvironmentVariable("HOME") is null && Environment.GetEnvironmentVariable(name) is null)
+                env[name] = Path.Combine(context.RepoRoot, ".btm", "cache", folder);
+        }
     }
 
     /// <summary>Runs go; a module it could not fetch gets the fix appended to what go said.</summary>

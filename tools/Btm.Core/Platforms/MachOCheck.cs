@@ -5,7 +5,7 @@ namespace Btm.Core.Platforms;
 /// <summary>
 /// What a darwin executable must be to start on a Mac, read from its Mach-O header and load
 /// commands (Apple's mach-o/loader.h): a 64-bit executable for the right cpu, an entry point
-/// (LC_MAIN), a minimum OS version, and on arm64 a code signature (the kernel kills unsigned
+/// (LC_MAIN; on x64 also LC_UNIXTHREAD), a minimum OS version, and on arm64 a code signature (the kernel kills unsigned
 /// arm64 code). Used where no Mac can run it.
 /// </summary>
 public static class MachOCheck
@@ -15,6 +15,7 @@ public static class MachOCheck
     private const uint CpuArm64 = 0x0100000c;
     private const uint MhExecute = 2;
     private const uint LcMain = 0x80000028;
+    private const uint LcUnixThread = 0x5;
     private const uint LcCodeSignature = 0x1d;
     private const uint LcVersionMinMacosx = 0x24;
     private const uint LcBuildVersion = 0x32;
@@ -57,6 +58,10 @@ public static class MachOCheck
                 case LcMain:
                     hasMain = true;
                     break;
+                // The older form, initial registers instead of an offset: Go's linker writes it for darwin/amd64, and macOS runs it there.
+                case LcUnixThread when cpu == "x64":
+                    hasMain = true;
+                    break;
                 case LcCodeSignature:
                     signed = true;
                     break;
@@ -70,7 +75,7 @@ public static class MachOCheck
             offset += size;
         }
         if (!hasMain)
-            problems.Add($"{Path.GetFileName(path)} has no entry point (LC_MAIN)");
+            problems.Add($"{Path.GetFileName(path)} has no entry point (LC_MAIN{(cpu == "x64" ? ", or LC_UNIXTHREAD" : "")})");
         if (minimum is null)
             problems.Add($"{Path.GetFileName(path)} names no minimum macOS version (LC_BUILD_VERSION)");
         if (cpu == "arm64" && !signed)

@@ -1,0 +1,3 @@
+module btm-package-name
+
+go 1.19
