@@ -31,23 +31,42 @@ public sealed class PackageTask : UnitTask
         var dotnet = Task.Run(() => DotNetPackages.Pack(context, temp));
         try
         {
-            var packages = new List<ManifestPackage>();
+            // Each platform package and wrapper stages and packs on its own (npm pack gzips: CPU-bound on
+            // large binaries), --jobs at a time; the manifest lists them in the same order as one by one.
+            var wrappers = units.GroupBy(u => u.Package.Name).ToList();
+            var packs = new List<Func<ManifestPackage>>();
             foreach (var unit in units)
             {
-                var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
-                var dir = Path.Combine(stage, NpmNames.Flat(name));
-                PackageStager.StagePlatform(context, unit, dir);
-                packages.Add(ReleaseFolder.Pack(context, dir, temp, name, unit.Package.Name, unit.Platform));
+                packs.Add(() =>
+                {
+                    var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
+                    var dir = Path.Combine(stage, NpmNames.Flat(name));
+                    PackageStager.StagePlatform(context, unit, dir);
+                    return ReleaseFolder.Pack(context, dir, temp, name, unit.Package.Name, unit.Platform);
+                });
             }
-            foreach (var group in units.GroupBy(u => u.Package.Name))
+            foreach (var group in wrappers)
             {
-                var package = group.First().Package;
-                var name = NpmNames.Wrapper(settings, package);
-                var dir = Path.Combine(stage, NpmNames.Flat(name));
-                PackageStager.StageWrapper(context, package, group.Select(u => u.Platform).ToList(), dir,
-                    Path.Combine(group.First().OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder));
-                packages.Add(ReleaseFolder.Pack(context, dir, temp, name, package.Name, null));
+                packs.Add(() =>
+                {
+                    var package = group.First().Package;
+                    var name = NpmNames.Wrapper(settings, package);
+                    var dir = Path.Combine(stage, NpmNames.Flat(name));
+                    PackageStager.StageWrapper(context, package, group.Select(u => u.Platform).ToList(), dir,
+                        Path.Combine(group.First().OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder));
+                    return ReleaseFolder.Pack(context, dir, temp, name, package.Name, null);
+                });
             }
+            var packed = new ManifestPackage[packs.Count];
+            try
+            {
+                Parallel.For(0, packs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Options.Jobs) }, i => packed[i] = packs[i]());
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+            var packages = packed.ToList();
             Directory.Delete(stage, recursive: true);
             nuget = dotnet.GetAwaiter().GetResult();
 

@@ -133,17 +133,23 @@ public sealed class VerifyTask : AsyncBtmTask
     /// </summary>
     private static List<string> RunOtherPlatforms(BuildContext context, string releaseDir, ReleaseManifest manifest, string scratch)
     {
-        var problems = new List<string>();
-        var outcome = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var package in manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind && p.Platform != context.Host.ToString()))
+        var packages = manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind && p.Platform != context.Host.ToString()).ToList();
+        // Each tarball unpacks and runs on its own (wine and qemu start slowly), --jobs at a time;
+        // problems and the per-platform line come out in the manifest's order.
+        var found = new List<string>[packages.Count];
+        var outcomes = new (string Platform, string Text, bool Replace)?[packages.Count];
+        Parallel.For(0, packages.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Options.Jobs) }, index =>
         {
+            var package = packages[index];
+            var problems = found[index] = [];
+            void Outcome(PlatformId platform, string text, bool replace = true) => outcomes[index] = (platform.ToString(), text, replace);
             var platform = PlatformId.Parse(package.Platform!);
             var declared = context.Graph.Contains(package.Component) ? context.Graph[package.Component] : null;
             var probe = declared?.Verify ?? VerifyProbe.Default;
             if (!probe.Enabled)
             {
-                outcome[platform.ToString()] = $"not run: {probe.DisabledReason}";
-                continue;
+                Outcome(platform, $"not run: {probe.DisabledReason}");
+                return;
             }
             var dir = Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name));
             SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
@@ -157,26 +163,26 @@ public sealed class VerifyTask : AsyncBtmTask
                         context.Success($"{binary} for {platform}: Mach-O executable, {report.Cpu}, macOS {report.MinimumOs}+, entry point" +
                             (report.Signed ? ", code signature" : ""));
                 }
-                outcome[platform.ToString()] = "checked, not run: needs a macOS runner";
-                continue;
+                Outcome(platform, "checked, not run: needs a macOS runner");
+                return;
             }
             var toolchain = context.Toolchains.Resolve(platform, context.Settings.GlibcFloor);
             if (!toolchain.Runnable(context.Host))
             {
-                outcome.TryAdd(platform.ToString(), $"not run: no emulator for {platform} here ({toolchain.InstallHint})");
-                continue;
+                Outcome(platform, $"not run: no emulator for {platform} here ({toolchain.InstallHint})", replace: false);
+                return;
             }
             if (declared is not null && MuslLibraries.Missing(platform, context.Builders.For(declared).SystemLibraries(platform)) is { } missing)
             {
-                outcome[platform.ToString()] = $"not run: {missing}";
-                continue;
+                Outcome(platform, $"not run: {missing}");
+                return;
             }
             var unrunnable = (declared?.Binaries ?? []).Select(b => Path.Combine(dir, "bin", b + platform.ExecutableSuffix))
                 .FirstOrDefault(f => NeedsBinfmt(toolchain, f) is not null);
             if (unrunnable is not null)
             {
-                outcome[platform.ToString()] = $"not run: {NeedsBinfmt(toolchain, unrunnable)}";
-                continue;
+                Outcome(platform, $"not run: {NeedsBinfmt(toolchain, unrunnable)}");
+                return;
             }
             foreach (var binary in declared?.Binaries ?? [])
             {
@@ -187,11 +193,20 @@ public sealed class VerifyTask : AsyncBtmTask
                 else
                     context.Success($"{binary} {string.Join(" ", probe.Args)} on {platform}{(toolchain.Emulator is { } e ? $" (under {Path.GetFileName(e[0])})" : "")}: {Clip(output.Trim())}");
             }
-            outcome[platform.ToString()] = toolchain.Emulator is { } emulator ? $"run under {Path.GetFileName(emulator[0])}" : "run natively";
+            Outcome(platform, toolchain.Emulator is { } emulator ? $"run under {Path.GetFileName(emulator[0])}" : "run natively");
+        });
+        var problemsFound = found.SelectMany(f => f).ToList();
+        var outcome = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (platform, text, replace) in outcomes.OfType<(string, string, bool)>())
+        {
+            if (replace)
+                outcome[platform] = text;
+            else
+                outcome.TryAdd(platform, text);
         }
         if (outcome.Count > 0)
             context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
-        return problems;
+        return problemsFound;
     }
 
     /// <summary>

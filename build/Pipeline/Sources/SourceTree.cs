@@ -101,9 +101,13 @@ public static class SourceTree
         var names = File.Exists(series)
             ? File.ReadAllLines(series).Select(l => l.Split('#')[0].Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]).ToList()
             : [];
-        foreach (var name in names)
+        if (set.Skip.FirstOrDefault(s => !names.Contains(s)) is { } unknown)
+            throw new ConfigException(unit.Package.ManifestPath, $"sources[{unit.Package.Sources.ToList().IndexOf(source)}].debianPatches.skip",
+                $"'{unknown}' is not in {set.File}'s debian/patches/series", $"use one of: {string.Join(", ", names)}");
+        var applied = names.Where(n => !set.Skip.Contains(n)).ToList();
+        foreach (var name in applied)
             Apply(context, unit, PathGuard.Resolve(Path.Combine(unpacked, "debian", "patches"), name), $"{set.File}: debian/patches/{name}", into);
-        context.Info($"{unit}: applied Debian's {names.Count} patch(es) from {set.File}");
+        context.Info($"{unit}: applied Debian's {applied.Count} patch(es) from {set.File}" + (set.Skip.Count > 0 ? $", skipped {string.Join(", ", set.Skip)} (debianPatches.skip)" : ""));
         Directory.Delete(unpacked, recursive: true);
     }
 

@@ -266,14 +266,17 @@ public static partial class PackageManifestReader
                 var dat = $"{at}.debianPatches";
                 if (debian is null)
                     throw new ConfigException(file, dat, "needs \"debian\": the patch series is that Debian source package's", "add \"debian\": \"<source package>\", or remove debianPatches");
-                Known(dp, ["file", "sha256"], file, dat);
+                Known(dp, ["file", "sha256", "skip"], file, dat);
                 var patchFile = RequiredString(dp, "file", file, dat);
                 if (!patchFile.EndsWith(".debian.tar.xz", StringComparison.Ordinal) || patchFile.Contains('/'))
                     throw new ConfigException(file, $"{dat}.file", $"'{patchFile}' is not a Debian packaging archive", $"give its file name, e.g. {debian}_1.0-1.debian.tar.xz");
                 var patchSha = RequiredString(dp, "sha256", file, dat);
                 if (!Sha256Pattern().IsMatch(patchSha))
                     throw new ConfigException(file, $"{dat}.sha256", $"'{patchSha}' is not a sha256", "give the 64 lowercase hex digits of the archive's SHA-256 (sha256sum)");
-                debianPatches = new DebianPatchSet(patchFile, patchSha);
+                var skip = dp.TryGetProperty("skip", out _) ? StringArray(dp, "skip", file, allowEmpty: true, parent: dat) : [];
+                if (skip.FirstOrDefault(n => n.Contains('/') || n.Contains('\\') || n is "." or "..") is { } bad)
+                    throw new ConfigException(file, $"{dat}.skip", $"'{bad}' is not a patch name", "give the names as debian/patches/series lists them, e.g. 0008-Do-not-use-venderized-oniguruma.patch");
+                debianPatches = new DebianPatchSet(patchFile, patchSha) { Skip = skip };
             }
             list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches)
             {

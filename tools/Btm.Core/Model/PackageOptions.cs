@@ -57,7 +57,14 @@ public sealed record SourceSpec(
 }
 
 /// <summary>A Debian packaging archive whose patch series applies to a source (btm.json sources[i].debianPatches).</summary>
-public sealed record DebianPatchSet(string File, string Sha256);
+public sealed record DebianPatchSet(string File, string Sha256)
+{
+    /// <summary>
+    /// Patches of the series not applied, by name ("skip"): Debian's packaging choices that do not
+    /// hold for a self-contained build (jq's 0008 links the system's oniguruma instead of the bundled one).
+    /// </summary>
+    public IReadOnlyList<string> Skip { get; init; } = [];
+}
 
 /// <summary>An extra shipped file (btm.json "files"): a path in the source tree, where it goes in the platform package, its mode.</summary>
 public sealed record ShippedFile(string From, string To, UnixFileMode? Mode);
