@@ -371,4 +371,40 @@ public class OnboardingTests
         Assert.That(Directory.GetFileSystemEntries(box.Package("hello")).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "btm.json", "build" }), "a btm.json and nothing else");
         Assert.That(TarEntries(Path.Combine(box.ReleaseDir, "npm", "btm-hello-linux-x64-2.10.0.tgz")), Does.Contain("package/COPYING"), "GNU hello's GPL ships");
     }
+
+    [Test]
+    public void Jq_comes_in_from_two_debian_sources_with_debians_patches_for_four_targets_and_runs_on_each()
+    {
+        Sandbox.RequireTools("make", "node", "npm", "musl-gcc", "x86_64-w64-mingw32-gcc", "qemu-aarch64", "autoreconf", "libtoolize");
+        if (Host != "linux-x64")
+            Assert.Ignore("the four targets are cross-built from linux-x64");
+        using var box = new Sandbox();
+        Directory.CreateDirectory(box.Package("jq"));
+        File.Copy(Path.Combine(Sandbox.RepoRoot, "examples", "jq", "btm.json"), Path.Combine(box.Package("jq"), "btm.json"));
+        box.CommitAll();
+        var package = box.Run("--target=Package", "--platform=linux-x64,linux-x64-musl,linux-arm64,win32-x64", "--mode=prod");
+        if (package.Output.Contains("could not get") && package.Output.Contains("apt-get"))
+            Assert.Ignore($"Debian's archive is not reachable from here: {package.Output.Split('\n').First(l => l.Contains("could not get"))}");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        // Debian's series applied, less the patch that would link the system's oniguruma; jq's own tests ran where jq runs natively.
+        Assert.That(package.Output, Does.Contain("applied Debian's 9 patch(es) from jq_1.6-2.1.debian.tar.xz, skipped 0008-Do-not-use-venderized-oniguruma.patch"));
+        Assert.That(box.LastSummary().Where(s => s.Stage == "test" && s.Platform is "linux-x64" or "linux-x64-musl").Select(s => s.Detail), Has.All.EqualTo("make check passed"));
+        var verify = box.Run("--target=Verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output);
+        Assert.That(verify.Output, Does.Contain("jq --version via @btm/jq: jq-1.6"));
+        Assert.That(verify.Output, Does.Contain("jq --version on linux-arm64 (under qemu-aarch64): jq-1.6"));
+        Assert.That(verify.Output, Does.Contain("jq --version on win32-x64 (under wine): jq-1.6"));
+        // The bundled oniguruma is in every binary: a regex runs on each target, and its licence ships beside jq's.
+        var final = (string platform, string file) => Path.Combine(box.Package("jq"), "build", "prod", platform, "out", "Final", file);
+        var wine = Path.Combine(box.Root, ".btm", "toolchains", "wine", "wine");
+        foreach (var run in new[] { new[] { final("linux-x64", "jq") }, [final("linux-x64-musl", "jq")],
+                     ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", final("linux-arm64", "jq")], [wine, final("win32-x64", "jq.exe")] })
+        {
+            var ran = ProcessResult.Run(run[0], [.. run[1..], "-c", "[test(\"b+\"), length]"], box.Root, stdin: "\"abc\"");
+            Assert.That(ran.Stdout.Trim(), Is.EqualTo("[true,3]"), string.Join(' ', run) + ran.Output);
+        }
+        var tarball = Path.Combine(box.ReleaseDir, "npm", "btm-jq-linux-x64-1.6.0.tgz");
+        Assert.That(TarEntries(tarball), Does.Contain("package/COPYING").And.Contain("package/licenses/oniguruma/COPYING"));
+        Assert.That(TarEntryText(tarball, "package/package.json"), Does.Contain("\"license\": \"MIT AND BSD-2-Clause\""));
+    }
 }

@@ -258,5 +258,10 @@ public class PackageManifestReaderTests
         Assert.That(noDebian.Field, Is.EqualTo("sources[0].debianPatches"));
         var wrongFile = LoadFails(With("sources", $$"""[{ "debian": "x", "file": "x_1.orig.tar.gz", {{pin}}, "debianPatches": { "file": "x_1-1.dsc", {{pin}} } }]"""));
         Assert.That(wrongFile.Field, Is.EqualTo("sources[0].debianPatches.file"));
+        var skipping = Load(dir, With("sources", $$"""[{ "debian": "jq", "file": "jq_1.6.orig.tar.gz", {{pin}}, "debianPatches": { "file": "jq_1.6-2.1.debian.tar.xz", {{pin}}, "skip": ["0008-x.patch"] } }]"""));
+        Assert.That(skipping.Sources[0].DebianPatches!.Skip, Is.EqualTo(new[] { "0008-x.patch" }));
+        var pathLike = LoadFails(With("sources", $$"""[{ "debian": "jq", "file": "jq_1.6.orig.tar.gz", {{pin}}, "debianPatches": { "file": "jq_1.6-2.1.debian.tar.xz", {{pin}}, "skip": ["../../etc/passwd"] } }]"""));
+        Assert.That(pathLike.Field, Is.EqualTo("sources[0].debianPatches.skip"));
+        Assert.That(pathLike.Message, Does.Contain("is not a patch name"));
     }
 }

@@ -29,6 +29,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
           "description": "how a GNU build system project is configured and built (docs/onboarding.md).",
           "properties": {
             "directory": { "type": "string", "description": "The folder of the source tree that holds configure (default .)." },
+            "inTree": { "type": "boolean", "description": "Configure and build inside the source tree's copy (default false: out of tree), for a project whose build or tests assume it (jq 1.6's tests look for ./jq beside them)." },
             "autoreconf": { "type": "boolean", "description": "Run autoreconf -fi first (needs autoconf, automake, libtool): for a tree without configure, or one whose generated files must be remade." },
             "configureArgs": { "type": "array", "items": { "type": "string" }, "description": "Added to configure after --prefix=/usr, --host and the toolchain's CC." },
             "env": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Environment for every step." },
@@ -41,11 +42,11 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
 
     private static AutotoolsOptions ReadOptions(SectionReader section)
     {
-        section.Known("directory", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget");
+        section.Known("directory", "inTree", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget");
         var test = section.Element.TryGetProperty("testTarget", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.False
             ? null : section.String("testTarget", "check");
         return new AutotoolsOptions(section.RelativePath("directory", "the source tree"), section.Flag("autoreconf", false),
-            section.Strings("configureArgs"), section.Map("env"), section.Strings("makeTargets"), test);
+            section.Strings("configureArgs"), section.Map("env"), section.Strings("makeTargets"), test) { InTree = section.Flag("inTree", false) };
     }
 
     public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
@@ -86,9 +87,11 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
         var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
         var source = options.Directory == "." ? tree : PathGuard.Resolve(tree, options.Directory);
-        var build = Path.Combine(unit.WorkDir, "autotools-build");
+        // The source tree is the unit's own copy: building inside it writes nothing of the package's.
+        var build = options.InTree ? source : Path.Combine(unit.WorkDir, "autotools-build");
         var stage = Path.Combine(unit.WorkDir, "stage");
-        if (File.Exists(Path.Combine(build, "Makefile")))
+        // config.status is configure's own record that it ran (an in-tree source may ship a Makefile before it).
+        if (File.Exists(Path.Combine(build, "config.status")))
             return (tree, build, stage);
         if (options.Autoreconf)
             Run(context, unit, "autoreconf", source, ["autoreconf", "-fi"]);
@@ -168,7 +171,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
 }
 
 /// <summary>
-/// btm.json "autotools": a GNU build system project, configured out of tree for the target
+/// btm.json "autotools": a GNU build system project, configured out of tree (or in the tree's copy) for the target
 /// (<c>configure --host</c>), built with make and installed into a staging folder.
 /// </summary>
 public sealed record AutotoolsOptions(
@@ -179,5 +182,8 @@ public sealed record AutotoolsOptions(
     IReadOnlyList<string> MakeTargets,
     string? TestTarget)
 {
+    /// <summary>"inTree": configure and build in the source tree's copy instead of a folder beside it.</summary>
+    public bool InTree { get; init; }
+
     public static readonly AutotoolsOptions Default = new(".", false, [], new Dictionary<string, string>(), [], "check");
 }

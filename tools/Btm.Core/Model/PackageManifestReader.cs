@@ -276,7 +276,7 @@ public static partial class PackageManifestReader
                 var skip = dp.TryGetProperty("skip", out _) ? StringArray(dp, "skip", file, allowEmpty: true, parent: dat) : [];
                 if (skip.FirstOrDefault(n => n.Contains('/') || n.Contains('\\') || n is "." or "..") is { } bad)
                     throw new ConfigException(file, $"{dat}.skip", $"'{bad}' is not a patch name", "give the names as debian/patches/series lists them, e.g. 0008-Do-not-use-venderized-oniguruma.patch");
-                debianPatches = new DebianPatchSet(patchFile, patchSha) { Skip = skip };
+                debianPatches = skip.Count == 0 ? new DebianPatchSet(patchFile, patchSha) : new DebianPatchSet(patchFile, patchSha) { Skip = skip };
             }
             list.Add(new SourceSpec(urls, debian, name, sha, strip, into, patches)
             {

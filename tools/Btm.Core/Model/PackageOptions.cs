@@ -63,7 +63,7 @@ public sealed record DebianPatchSet(string File, string Sha256)
     /// Patches of the series not applied, by name ("skip"): Debian's packaging choices that do not
     /// hold for a self-contained build (jq's 0008 links the system's oniguruma instead of the bundled one).
     /// </summary>
-    public IReadOnlyList<string> Skip { get; init; } = [];
+    public IReadOnlyList<string> Skip { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>An extra shipped file (btm.json "files"): a path in the source tree, where it goes in the platform package, its mode.</summary>
