@@ -98,7 +98,7 @@ public sealed partial class GoPackageBuilder : IPackageBuilder
         }
         return new BuildResult([bin], tree, tree)
         {
-            RuntimeLicences = new Dictionary<string, IReadOnlyList<string>> { ["go"] = GoLicence(context, unit) is { } text ? [text] : [] },
+            RuntimeLicences = new Dictionary<string, IReadOnlyList<string>> { ["go"] = GoLicence(unit) is { } text ? [text] : [] },
         };
     }
 
@@ -188,7 +188,7 @@ public sealed partial class GoPackageBuilder : IPackageBuilder
         platform.Cpu switch { "x64" => "amd64", var cpu => cpu });
 
     /// <summary>Go's LICENSE: in GOROOT upstream; Debian moves it into the source package's copyright file.</summary>
-    private static string? GoLicence(BuildContext context, BuildUnit unit)
+    private static string? GoLicence(BuildUnit unit)
     {
         var go = unit.Identity.Builder.Path!;
         var (exit, root) = ToolProbe.Run(go, "env", "GOROOT");
