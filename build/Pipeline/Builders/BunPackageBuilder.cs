@@ -204,7 +204,7 @@ public sealed class BunPackageBuilder : IPackageBuilder
         if (!options.Runtimes.TryGetValue(unit.Platform.ToString(), out var runtime))
             throw new ConfigException(unit.Package.ManifestPath, $"bun.runtimes.{unit.Platform}", "is missing: the target has no pinned Bun runtime",
                 $"add the sha256 of {NpmPackage(unit.Platform)}@{options.Version} (npm pack {NpmPackage(unit.Platform)}@{options.Version}, then sha256sum)");
-        Unpack(context, unit, runtime.Package, options.Version, runtime.Sha256, into);
+        NpmTarball.Unpack(context, unit.Package, runtime.Package, options.Version, runtime.Sha256, into);
         var binary = Path.Combine(into, "bin", unit.Platform.Os == "win32" ? "bun.exe" : "bun");
         if (!File.Exists(binary))
             throw new BuildFailedException($"{runtime.Package}@{options.Version} has no bin/{Path.GetFileName(binary)}: is it one of Bun's runtime packages?");
@@ -213,21 +213,13 @@ public sealed class BunPackageBuilder : IPackageBuilder
 
     private static string Licence(BuildContext context, BuildUnit unit, BunOptions options, string into)
     {
-        Unpack(context, unit, "bun-types", options.Version, options.License, into);
+        NpmTarball.Unpack(context, unit.Package, "bun-types", options.Version, options.License, into);
         var statement = Path.Combine(into, "docs", "project", "license.mdx");
         if (!File.Exists(statement))
             throw new BuildFailedException($"bun-types@{options.Version} carries no docs/project/license.mdx, Bun's licence statement: pin the bun-types of a Bun that has it");
         var text = Path.Combine(into, "LICENSE.md");
         File.Move(statement, text, overwrite: true);
         return text;
-    }
-
-    /// <summary>An npm tarball through the download cache (pinned), unpacked without its package/ folder.</summary>
-    private static void Unpack(BuildContext context, BuildUnit unit, string package, string version, string sha256, string into)
-    {
-        var file = $"{package.Split('/')[^1]}-{version}.tgz";
-        var source = new SourceSpec([$"https://registry.npmjs.org/{package}/-/{file}"], null, file, sha256, 1, ".", []);
-        SafeArchive.Extract(SourceTree.Fetch(context, unit.Package, source), file, into, 1);
     }
 }
 

