@@ -22,6 +22,12 @@ public sealed record HostOptions
     public string? SummaryPath { get; init; }
     public bool Help { get; init; }
     public string? SigningKeyPath { get; init; }
+
+    /// <summary>--authenticode-cert: the PKCS#12 that signs win32 programs and installers.</summary>
+    public string? AuthenticodeCertPath { get; init; }
+
+    /// <summary>--authenticode-timestamp: an RFC 3161 server.</summary>
+    public string? AuthenticodeTimestampUrl { get; init; }
     public bool AllowUnsigned { get; init; }
     public string Registry { get; init; } = "local";
 

@@ -25,6 +25,8 @@ public static class HostOptionsParser
         new("root", "<dir>", "repo root (default: the nearest folder up from here with cake.config)"),
         new("summary", "<file>", "also write the build summary as JSON to this file"),
         new("signing-key", "<file>", "Ed25519 private key (PEM) that signs the manifest (or BTM_SIGNING_KEY); KeyGen writes a new one here"),
+        new("authenticode-cert", "<file>", "PKCS#12 code-signing certificate for win32 programs and installers (or BTM_AUTHENTICODE_CERT, BTM_AUTHENTICODE_CERT_BASE64; password in BTM_AUTHENTICODE_PASSWORD)"),
+        new("authenticode-timestamp", "<url>", "RFC 3161 timestamp server for Authenticode signatures (or BTM_AUTHENTICODE_TIMESTAMP_URL)"),
         new("allow-unsigned", null, "let Verify and the release path accept an unsigned manifest"),
         new("registry", "<url>|local", "where Publish sends the release (default local: a verdaccio storing under artifacts/registry); token from NPM_TOKEN"),
         new("tag", "<dist-tag>", "the dist-tag Publish moves once everything is verified (default latest)"),
@@ -170,6 +172,14 @@ public static class HostOptionsParser
         }
         if (values.TryGetValue("signing-key", out var signingKey))
             options = options with { SigningKeyPath = signingKey };
+        if (values.TryGetValue("authenticode-cert", out var authenticodeCert))
+            options = options with { AuthenticodeCertPath = authenticodeCert };
+        if (values.TryGetValue("authenticode-timestamp", out var timestamp))
+        {
+            if (!Uri.TryCreate(timestamp, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new UsageException($"--authenticode-timestamp={timestamp}: give the timestamp server's http(s) URL, e.g. http://timestamp.digicert.com");
+            options = options with { AuthenticodeTimestampUrl = timestamp };
+        }
         return options;
     }
 

@@ -30,6 +30,9 @@ public static partial class DebianPackages
     /// <summary>What a builder's own program needs ("builder:name"): go for the go builder.</summary>
     public static IReadOnlyList<string> ForBuilder(string builder) => List.Value.GetValueOrDefault($"builder:{builder}", []);
 
+    /// <summary>What an installer format's program needs ("installer:format"): rpm for rpm, nsis for nsis.</summary>
+    public static IReadOnlyList<string> ForInstaller(string format) => List.Value.GetValueOrDefault($"installer:{format}", []);
+
     /// <summary>What a toolchain row needs to build <paramref name="target"/> ("toolchain:id:target", else "toolchain:id").</summary>
     public static IReadOnlyList<string> ForToolchain(string toolchainId, string target) =>
         List.Value.GetValueOrDefault($"toolchain:{toolchainId}:{target}") ?? List.Value.GetValueOrDefault($"toolchain:{toolchainId}", []);

@@ -16,7 +16,8 @@ namespace Btm.Build.Release;
 /// </summary>
 public static class PackageStager
 {
-    public static void StagePlatform(BuildContext context, BuildUnit unit, string dir)
+    /// <returns>The glibc its binaries need at least (linux glibc), else null.</returns>
+    public static string? StagePlatform(BuildContext context, BuildUnit unit, string dir)
     {
         var settings = context.Settings;
         var package = unit.Package;
@@ -67,6 +68,7 @@ public static class PackageStager
             $"# {name}\n\nThe `{unit.Platform}` binaries of [`{NpmNames.Wrapper(settings, package)}`](https://www.npmjs.com/package/{NpmNames.Wrapper(settings, package)}). " +
             $"Install that package instead; npm picks this one on {unit.Platform}{libc}.\n" +
             (glibc is null ? "" : $"\nRuns on Linux with glibc {glibc} or newer.\n"));
+        return glibc;
     }
 
     /// <summary>

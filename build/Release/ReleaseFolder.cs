@@ -90,8 +90,7 @@ public static class ReleaseFolder
                     ? "--allow-unsigned lets Verify and Publish accept it"
                     : "Verify accepts it only while cake.config lists no TrustedKeys, Publish only to the local registry; a real registry refuses it without --allow-unsigned"));
             }
-            var sums = manifest.Packages.Select(p => (p.Tarball, p.Sha256)).Concat(manifest.Nuget.Select(n => (n.File, n.Sha256)))
-                .Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(manifestBytes))));
+            var sums = manifest.ListedFiles.Append((ReleaseManifest.FileName, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(manifestBytes))));
             AtomicFile.WriteAllBytes(Path.Combine(temp, ReleaseManifest.SumsFileName), System.Text.Encoding.UTF8.GetBytes(Sha256Sums.Render(sums)));
 
             if (Directory.Exists(releaseDir))

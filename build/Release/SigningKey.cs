@@ -56,15 +56,18 @@ public static class SigningKey
     }
 
     /// <summary>Written 0600 from the start, through a temp name: no moment when the key is readable by others or half-written.</summary>
-    public static void Write(string path, string pem)
+    public static void Write(string path, string pem) => WriteSecret(path, System.Text.Encoding.ASCII.GetBytes(pem));
+
+    /// <summary>Any secret (a key, a certificate's PKCS#12, a password): 0600 from the start, through a temp name.</summary>
+    public static void WriteSecret(string path, byte[] bytes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = Btm.Core.IO.AtomicFile.TempPathFor(path);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new StreamWriter(temp, System.Text.Encoding.ASCII, options))
-            file.Write(pem);
+        using (var file = new FileStream(temp, options))
+            file.Write(bytes);
         File.Move(temp, path);
     }
 

@@ -161,6 +161,8 @@ public sealed class CheckToolsTask : BtmTask
                     needed.AddRange(DebianPackages.ForRunning(platform.ToString()));
             }
         }
+        if (context.Options.InstallPrerequisites)
+            needed.AddRange(Btm.Build.Release.Installers.Installers.DebianNeeds(context.SelectedPackages.SelectMany(p => context.RequestedPlatforms(p).Select(pl => (p, pl)))));
         return needed.Distinct();
     }
 

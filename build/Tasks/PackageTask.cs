@@ -1,9 +1,11 @@
 using Btm.Build.Host;
 using Btm.Build.Pipeline;
 using Btm.Build.Release;
+using Btm.Build.Release.Installers;
 using Btm.Cake.Logging;
 using Btm.Core;
 using Btm.Core.Checkpoints;
+using Btm.Core.IO;
 using Btm.Core.Release;
 
 namespace Btm.Build.Tasks;
@@ -26,7 +28,13 @@ public sealed class PackageTask : UnitTask
         var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
         var temp = ReleaseFolder.Begin(context);
         IReadOnlyList<ManifestNuget> nuget = [];
+        List<ManifestInstaller> made = [];
         var stage = Path.Combine(temp, ".stage");
+        var installersDir = Path.Combine(temp, ManifestInstaller.Folder);
+        var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
+        var authenticode = Authenticode.Wanted(units) ? Authenticode.For(context, source.BuildTime) : null;
+        if (authenticode is null && Authenticode.Wanted(units))
+            context.Warn($"win32 programs are not Authenticode-signed: pass --authenticode-cert=<.p12> or {Authenticode.CertBase64Variable} (Windows SmartScreen warns about unsigned programs)");
         // The .NET packs compile BTM in Release (most of a minute on 2 cores): they run while npm packs.
         var dotnet = Task.Run(() => DotNetPackages.Pack(context, temp));
         try
@@ -35,13 +43,18 @@ public sealed class PackageTask : UnitTask
             // large binaries), --jobs at a time; the manifest lists them in the same order as one by one.
             var wrappers = units.GroupBy(u => u.Package.Name).ToList();
             var packs = new List<Func<ManifestPackage>>();
-            foreach (var unit in units)
+            var installers = new List<ManifestInstaller>[units.Count];
+            if (units.Any(u => u.Package.Installers is not null))
+                Directory.CreateDirectory(installersDir);
+            foreach (var (unit, index) in units.Select((u, i) => (u, i)))
             {
                 packs.Add(() =>
                 {
                     var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
                     var dir = Path.Combine(stage, NpmNames.Flat(name));
-                    PackageStager.StagePlatform(context, unit, dir);
+                    var glibc = PackageStager.StagePlatform(context, unit, dir);
+                    authenticode?.SignPrograms(unit, Path.Combine(dir, "bin"));
+                    installers[index] = Installers.MakeFor(context, unit, dir, installersDir, source.BuildTime, glibc, authenticode);
                     return ReleaseFolder.Pack(context, dir, temp, name, unit.Package.Name, unit.Platform);
                 });
             }
@@ -68,13 +81,23 @@ public sealed class PackageTask : UnitTask
             }
             var packages = packed.ToList();
             Directory.Delete(stage, recursive: true);
+            made = installers.SelectMany(i => i).ToList();
+            made.AddRange(Installers.MakePerPackage(context, units.Select(u => u.Package).DistinctBy(p => p.Name), made, installersDir,
+                package => Licensing.Expression(settings, units.First(u => u.Package.Name == package.Name))));
             nuget = dotnet.GetAwaiter().GetResult();
 
-            var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
             if (source.Dirty)
                 context.Warn(source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
+            ManifestAuthenticode? signedBy = null;
+            if (authenticode is not null)
+            {
+                var pem = System.Text.Encoding.ASCII.GetBytes(authenticode.Certificates);
+                AtomicFile.WriteAllBytes(Path.Combine(temp, Authenticode.CertificatesFile), pem);
+                signedBy = new ManifestAuthenticode(authenticode.Subject, Authenticode.CertificatesFile, Sha256.Hex(System.Security.Cryptography.SHA256.HashData(pem)));
+                context.Success($"Authenticode-signed the win32 programs{(made.Any(m => m.Format == Btm.Core.Model.InstallerOptions.Nsis) ? " and installers" : "")} as {authenticode.Subject}");
+            }
             var manifest = new ReleaseManifest(settings.Version, settings.Scope, source.Commit, source.Dirty, source.BuildTime, source.TimeSource,
-                Toolchains(units), key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget };
+                Toolchains(units), key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget, Installers = made, Authenticode = signedBy };
             ReleaseFolder.Complete(context, temp, manifest, key, localKey);
         }
         finally
@@ -90,7 +113,8 @@ public sealed class PackageTask : UnitTask
             ReleaseFolder.Abandon(temp);
         }
         context.Success($"{Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}: {units.Count} platform package(s), " +
-            $"{units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), {nuget.Count} .NET package(s), manifest.json, SHA256SUMS");
+            $"{units.Select(u => u.Package.Name).Distinct().Count()} wrapper(s), {nuget.Count} .NET package(s), " +
+            $"{made.Count} installer(s), manifest.json, SHA256SUMS");
     }
 
     private static List<ManifestToolchain> Toolchains(IEnumerable<BuildUnit> units) =>

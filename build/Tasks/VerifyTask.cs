@@ -33,6 +33,15 @@ public sealed class VerifyTask : AsyncBtmTask
         context.Success($"hashes match: {manifest.Packages.Count} tarball(s), {manifest.Packages.Sum(p => p.Files.Count)} file(s), SHA256SUMS" +
             (manifest.Signed ? ", signature" : ""));
 
+        if (manifest.Authenticode is { } authenticode)
+        {
+            var checkedFiles = CheckAuthenticode(context, releaseDir, manifest, authenticode, out var problems);
+            Fail(context, problems, "Authenticode");
+            context.Success($"Authenticode: {checkedFiles} win32 file(s) verify against {authenticode.Subject}");
+        }
+        if (manifest.Installers.Count > 0)
+            context.Success($"installers: {manifest.Installers.Count} file(s) under {ManifestInstaller.Folder}/ match the manifest");
+
         if (context.ToolLookup.Find("npm") is null)
             throw new BuildFailedException("npm is needed to check installs: install Node.js 18+");
         var scratch = Path.Combine(Path.GetTempPath(), "btm-verify-" + Guid.NewGuid().ToString("N")[..12]);
@@ -68,6 +77,59 @@ public sealed class VerifyTask : AsyncBtmTask
         if (problems.Count > 0)
             throw new BuildFailedException($"Verify found {problems.Count} problem(s) with release {manifest.Version} on {url}");
         context.Success($"on {url}: all {manifest.Packages.Count} package(s) of {manifest.Version} with the manifest's integrity, {context.Options.Tag} consistent, every tagged version complete");
+    }
+
+    /// <summary>
+    /// Every Authenticode-signed file (the win32 programs in the platform tarballs and zips, the
+    /// Windows installers) still verifies against the certificates the signed manifest names: a byte
+    /// changed after signing, or a signature stripped, fails the release.
+    /// </summary>
+    private static int CheckAuthenticode(BuildContext context, string releaseDir, ReleaseManifest manifest, ManifestAuthenticode authenticode, out List<string> problems)
+    {
+        problems = [];
+        if (context.ToolLookup.Find("osslsigncode") is null)
+            throw new BuildFailedException("osslsigncode is needed to check the release's Authenticode signatures: apt-get install osslsigncode");
+        var scratch = Directory.CreateTempSubdirectory("btm-authenticode-verify-").FullName;
+        var count = 0;
+        try
+        {
+            var ca = Path.Combine(scratch, "ca.pem");
+            var bundle = "/etc/ssl/certs/ca-certificates.crt";
+            File.WriteAllText(ca, File.ReadAllText(Path.Combine(releaseDir, authenticode.Certificates)) + (File.Exists(bundle) ? File.ReadAllText(bundle) : ""));
+            var files = new List<(string Name, string File)>();
+            foreach (var package in manifest.Packages.Where(p => p.Platform?.StartsWith("win32-", StringComparison.Ordinal) == true))
+            {
+                files.AddRange(TarballReader.Extract(Path.Combine(releaseDir, package.Tarball), p => p.StartsWith("package/bin/", StringComparison.Ordinal), scratch)
+                    .Select(e => ($"{package.Tarball}: {e.Path}", e.File)));
+            }
+            foreach (var installer in manifest.Installers)
+            {
+                var path = Path.Combine(releaseDir, installer.File);
+                if (installer.Format == InstallerOptions.Nsis)
+                    files.Add((installer.File, path));
+                else if (installer.Format == InstallerOptions.Zip)
+                {
+                    using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+                    foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        var copy = Path.Combine(scratch, $"zip-{files.Count}.exe");
+                        System.IO.Compression.ZipFileExtensions.ExtractToFile(entry, copy);
+                        files.Add(($"{installer.File}: {entry.FullName}", copy));
+                    }
+                }
+            }
+            foreach (var (name, file) in files)
+            {
+                count++;
+                if (Authenticode.Check(context, file, ca) is { } problem)
+                    problems.Add($"{name}: its Authenticode signature does not verify against {authenticode.Subject} ({problem}); it was changed after signing. Run Package again");
+            }
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        return count;
     }
 
     private static void Fail(BuildContext context, IReadOnlyList<string> problems, string kind)

@@ -44,6 +44,9 @@ public sealed record PackageManifest(
 
     public VerifyProbe Verify { get; init; } = VerifyProbe.Default;
 
+    /// <summary>btm.json "installers"; null: the package ships npm packages only.</summary>
+    public InstallerOptions? Installers { get; init; }
+
     /// <summary>A compressed binary ships only when it is at least this many percent smaller.</summary>
     public int CompressMinSaving { get; init; } = 10;
 

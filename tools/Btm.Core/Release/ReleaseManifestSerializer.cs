@@ -64,6 +64,14 @@ public static partial class ReleaseManifestSerializer
             w.WriteString("algorithm", "ed25519");
             if (m.SigningPublicKey is null) w.WriteNull("publicKey"); else w.WriteString("publicKey", m.SigningPublicKey);
             w.WriteString("signatureFile", ReleaseManifest.SignatureFileName);
+            if (m.Authenticode is { } a)
+            {
+                w.WriteStartObject("authenticode");
+                w.WriteString("subject", a.Subject);
+                w.WriteString("certificates", a.Certificates);
+                w.WriteString("sha256", a.Sha256);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
             w.WriteStartArray("packages");
             foreach (var p in m.Packages.OrderBy(p => p.Name, StringComparer.Ordinal))
@@ -107,6 +115,22 @@ public static partial class ReleaseManifestSerializer
                     w.WriteString("file", n.File);
                     w.WriteNumber("size", n.Size);
                     w.WriteString("sha256", n.Sha256);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (m.Installers.Count > 0)
+            {
+                w.WriteStartArray("installers");
+                foreach (var i in m.Installers.OrderBy(i => i.File, StringComparer.Ordinal))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("component", i.Component);
+                    WriteNullable(w, "platform", i.Platform);
+                    w.WriteString("format", i.Format);
+                    w.WriteString("file", i.File);
+                    w.WriteNumber("size", i.Size);
+                    w.WriteString("sha256", i.Sha256);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -220,9 +244,35 @@ public static partial class ReleaseManifestSerializer
                     nuget.Add(new ManifestNuget(Str(e, "id", at), Str(e, "version", at), file, Long(e, "size", at), Hash(e, "sha256", at)));
                 }
             }
+            var installers = new List<ManifestInstaller>();
+            if (root.TryGetProperty("installers", out var installersElement))
+            {
+                var n = 0;
+                foreach (var e in Arr(installersElement, "$.installers").EnumerateArray())
+                {
+                    var at = $"$.installers[{n++}]";
+                    Obj(e, at);
+                    var file = Str(e, "file", at);
+                    var name = file.StartsWith(ManifestInstaller.Folder + "/", StringComparison.Ordinal) ? file[(ManifestInstaller.Folder.Length + 1)..] : "";
+                    if (name.Length == 0 || name != Path.GetFileName(name) || name.Contains('\\') || name is "." or "..")
+                        throw new InvalidDataException($"{at}.file '{file}' must be a file directly under {ManifestInstaller.Folder}/");
+                    installers.Add(new ManifestInstaller(Str(e, "component", at), NullableStr(e, "platform", at), Str(e, "format", at), file,
+                        Long(e, "size", at), Hash(e, "sha256", at)));
+                }
+            }
+            ManifestAuthenticode? authenticode = null;
+            if (signing.TryGetProperty("authenticode", out var authenticodeElement))
+            {
+                const string at = "$.signing.authenticode";
+                Obj(authenticodeElement, at);
+                var certificates = Str(authenticodeElement, "certificates", at);
+                if (certificates != Path.GetFileName(certificates) || certificates.Contains('\\') || certificates is "." or ".." || !certificates.EndsWith(".pem", StringComparison.Ordinal))
+                    throw new InvalidDataException($"{at}.certificates '{certificates}' must be a .pem file name in the release folder's root");
+                authenticode = new ManifestAuthenticode(Str(authenticodeElement, "subject", at), certificates, Hash(authenticodeElement, "sha256", at));
+            }
             return new ReleaseManifest(Str(release, "version", "$.release"), Str(release, "scope", "$.release"), commit,
                 Bool(source, "dirty", "$.source"), time, Str(build, "timeSource", "$.build"), toolchains,
-                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages) { Partial = partial, Nuget = nuget };
+                Bool(signing, "signed", "$.signing"), NullableStr(signing, "publicKey", "$.signing"), packages) { Partial = partial, Nuget = nuget, Installers = installers, Authenticode = authenticode };
         }
     }
 

@@ -37,7 +37,12 @@ public static class ReleaseVerifier
         foreach (var package in manifest.Packages)
             CheckPackage(releaseDir, package, problems);
         foreach (var nuget in manifest.Nuget)
-            CheckNuget(releaseDir, nuget, problems);
+            CheckFile(releaseDir, nuget.File, nuget.Size, nuget.Sha256, $"{nuget.Id} {nuget.Version}", problems);
+        if (manifest.Authenticode is { } authenticode)
+            CheckFile(releaseDir, authenticode.Certificates, new FileInfo(Path.Combine(releaseDir, authenticode.Certificates)) is { Exists: true } c ? c.Length : -1,
+                authenticode.Sha256, $"the Authenticode certificates of {authenticode.Subject}", problems);
+        foreach (var installer in manifest.Installers)
+            CheckFile(releaseDir, installer.File, installer.Size, installer.Sha256, $"{installer.Component}'s {installer.Format}", problems);
         CheckSums(releaseDir, manifest, problems);
 
         var listed = manifest.Packages.Select(p => p.Tarball).ToHashSet(StringComparer.Ordinal);
@@ -50,6 +55,13 @@ public static class ReleaseVerifier
         var listedNuget = manifest.Nuget.Select(n => n.File).ToHashSet(StringComparer.Ordinal);
         foreach (var extra in Directory.EnumerateFiles(releaseDir, "*.nupkg").Select(Path.GetFileName).Where(f => !listedNuget.Contains(f!)).Order())
             problems.Add($"{extra}: not in the manifest (a package nobody signed for); remove it or run Package again");
+        var listedInstallers = manifest.Installers.Select(i => i.File).ToHashSet(StringComparer.Ordinal);
+        var installersDir = Path.Combine(releaseDir, ManifestInstaller.Folder);
+        if (Directory.Exists(installersDir))
+        {
+            foreach (var extra in Directory.EnumerateFileSystemEntries(installersDir).Select(f => $"{ManifestInstaller.Folder}/{Path.GetFileName(f)}").Where(f => !listedInstallers.Contains(f)).Order())
+                problems.Add($"{extra}: not in the manifest (an installer nobody signed for); remove it or run Package again");
+        }
         return new VerifyReport(manifest, problems, notes);
     }
 
@@ -157,19 +169,19 @@ public static class ReleaseVerifier
             problems.Add($"{package.Tarball}: {extra} is not in the manifest");
     }
 
-    private static void CheckNuget(string releaseDir, ManifestNuget nuget, List<string> problems)
+    private static void CheckFile(string releaseDir, string file, long expectedSize, string expectedSha256, string what, List<string> problems)
     {
-        var path = Path.Combine(releaseDir, nuget.File);
-        if (!File.Exists(path))
+        var path = Path.Combine(releaseDir, file);
+        if (!File.Exists(path) || new FileInfo(path).Attributes.HasFlag(FileAttributes.ReparsePoint))
         {
-            problems.Add($"{nuget.File}: missing (the manifest lists {nuget.Id} {nuget.Version})");
+            problems.Add($"{file}: missing (the manifest lists {what})");
             return;
         }
         var size = new FileInfo(path).Length;
-        if (size != nuget.Size)
-            problems.Add($"{nuget.File}: {size} bytes, the manifest says {nuget.Size}");
-        else if (Sha256.HexOfFile(path) is var actual && actual != nuget.Sha256)
-            problems.Add($"{nuget.File}: sha256 {actual}, the manifest says {nuget.Sha256}");
+        if (size != expectedSize)
+            problems.Add($"{file}: {size} bytes, the manifest says {expectedSize}");
+        else if (Sha256.HexOfFile(path) is var actual && actual != expectedSha256)
+            problems.Add($"{file}: sha256 {actual}, the manifest says {expectedSha256}");
     }
 
     private static void CheckSums(string releaseDir, ReleaseManifest manifest, List<string> problems)
@@ -190,8 +202,7 @@ public static class ReleaseVerifier
             problems.Add(e.Message);
             return;
         }
-        var wanted = manifest.Packages.Select(p => p.Tarball).Concat(manifest.Nuget.Select(n => n.File)).Append(ReleaseManifest.FileName)
-            .ToHashSet(StringComparer.Ordinal);
+        var wanted = manifest.ListedFiles.Select(f => f.File).Append(ReleaseManifest.FileName).ToHashSet(StringComparer.Ordinal);
         foreach (var (path, sha) in sums)
         {
             if (!wanted.Remove(path))

@@ -21,6 +21,25 @@ public static class TarballReader
         throw new InvalidDataException($"{tarball} has no {path}");
     }
 
+    /// <summary>Copies every regular file of a .tgz whose path <paramref name="wanted"/> accepts into <paramref name="into"/> (by file name); returns the copies.</summary>
+    public static List<(string Path, string File)> Extract(string tarball, Func<string, bool> wanted, string into)
+    {
+        var copies = new List<(string, string)>();
+        using var file = File.OpenRead(tarball);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !wanted(entry.Name) || entry.DataStream is not { } data)
+                continue;
+            var target = System.IO.Path.Combine(into, $"{copies.Count}-{System.IO.Path.GetFileName(entry.Name)}");
+            using (var output = File.Create(target))
+                data.CopyTo(output);
+            copies.Add((entry.Name, target));
+        }
+        return copies;
+    }
+
     public static IReadOnlyList<TarballEntry> Read(string path)
     {
         using var file = File.OpenRead(path);
