@@ -157,7 +157,7 @@ public sealed class Authenticode
         }
     }
 
-    /// <summary>Checks one signed file against <paramref name="caFile"/>; the tool's words when it does not verify.</summary>
+    /// <summary>Checks one signed file against <paramref name="caFile"/>: null when it verifies, else what is wrong in a person's words.</summary>
     public static string? Check(BuildContext context, string file, string caFile)
     {
         try
@@ -167,9 +167,14 @@ public sealed class Authenticode
         }
         catch (ToolFailedException e)
         {
-            var said = e.Tail.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("mismatch", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase))
-                .Select(l => l.Trim()).Distinct().Take(3);
-            return string.Join("; ", said) is { Length: > 0 } text ? text : $"osslsigncode verify exited {e.ExitCode}";
+            var said = string.Join("; ", e.Output.Where(l => l.Contains("MISMATCH", StringComparison.Ordinal) || l.Contains("Error", StringComparison.Ordinal)
+                || l.Contains("No signature", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).Distinct().Take(3));
+            if (e.Output.Any(l => l.Contains("MISMATCH", StringComparison.Ordinal)))
+                return $"its bytes changed after signing ({said})";
+            if (e.Output.Any(l => l.Contains("No signature found", StringComparison.OrdinalIgnoreCase)))
+                return "it carries no Authenticode signature";
+            return $"its certificate does not chain to the certificates the release names or to a system root ({said}); " +
+                "give the PKCS#12 with its chain (openssl pkcs12 -export … -certfile chain.pem)";
         }
     }
 

@@ -122,7 +122,7 @@ public sealed class VerifyTask : AsyncBtmTask
             {
                 count++;
                 if (Authenticode.Check(context, file, ca) is { } problem)
-                    problems.Add($"{name}: its Authenticode signature does not verify against {authenticode.Subject} ({problem}); it was changed after signing. Run Package again");
+                    problems.Add($"{name}: its Authenticode signature does not verify against {authenticode.Subject}: {problem}. Fix: run Package again from a clean tree");
             }
         }
         finally
