@@ -28,7 +28,12 @@ public sealed class NsisInstaller : IUnitInstaller
         {
             var script = Path.Combine(work, "installer.nsi");
             File.WriteAllText(script, Script(job, Path.Combine(work, file)), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
-            job.Context.MakeNsis(new MakeNsisSettings { Script = script });
+            job.Context.MakeNsis(new MakeNsisSettings
+            {
+                Script = script,
+                // makensis stamps the PE header with the current time unless told the release's.
+                EnvironmentVariables = new Dictionary<string, string?> { ["SOURCE_DATE_EPOCH"] = job.Time.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            });
             job.Signer?.Sign(Path.Combine(work, file), $"{job.Package.Name} {job.Version} installer", job.Options.Homepage);
             File.Move(Path.Combine(work, file), Path.Combine(job.OutDir, file));
             return job.Entry(Format, file);
@@ -116,6 +121,8 @@ public sealed class NsisInstaller : IUnitInstaller
         L();
         L("Section \"Install\"");
         L("  SetOverwrite on");
+        // File times would come from this machine's staging folder: the installed files get the install time instead.
+        L("  SetDateSave off");
         L("  RMDir /r \"$INSTDIR\\bin\"");
         foreach (var dir in files.Select(f => Path.GetDirectoryName(f.Target.Replace('\\', '/'))!.Replace('/', '\\')).Distinct().Order(StringComparer.Ordinal))
         {
