@@ -18,7 +18,16 @@ public class ReleaseManifestSerializerTests
             new ManifestPackage("@acme/tool", "tool", "wrapper", "1.2.3", null, null, null, null,
                 "npm/acme-tool-1.2.3.tgz", 50, new string('4', 64), "sha512-" + Convert.ToBase64String(new byte[64]),
                 [new ManifestFile("package/bin/tool", 30, 0x1ED, new string('5', 64), "launcher")]),
-        ]) { Nuget = [new ManifestNuget("Acme.Tool", "1.2.3", "Acme.Tool.1.2.3.nupkg", 60, new string('6', 64))] };
+        ])
+    {
+        Nuget = [new ManifestNuget("Acme.Tool", "1.2.3", "Acme.Tool.1.2.3.nupkg", 60, new string('6', 64))],
+        Installers =
+        [
+            new ManifestInstaller("tool", "linux-x64", "deb", "installers/tool_1.2.3_amd64.deb", 70, new string('7', 64)),
+            new ManifestInstaller("tool", null, "homebrew", "installers/tool.rb", 80, new string('8', 64)),
+        ],
+        Authenticode = new ManifestAuthenticode("CN=Acme Code Signing", "authenticode-certificates.pem", new string('9', 64)),
+    };
 
     [Test]
     public void Serializes_to_the_golden_bytes()
@@ -45,6 +54,9 @@ public class ReleaseManifestSerializerTests
     [TestCase("\"algorithm\": \"ed25519\"", "\"algorithm\": \"rsa\"", "only ed25519")]
     [TestCase("\"file\": \"Acme.Tool.1.2.3.nupkg\"", "\"file\": \"../Acme.Tool.1.2.3.nupkg\"", "$.nuget[0].file '../Acme.Tool.1.2.3.nupkg' must be a .nupkg file name")]
     [TestCase("\"file\": \"Acme.Tool.1.2.3.nupkg\"", "\"file\": \"Acme.Tool.1.2.3.zip\"", "must be a .nupkg file name")]
+    [TestCase("\"file\": \"installers/tool.rb\"", "\"file\": \"installers/../tool.rb\"", "$.installers[0].file 'installers/../tool.rb' must be a file directly under installers/")]
+    [TestCase("\"file\": \"installers/tool.rb\"", "\"file\": \"tool.rb\"", "must be a file directly under installers/")]
+    [TestCase("\"certificates\": \"authenticode-certificates.pem\"", "\"certificates\": \"/etc/ssl/x.pem\"", "$.signing.authenticode.certificates '/etc/ssl/x.pem' must be a .pem file name")]
     public void Reader_names_the_bad_field(string from, string to, string message)
     {
         var text = File.ReadAllText(Golden);
