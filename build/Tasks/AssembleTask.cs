@@ -65,11 +65,30 @@ public sealed class AssembleTask : BtmTask
                 nuget.Add(package);
             }
 
+            // Per-target installers as each leg made them (its hashes were checked); formulas and
+            // Scoop manifests are made again from all legs' archives.
+            var installers = new List<ManifestInstaller>();
+            var installersDir = Path.Combine(temp, ManifestInstaller.Folder);
+            foreach (var (leg, installer) in legs.SelectMany(l => l.Manifest.Installers.Where(i => i.Platform is not null).Select(i => (l, i))).DistinctBy(x => x.i.File))
+            {
+                Directory.CreateDirectory(installersDir);
+                File.Copy(Path.Combine(leg.Dir, installer.File), Path.Combine(temp, installer.File));
+                installers.Add(installer);
+            }
+            installers.AddRange(Btm.Build.Release.Installers.Installers.MakePerPackage(context,
+                installers.Select(i => i.Component).Distinct().Where(context.Graph.Contains).Select(c => context.Graph[c]), installers, installersDir,
+                package =>
+                {
+                    var (leg, platform) = legs.SelectMany(l => l.Manifest.Packages.Select(p => (l, p))).First(x => x.p.Component == package.Name && x.p.Platform is not null);
+                    return TarballLicense(Path.Combine(leg.Dir, platform.Tarball));
+                }));
+            var authenticode = AuthenticodeOf(context, legs, temp);
+
             var first = legs[0].Manifest;
             var toolchains = legs.SelectMany(l => l.Manifest.Toolchains).GroupBy(t => t.Platform).Select(g => g.First())
                 .OrderBy(t => t.Platform, StringComparer.Ordinal).ToList();
             var merged = new ReleaseManifest(first.Version, first.Scope, first.Commit, legs.Any(l => l.Manifest.Dirty), first.BuildTime, first.BuildTimeSource,
-                toolchains, key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget };
+                toolchains, key is not null, key?.PublicKeyHex, packages) { Partial = partial, Nuget = nuget, Installers = installers, Authenticode = authenticode };
             ReleaseFolder.Complete(context, temp, merged, key, localKey);
         }
         finally
@@ -78,6 +97,31 @@ public sealed class AssembleTask : BtmTask
         }
         context.Success($"{Path.GetRelativePath(context.RepoRoot, ReleasePaths.ReleaseDir(context))}: {platforms.Count} platform package(s) from " +
             $"{legs.Count} leg(s) ({string.Join(", ", legs.Select(l => l.Name))}), {platforms.Select(p => p.Package.Component).Distinct().Count()} wrapper(s), manifest.json, SHA256SUMS");
+    }
+
+    /// <summary>The license field a leg's platform package states (what the formula and Scoop manifest say too).</summary>
+    private static string TarballLicense(string tarball)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(TarballReader.ReadText(tarball, "package/package.json"));
+        return json.RootElement.TryGetProperty("license", out var license) && license.GetString() is { Length: > 0 } text ? text : "UNLICENSED";
+    }
+
+    /// <summary>
+    /// The signer of the legs' win32 files: every leg that signed must have used one certificate
+    /// (one release, one publisher); its certificate file is carried over.
+    /// </summary>
+    private static ManifestAuthenticode? AuthenticodeOf(BuildContext context, List<Leg> legs, string temp)
+    {
+        var signed = legs.Where(l => l.Manifest.Authenticode is not null).ToList();
+        if (signed.Count == 0)
+            return null;
+        var first = signed[0];
+        foreach (var leg in signed.Skip(1).Where(l => l.Manifest.Authenticode!.Sha256 != first.Manifest.Authenticode!.Sha256))
+            throw new BuildFailedException($"leg {leg.Name} signed its win32 files as {leg.Manifest.Authenticode!.Subject}, leg {first.Name} as {first.Manifest.Authenticode!.Subject} " +
+                "(different certificates): give every leg the same --authenticode-cert");
+        var a = first.Manifest.Authenticode!;
+        File.Copy(Path.Combine(first.Dir, a.Certificates), Path.Combine(temp, a.Certificates));
+        return a;
     }
 
     /// <summary>Each --legs folder, or the Package folders one level inside it; each checked against its own manifest.</summary>

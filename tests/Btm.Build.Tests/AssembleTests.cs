@@ -10,7 +10,8 @@ public class AssembleTests
     {
         var box = new Sandbox();
         box.AddReleaseTooling();
-        box.AddEchoer("tool", "\"targets\": [\"linux-x64\", \"linux-x64-musl\"]");
+        box.AddEchoer("tool", "\"targets\": [\"linux-x64\", \"linux-x64-musl\"],\n  \"installers\": { \"maintainer\": \"Tool Team <tool@example.org>\", " +
+            "\"formats\": [\"deb\", \"tar.gz\", \"homebrew\"], \"downloadUrl\": \"https://example.org/tool/v{version}/{file}\" }");
         box.CommitAll();
         return box;
     }
@@ -65,14 +66,22 @@ public class AssembleTests
         var wrapper = merged.Packages.Single(p => p.Kind == "wrapper");
         var legWrapper = Manifest(Path.Combine(box.Root, "legs", "gnu")).Packages.Single(p => p.Kind == "wrapper");
         Assert.That(legWrapper.Sha256, Is.Not.EqualTo(wrapper.Sha256), "a leg's wrapper names only its own platforms");
+        // Each leg's installers as it made them; the formula made again for both legs' archives.
+        var legInstallers = new[] { "gnu", "musl" }.SelectMany(l => Manifest(Path.Combine(box.Root, "legs", l)).Installers.Where(i => i.Platform is not null));
+        Assert.That(merged.Installers.Where(i => i.Platform is not null), Is.EquivalentTo(legInstallers));
+        Assert.That(merged.Installers.Select(i => i.File), Is.EquivalentTo(new[]
+        {
+            "installers/tool_0.1.0_amd64.deb", "installers/tool-0.1.0-linux-x64.tar.gz", "installers/tool-0.1.0-linux-x64-musl.tar.gz", "installers/tool.rb",
+        }));
         var verify = box.Run("--target=Verify");
         Assert.That(verify.ExitCode, Is.Zero, verify.Output);
-        Assert.That(verify.Output, Does.Contain("tool --version on linux-x64-musl: tool 0.1.0"));
+        Assert.That(verify.Output, Does.Contain("tool --version on linux-x64-musl: tool 0.1.0").And.Contain("installers: 4 file(s)"));
 
         var assembled = Path.Combine(box.Root, "assembled");
         Directory.Move(box.ReleaseDir, assembled);
         Assert.That(box.Run("--target=Package", "--platform=all", "--mode=prod").ExitCode, Is.Zero);
         Assert.That(Manifest(box.ReleaseDir).Packages.Single(p => p.Kind == "wrapper").Sha256, Is.EqualTo(wrapper.Sha256));
+        Assert.That(Manifest(box.ReleaseDir).Installers, Is.EquivalentTo(merged.Installers), "the same installers, formula included, as one Package of both");
         Directory.Delete(box.ReleaseDir, recursive: true);
         Directory.Move(assembled, box.ReleaseDir);
 
