@@ -83,6 +83,9 @@ public partial class WorkflowTests
         Assert.That(Regex.IsMatch(release, @"NPM_TOKEN: \$\{\{ secrets\.NPM_TOKEN \}\}\n\s+run: \./build\.sh --target=Publish"), Is.True);
         Assert.That(Regex.IsMatch(release, @"BTM_SIGNING_KEY: \$\{\{ secrets\.BTM_SIGNING_KEY \}\}\n\s+run: \./build\.sh --target=Assemble"), Is.True);
         Assert.That(release, Does.Contain("    environment: npm\n"));
+        foreach (var secret in new[] { "BTM_AUTHENTICODE_CERT_BASE64", "BTM_AUTHENTICODE_PASSWORD" })
+            Assert.That(Regex.Matches(release, $@"{secret}: \$\{{\{{ matrix\.leg == 'win32-cross' && secrets\.{secret} \|\| '' \}}\}}").Count, Is.EqualTo(1),
+                $"{secret} reaches the win32 leg only");
         Assert.That(release, Does.Contain("tags: [\"v*\"]"));
         var build = File.ReadAllText(Path.Combine(Workflows, "build.yml"));
         Assert.That(build, Does.Contain("BTM_REMOTE_CACHE_MODE: ${{ github.event_name == 'pull_request' && 'read' || 'readwrite' }}"),
