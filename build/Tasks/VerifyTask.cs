@@ -41,6 +41,8 @@ public sealed class VerifyTask : AsyncBtmTask
         }
         if (manifest.Installers.Count > 0)
             context.Success($"installers: {manifest.Installers.Count} file(s) under {ManifestInstaller.Folder}/ match the manifest");
+        var budgets = BudgetCheck.Run(context, releaseDir, manifest);
+        Fail(context, budgets, "budget");
 
         if (context.ToolLookup.Find("npm") is null)
             throw new BuildFailedException("npm is needed to check installs: install Node.js 18+");

@@ -327,3 +327,52 @@ public class InstallerSettingsTests
         }
     }
 }
+
+/// <summary>Budgets as release gates: Verify measures each and names the one missed, its limit and the value.</summary>
+public class BudgetTests
+{
+    [Test]
+    public void Each_budget_missed_on_purpose_fails_Verify_naming_the_package_the_budget_the_limit_and_the_value()
+    {
+        Sandbox.RequireTools("node", "npm", "make", "cc", "x86_64-w64-mingw32-gcc");
+        using var box = new Sandbox();
+        // "glibc": "host" lets Package take a program linked against this machine's glibc (2.36 here):
+        // the glibcFloor budget is what catches it.
+        box.AddMakePackage("gauge", extraJson: """
+            "glibc": "host",
+              "budgets": {
+                "maxSize": 100,
+                "glibcFloor": "2.17",
+                "targets": {
+                  "win32-x64": { "maxCompressedSize": "0.1KB", "windowsMin": "5.0" },
+                  "darwin-arm64": { "macosMin": "10.15" }
+                }
+              }
+            """, code: "return printf(\"%f\\n\", __builtin_nan(\"\")) < 0;");
+        box.CommitAll();
+        var package = box.Run("--target=Package", "--platform=linux-x64,win32-x64,darwin-arm64", "--mode=prod");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        var verify = box.Run("--target=Verify", "--platform=linux-x64,win32-x64,darwin-arm64", "--mode=prod");
+        Assert.That(verify.ExitCode, Is.EqualTo(1), verify.Output);
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-linux-x64: budget maxSize is 100 B, the release has \d+\.\d kB"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-linux-x64: budget glibcFloor is 2\.17, the release has 2\.(3[4-9]|[4-9]\d) \(\w+ in gauge\)"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64: budget maxCompressedSize is 100 B, the release has \d+\.\d kB"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64: budget windowsMin is 5\.0, the release has [5-9]\.\d+ \(gauge\.exe\)"));
+        Assert.That(verify.Output, Does.Contain("@btm/gauge-darwin-arm64: budget macosMin is 10.15, the release has 11.0.0 (gauge)"));
+        Assert.That(verify.Output, Does.Contain("Verify found 7 budget problem(s)"), "maxSize is missed on all three targets");
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64\s+maxSize\s+100 B\s+\S+ kB\s+MISSED"), "the table shows every budget");
+    }
+
+    [TestCase("\"budgets\": { \"maxSize\": \"50 parsecs\" }", "budgets.maxSize: '50 parsecs' is not a size")]
+    [TestCase("\"budgets\": { \"glibcFloor\": \"new\" }", "budgets.glibcFloor: 'new' is not a version")]
+    [TestCase("\"budgets\": { \"targets\": { \"beos-x64\": { } } }", "budgets.targets.beos-x64")]
+    [TestCase("\"budgets\": { \"maxStartup\": 500 }", "budgets.maxStartup")]
+    public void A_bad_budget_is_refused_naming_the_file_the_field_and_the_fix(string section, string expected)
+    {
+        using var box = new Sandbox();
+        box.AddMakePackage("gauge", extraJson: section);
+        var r = box.Run("--target=Build");
+        Assert.That(r.ExitCode, Is.EqualTo(2), r.Output);
+        Assert.That(r.Output, Does.Contain("packages/gauge/btm.json").And.Contain(expected));
+    }
+}

@@ -52,11 +52,12 @@ public static class ToolchainTable
             // Zig's clang with zig's own libc headers and libraries for every target: the one way to
             // build darwin from Linux, and the default for linux glibc targets, whose ".<floor>" suffix
             // (the resolver adds it: GlibcFloor, btm.json "glibc") links against that glibc's symbols.
+            // darwin asks for macOS 11.0, the oldest zig 0.11's headers cover (its default, 11.7, shuts out 11.0-11.6).
             Id = "zig", HostOs = ["linux"],
             Targets = ["darwin-x64", "darwin-arm64", "linux-arm64-musl", "linux-x64-musl", "linux-x64", "linux-arm64", "win32-x64"],
             ZigTargets = new Dictionary<string, string>
             {
-                ["darwin-x64"] = "x86_64-macos", ["darwin-arm64"] = "aarch64-macos",
+                ["darwin-x64"] = "x86_64-macos.11.0", ["darwin-arm64"] = "aarch64-macos.11.0",
                 ["linux-arm64-musl"] = "aarch64-linux-musl", ["linux-x64-musl"] = "x86_64-linux-musl",
                 ["linux-x64"] = "x86_64-linux-gnu", ["linux-arm64"] = "aarch64-linux-gnu", ["win32-x64"] = "x86_64-windows-gnu",
             },

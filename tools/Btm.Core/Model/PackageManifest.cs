@@ -47,6 +47,9 @@ public sealed record PackageManifest(
     /// <summary>btm.json "installers"; null: the package ships npm packages only.</summary>
     public InstallerOptions? Installers { get; init; }
 
+    /// <summary>btm.json "budgets"; null: none (Verify still prints what it measured).</summary>
+    public Budget.Set? Budgets { get; init; }
+
     /// <summary>A compressed binary ships only when it is at least this many percent smaller.</summary>
     public int CompressMinSaving { get; init; } = 10;
 

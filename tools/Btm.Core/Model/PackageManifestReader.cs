@@ -15,7 +15,7 @@ public static partial class PackageManifestReader
     public static readonly IReadOnlySet<string> BaseFields = new SortedSet<string>(StringComparer.Ordinal)
     {
         "$schema", "name", "description", "version", "upstreamVersion", "license", "glibc", "builder", "targets", "binaries", "inputs", "dependsOn", "tools", "test",
-        "debugBinaries", "compress", "publish", "sources", "install", "files", "verify", "installers",
+        "debugBinaries", "compress", "publish", "sources", "install", "files", "verify", "installers", "budgets",
     };
 
     private static readonly string[] SourceFields = ["urls", "debian", "file", "sha256", "stripComponents", "into", "patches", "component", "version", "license", "licenseFiles", "debianPatches"];
@@ -177,6 +177,7 @@ public static partial class PackageManifestReader
             },
             CompressMinSaving = minSaving,
             Installers = root.TryGetProperty("installers", out var installers) ? InstallerOptions.Read(installers, file) : null,
+            Budgets = root.TryGetProperty("budgets", out var budgets) ? Budget.Read(budgets, file) : null,
         };
     }
 

@@ -15,6 +15,23 @@ public sealed record ExecutableTarget(string Os, string Cpu, ElfInterpreter.Libc
     /// <summary>Null for a file in none of the three formats, or for a cpu BTM does not target.</summary>
     public static ExecutableTarget? Read(string path) => HeaderReader.Read(path, "executable", () => ReadHeaders(path));
 
+    /// <summary>A PE file's subsystem version (the oldest Windows it says it runs on: 6.0 is Vista, 10.0 is Windows 10); null for other files.</summary>
+    public static Version? WindowsSubsystem(string path) => HeaderReader.Read(path, "executable", () =>
+    {
+        var head = new byte[4096];
+        int length;
+        using (var file = File.OpenRead(path))
+            length = file.Read(head);
+        var b = head.AsSpan(0, length);
+        if (length < 0x40 || b[0] != 'M' || b[1] != 'Z')
+            return null;
+        var pe = (int)BinaryPrimitives.ReadUInt32LittleEndian(b[0x3c..]);
+        // The optional header follows the 24-byte PE signature and file header; its subsystem version is at 48 in PE32 and PE32+ alike.
+        if (pe < 0 || pe + 24 + 52 > length || !b.Slice(pe, 4).SequenceEqual("PE\0\0"u8))
+            return null;
+        return new Version(BinaryPrimitives.ReadUInt16LittleEndian(b[(pe + 24 + 48)..]), BinaryPrimitives.ReadUInt16LittleEndian(b[(pe + 24 + 50)..]));
+    });
+
     private static ExecutableTarget? ReadHeaders(string path)
     {
         var head = new byte[4096];
