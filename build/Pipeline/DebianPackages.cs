@@ -33,6 +33,9 @@ public static partial class DebianPackages
     /// <summary>What an installer format's program needs ("installer:format"): rpm for rpm, nsis for nsis.</summary>
     public static IReadOnlyList<string> ForInstaller(string format) => List.Value.GetValueOrDefault($"installer:{format}", []);
 
+    /// <summary>What measuring a budget needs ("budget:field"): GNU time for maxRssMiB.</summary>
+    public static IReadOnlyList<string> ForBudget(string field) => List.Value.GetValueOrDefault($"budget:{field}", []);
+
     /// <summary>What a toolchain row needs to build <paramref name="target"/> ("toolchain:id:target", else "toolchain:id").</summary>
     public static IReadOnlyList<string> ForToolchain(string toolchainId, string target) =>
         List.Value.GetValueOrDefault($"toolchain:{toolchainId}:{target}") ?? List.Value.GetValueOrDefault($"toolchain:{toolchainId}", []);

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using Btm.Build.Pipeline;
+using Btm.Core;
+using Btm.Core.IO;
 using Btm.Cake.Logging;
 using Btm.Core.Model;
 using Btm.Core.Platforms;
@@ -9,8 +12,10 @@ namespace Btm.Build.Release;
 /// <summary>
 /// Verify's budgets: for every platform package of a component with btm.json "budgets", the size of
 /// its programs, its tarball's size, the newest GLIBC_ version its programs need, the minimum macOS
-/// and the Windows subsystem version they declare, each against its limit. Prints one table; each
-/// budget missed is a problem naming the package, the budget, the limit and the value.
+/// and the Windows subsystem version they declare, each against its limit; on targets this host runs
+/// natively, the verify probe's start-up time (alone or as a ratio to a reference program) and peak
+/// memory. Prints one table; each budget missed is a problem naming the package, the budget, the
+/// limit and the value.
 /// </summary>
 public static class BudgetCheck
 {
@@ -35,7 +40,10 @@ public static class BudgetCheck
                 var budget = set.For(platform);
                 if (budget.IsEmpty)
                     continue;
-                rows.AddRange(Measure(releaseDir, package, platform, budget, Path.Combine(scratch, package.Name.Replace('/', '_'))));
+                var folder = Path.Combine(scratch, package.Name.Replace('/', '_'));
+                rows.AddRange(Measure(releaseDir, package, platform, budget, folder));
+                if (budget.RunsProbe)
+                    rows.AddRange(MeasureRun(context, releaseDir, package, platform, budget, folder + "-run"));
             }
         }
         finally
@@ -92,5 +100,106 @@ public static class BudgetCheck
                     subsystem is not null && AtMost(subsystem, windows));
             }
         }
+    }
+
+    private const int Runs = 11;
+
+    /// <summary>
+    /// maxStartupMs, maxStartupRatio and maxRssMiB: the verify probe of each program, run from the
+    /// unpacked tarball after one warm-up run (a compressed program extracts once, as on a user's
+    /// second run). Peak memory comes from GNU time in runs of their own, so its start-up is not
+    /// counted in the times.
+    /// </summary>
+    private static IEnumerable<Row> MeasureRun(BuildContext context, string releaseDir, ManifestPackage package, PlatformId platform, Budget budget, string scratch)
+    {
+        if (!HostPlatform.CanRun(context.Host, platform))
+        {
+            foreach (var name in new[] { budget.MaxStartupMs is null ? null : "maxStartupMs", budget.MaxStartupRatio is null ? null : "maxStartupRatio", budget.MaxRssMiB is null ? null : "maxRssMiB" }.OfType<string>())
+                yield return new Row(package.Name, name, "-", $"not measured: {platform} does not run natively on {context.Host}", true);
+            yield break;
+        }
+        var declared = context.Graph[package.Component];
+        var probe = declared.Verify ?? VerifyProbe.Default;
+        SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), scratch, 1);
+        // Each program's cache of its own (a compressed one extracts into it), not the user's.
+        var environment = new Dictionary<string, string> { ["BTM_DLX_DIR"] = Path.Combine(scratch, ".dlx") };
+        foreach (var binary in declared.Binaries)
+        {
+            var file = Path.Combine(scratch, "bin", binary + platform.ExecutableSuffix);
+            string[] command = [file, .. probe.Args];
+            Timed(command, environment);
+            if (budget.MaxStartupMs is { } maxMs || budget.MaxStartupRatio is not null)
+            {
+                var reference = budget.StartupReference is { } r && budget.MaxStartupRatio is not null
+                    ? [context.ToolLookup.Find(r[0]) ?? throw new BuildFailedException($"budgets.startupReference: {r[0]} is not on PATH: install it, or name a program this machine has"), .. r.Skip(1)]
+                    : (string[]?)null;
+                var times = new List<double>();
+                var referenceTimes = new List<double>();
+                if (reference is not null)
+                    Timed(reference, environment);
+                for (var i = 0; i < Runs; i++)
+                {
+                    times.Add(Timed(command, environment));
+                    if (reference is not null)
+                        referenceTimes.Add(Timed(reference, environment));
+                }
+                var median = Median(times);
+                if (budget.MaxStartupMs is { } limit)
+                    yield return new Row(package.Name, "maxStartupMs", $"{limit:0.##} ms", $"{median:0.0} ms ({binary}, median of {Runs})", median <= limit);
+                if (reference is not null && budget.MaxStartupRatio is { } maxRatio)
+                {
+                    var ratio = median / Median(referenceTimes);
+                    yield return new Row(package.Name, "maxStartupRatio", $"{maxRatio:0.###}",
+                        $"{ratio:0.00} ({binary} {median:0.0} ms ÷ {string.Join(' ', budget.StartupReference!)} {Median(referenceTimes):0.0} ms)", ratio <= maxRatio);
+                }
+            }
+            if (budget.MaxRssMiB is { } maxRss)
+            {
+                var time = context.ToolLookup.Find("time") is { } t && t.StartsWith("/usr/bin/", StringComparison.Ordinal) ? t
+                    : File.Exists("/usr/bin/time") ? "/usr/bin/time"
+                    : throw new BuildFailedException("budgets.maxRssMiB: GNU time measures peak memory and is not installed (Debian: apt-get install time)");
+                var peak = Enumerable.Range(0, 3).Max(_ => PeakRssMiB(time, command, environment, scratch));
+                yield return new Row(package.Name, "maxRssMiB", $"{maxRss:0.#} MiB", $"{peak:0.0} MiB ({binary})", peak <= maxRss);
+            }
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>Wall milliseconds from start to exit; a run that fails is a failure of the release, not a slow run.</summary>
+    private static double Timed(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in command.Skip(1))
+            start.ArgumentList.Add(a);
+        foreach (var (k, v) in environment)
+            start.Environment[k] = v;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new BuildFailedException($"budgets: {string.Join(' ', command)} did not finish within 60 s");
+        }
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        if (process.ExitCode != 0)
+            throw new BuildFailedException($"budgets: {string.Join(' ', command)} exited {process.ExitCode} printing '{(output + error.Result).Trim()}': the start-up budget times the verify probe, which must succeed");
+        return elapsed;
+    }
+
+    /// <summary>GNU time's %M (maximum resident set size, KiB) for one run, in MiB.</summary>
+    private static double PeakRssMiB(string time, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, string scratch)
+    {
+        var report = Path.Combine(scratch, "time.txt");
+        Timed([time, "-f", "%M", "-o", report, .. command], environment);
+        var text = File.ReadAllText(report).Trim().Split('\n')[^1];
+        return long.TryParse(text, out var kib) ? kib / 1024.0 : throw new BuildFailedException($"budgets.maxRssMiB: {time} wrote '{text}', not a size in KiB");
     }
 }

@@ -162,7 +162,11 @@ public sealed class CheckToolsTask : BtmTask
             }
         }
         if (context.Options.InstallPrerequisites)
+        {
             needed.AddRange(Btm.Build.Release.Installers.Installers.DebianNeeds(context.SelectedPackages.SelectMany(p => context.RequestedPlatforms(p).Select(pl => (p, pl)))));
+            if (context.SelectedPackages.Any(p => p.Budgets is { } b && (b.General.MaxRssMiB is not null || b.Targets.Values.Any(t => t.MaxRssMiB is not null))))
+                needed.AddRange(DebianPackages.ForBudget("maxRssMiB"));
+        }
         return needed.Distinct();
     }
 

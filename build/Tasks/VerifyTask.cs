@@ -53,6 +53,7 @@ public sealed class VerifyTask : AsyncBtmTask
             context.Success($"each platform package installs only on its own os/cpu/libc ({PlatformId.All.Count} platforms tried)");
             Fail(context, RunHostBinaries(context, releaseDir, manifest), "run");
             Fail(context, RunOtherPlatforms(context, releaseDir, manifest, scratch), "run");
+            Fail(context, RunIsolated(context, releaseDir, manifest, scratch), "runtime dependency");
         }
         finally
         {
@@ -271,6 +272,67 @@ public sealed class VerifyTask : AsyncBtmTask
         if (outcome.Count > 0)
             context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
         return problemsFound;
+    }
+
+    /// <summary>
+    /// Runs each linux binary this host can run natively in a root holding only it and what its
+    /// DT_NEEDED entries name (<see cref="IsolatedRun"/>): a program that shells out, dlopens an
+    /// undeclared library or reads a file under /usr fails here with what it printed. One line
+    /// per platform says what ran and with which libraries.
+    /// </summary>
+    private static List<string> RunIsolated(BuildContext context, string releaseDir, ReleaseManifest manifest, string scratch)
+    {
+        var problems = new List<string>();
+        var outcome = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var unshare = context.ToolLookup.Find("unshare");
+        if (OperatingSystem.IsWindows())
+            return problems;
+        foreach (var package in manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind && p.Platform!.StartsWith("linux-", StringComparison.Ordinal)))
+        {
+            var platform = PlatformId.Parse(package.Platform!);
+            var declared = context.Graph.Contains(package.Component) ? context.Graph[package.Component] : null;
+            var probe = declared?.Verify ?? VerifyProbe.Default;
+            if (declared is null || !probe.Enabled)
+                continue;
+            if (IsolatedRun.LibraryFolders(platform, context.Host) is not { } folders)
+            {
+                outcome[platform.ToString()] = "not run: an emulator outside the root would be a dependency of its own";
+                continue;
+            }
+            if (unshare is null)
+            {
+                outcome[platform.ToString()] = "not run: unshare is missing (Debian: util-linux)";
+                continue;
+            }
+            if (MuslLibraries.Missing(platform, context.Builders.For(declared).SystemLibraries(platform)) is { } missing)
+            {
+                outcome[platform.ToString()] = $"not run: {missing}";
+                continue;
+            }
+            var dir = Path.Combine(scratch, "isolated-" + NpmNames.Flat(package.Name));
+            SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
+            foreach (var binary in declared.Binaries)
+            {
+                var run = IsolatedRun.Run(unshare, Path.Combine(dir, "bin", binary), probe.Args, folders);
+                if (run.Unavailable is { } why)
+                {
+                    outcome[platform.ToString()] = $"not run: unshare cannot make a root here ({Clip(why)})";
+                    break;
+                }
+                var libraries = run.Root.Skip(1).Select(Path.GetFileName).Distinct().ToList();
+                var expected = probe.Expected(binary, package.Version);
+                if (run.ExitCode != 0 || !run.Output.Contains(expected, StringComparison.Ordinal))
+                    problems.Add($"{package.Tarball}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` fails in a root holding only it and its " +
+                        $"DT_NEEDED libraries ({(libraries.Count > 0 ? string.Join(", ", libraries) : "none: static")}): exited {run.ExitCode} printing " +
+                        $"'{Clip(run.Output)}'; expected '{expected}'. It depends on something users' machines may not have (a shell, a tool on PATH, " +
+                        "a library it opens at run time): link it in, or declare and check for it");
+                var line = $"{binary} ({(libraries.Count == 0 ? "static, alone" : string.Join(", ", libraries))})";
+                outcome[platform.ToString()] = outcome.TryGetValue(platform.ToString(), out var before) ? before + ", " + line : line;
+            }
+        }
+        if (outcome.Count > 0)
+            context.Info("isolated root: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
+        return problems;
     }
 
     /// <summary>

@@ -343,6 +343,10 @@ public class BudgetTests
               "budgets": {
                 "maxSize": 100,
                 "glibcFloor": "2.17",
+                "maxStartupMs": 0.01,
+                "maxRssMiB": 0.1,
+                "maxStartupRatio": 0.001,
+                "startupReference": ["true"],
                 "targets": {
                   "win32-x64": { "maxCompressedSize": "0.1KB", "windowsMin": "5.0" },
                   "darwin-arm64": { "macosMin": "10.15" }
@@ -359,7 +363,11 @@ public class BudgetTests
         Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64: budget maxCompressedSize is 100 B, the release has \d+\.\d kB"));
         Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64: budget windowsMin is 5\.0, the release has [5-9]\.\d+ \(gauge\.exe\)"));
         Assert.That(verify.Output, Does.Contain("@btm/gauge-darwin-arm64: budget macosMin is 10.15, the release has 11.0.0 (gauge)"));
-        Assert.That(verify.Output, Does.Contain("Verify found 7 budget problem(s)"), "maxSize is missed on all three targets");
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-linux-x64: budget maxStartupMs is 0\.01 ms, the release has \d+\.\d ms \(gauge, median of 11\)"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-linux-x64: budget maxRssMiB is 0\.1 MiB, the release has \d+\.\d MiB \(gauge\)"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-linux-x64: budget maxStartupRatio is 0\.001, the release has \d+\.\d\d \(gauge [\d.]+ ms ÷ true [\d.]+ ms\)"));
+        Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64\s+maxStartupMs\s+-\s+not measured: win32-x64 does not run natively on linux-x64\s+met"));
+        Assert.That(verify.Output, Does.Contain("Verify found 10 budget problem(s)"), "maxSize is missed on all three targets, the run budgets on linux-x64 only");
         Assert.That(verify.Output, Does.Match(@"@btm/gauge-win32-x64\s+maxSize\s+100 B\s+\S+ kB\s+MISSED"), "the table shows every budget");
     }
 
@@ -367,6 +375,9 @@ public class BudgetTests
     [TestCase("\"budgets\": { \"glibcFloor\": \"new\" }", "budgets.glibcFloor: 'new' is not a version")]
     [TestCase("\"budgets\": { \"targets\": { \"beos-x64\": { } } }", "budgets.targets.beos-x64")]
     [TestCase("\"budgets\": { \"maxStartup\": 500 }", "budgets.maxStartup")]
+    [TestCase("\"budgets\": { \"maxStartupRatio\": 1.5 }", "budgets.maxStartupRatio: has nothing to compare against")]
+    [TestCase("\"budgets\": { \"maxRssMiB\": -1 }", "budgets.maxRssMiB: '-1' is not a positive number")]
+    [TestCase("\"budgets\": { \"targets\": { \"linux-x64\": { \"startupReference\": \"node -e 0\" } } }", "budgets.targets.linux-x64.startupReference: must be a program and its arguments")]
     public void A_bad_budget_is_refused_naming_the_file_the_field_and_the_fix(string section, string expected)
     {
         using var box = new Sandbox();
@@ -374,5 +385,35 @@ public class BudgetTests
         var r = box.Run("--target=Build");
         Assert.That(r.ExitCode, Is.EqualTo(2), r.Output);
         Assert.That(r.Output, Does.Contain("packages/gauge/btm.json").And.Contain(expected));
+    }
+}
+
+public class IsolatedRunTests
+{
+    [Test]
+    public void Verify_runs_each_linux_binary_in_a_root_holding_only_its_needed_libraries_and_fails_one_that_shells_out()
+    {
+        Sandbox.RequireTools("node", "npm", "make", "cc", "musl-gcc", "unshare");
+        using var box = new Sandbox();
+        box.AddEchoer("plain", "\"targets\": [\"linux-x64\", \"linux-x64-musl\"]");
+        box.AddMakePackage("shellout", extraJson: """
+            "targets": ["linux-x64"],
+              "verify": { "args": [], "expect": "from the shell" }
+            """, code: """
+            FILE *p = popen("echo from the shell", "r"); char b[64] = ""; if (!p || !fgets(b, sizeof b, p)) return 1; fputs(b, stdout); return pclose(p) != 0;
+            """);
+        box.AddEchoer("alone", "\"targets\": [\"linux-x64-musl\"]");
+        box.Write("packages/alone/Makefile", "all:\n\t$(CC) -static -DVERSION=\\\"$(BTM_VERSION)\\\" -o $(BTM_OUT_DIR)/alone src/main.c\n");
+        box.CommitAll();
+        var package = box.Run("--target=Package", "--platform=linux-x64,linux-x64-musl", "--mode=prod");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        var verify = box.Run("--target=Verify", "--platform=linux-x64,linux-x64-musl", "--mode=prod");
+        Assert.That(verify.ExitCode, Is.EqualTo(1), verify.Output);
+        Assert.That(verify.Output, Does.Contain("success shellout via @btm/shellout: shellout"), "it runs on this machine, which has a shell");
+        Assert.That(verify.Output, Does.Match(@"btm-shellout-linux-x64-[\d.]+\.tgz: `shellout` fails in a root holding only it and its DT_NEEDED libraries \([^)]*libc\.so\.6[^)]*\)"));
+        Assert.That(verify.Output, Does.Contain("a shell, a tool on PATH"));
+        Assert.That(verify.Output, Does.Not.Contain("`plain --version` fails"), "the echoer needs nothing it does not declare");
+        Assert.That(verify.Output, Does.Contain("Verify found 1 runtime dependency problem(s)"));
+        Assert.That(verify.Output, Does.Match(@"isolated root: linux-x64 plain \(ld-linux-x86-64\.so\.2(, \S+)*, libc\.so\.6\), shellout \([^)]+\); linux-x64-musl alone \(static, alone\), plain \(ld-musl-x86_64\.so\.1, libc\.so\)"));
     }
 }

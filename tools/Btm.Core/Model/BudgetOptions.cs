@@ -14,12 +14,33 @@ public sealed partial record Budget(long? MaxSize, long? MaxCompressedSize, Vers
 {
     public static readonly Budget None = new(null, null, null, null, null);
 
+    /// <summary>Median wall time of the verify probe, in ms (targets this host runs natively).</summary>
+    public double? MaxStartupMs { get; init; }
+
+    /// <summary>Peak resident memory of the verify probe, in MiB (targets this host runs natively).</summary>
+    public double? MaxRssMiB { get; init; }
+
+    /// <summary>The probe's median time ÷ <see cref="StartupReference"/>'s, run in turn.</summary>
+    public double? MaxStartupRatio { get; init; }
+
+    /// <summary>A program on PATH and its arguments: what <see cref="MaxStartupRatio"/> compares against.</summary>
+    public IReadOnlyList<string>? StartupReference { get; init; }
+
     public bool IsEmpty => this == None;
 
-    private Budget Over(Budget general) => new(MaxSize ?? general.MaxSize, MaxCompressedSize ?? general.MaxCompressedSize,
-        GlibcFloor ?? general.GlibcFloor, MacosMin ?? general.MacosMin, WindowsMin ?? general.WindowsMin);
+    /// <summary>Whether measuring this budget runs the program.</summary>
+    public bool RunsProbe => MaxStartupMs is not null || MaxRssMiB is not null || MaxStartupRatio is not null;
 
-    private static readonly string[] Fields = ["maxSize", "maxCompressedSize", "glibcFloor", "macosMin", "windowsMin"];
+    private Budget Over(Budget general) => new(MaxSize ?? general.MaxSize, MaxCompressedSize ?? general.MaxCompressedSize,
+        GlibcFloor ?? general.GlibcFloor, MacosMin ?? general.MacosMin, WindowsMin ?? general.WindowsMin)
+    {
+        MaxStartupMs = MaxStartupMs ?? general.MaxStartupMs,
+        MaxRssMiB = MaxRssMiB ?? general.MaxRssMiB,
+        MaxStartupRatio = MaxStartupRatio ?? general.MaxStartupRatio,
+        StartupReference = StartupReference ?? general.StartupReference,
+    };
+
+    private static readonly string[] Fields = ["maxSize", "maxCompressedSize", "glibcFloor", "macosMin", "windowsMin", "maxStartupMs", "maxRssMiB", "maxStartupRatio", "startupReference"];
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$")]
     private static partial Regex Size();
@@ -52,14 +73,45 @@ public sealed partial record Budget(long? MaxSize, long? MaxCompressedSize, Vers
                 targets[target.Name] = ReadOne(target.Value, file, $"budgets.targets.{target.Name}", allowTargets: false);
             }
         }
-        return new Set(general, targets);
+        var set = new Set(general, targets);
+        foreach (var (name, budget) in targets.Select(t => (t.Key, set.For(PlatformId.Parse(t.Key)))).Prepend(("", general)))
+        {
+            if (budget.MaxStartupRatio is not null && budget.StartupReference is null)
+                throw new ConfigException(file, name == "" ? "budgets.maxStartupRatio" : $"budgets.targets.{name}.maxStartupRatio", "has nothing to compare against",
+                    "add \"startupReference\": [\"node\", \"-e\", \"0\"] (a program on PATH and its arguments)");
+        }
+        return set;
     }
 
     private static Budget ReadOne(JsonElement element, string file, string at, bool allowTargets)
     {
         PackageManifestReader.Known(element, allowTargets ? [.. Fields, "targets"] : Fields, file, at);
         return new Budget(Bytes(element, "maxSize", file, at), Bytes(element, "maxCompressedSize", file, at),
-            VersionOf(element, "glibcFloor", file, at, "2.17"), VersionOf(element, "macosMin", file, at, "10.15"), VersionOf(element, "windowsMin", file, at, "10.0"));
+            VersionOf(element, "glibcFloor", file, at, "2.17"), VersionOf(element, "macosMin", file, at, "10.15"), VersionOf(element, "windowsMin", file, at, "10.0"))
+        {
+            MaxStartupMs = Positive(element, "maxStartupMs", file, at, "500"),
+            MaxRssMiB = Positive(element, "maxRssMiB", file, at, "100"),
+            MaxStartupRatio = Positive(element, "maxStartupRatio", file, at, "1.5"),
+            StartupReference = Command(element, "startupReference", file, at),
+        };
+    }
+
+    private static double? Positive(JsonElement element, string field, string file, string at, string example)
+    {
+        if (!element.TryGetProperty(field, out var value))
+            return null;
+        if (value.ValueKind == JsonValueKind.Number && value.GetDouble() is > 0 and var n && double.IsFinite(n))
+            return n;
+        throw new ConfigException(file, $"{at}.{field}", $"'{value}' is not a positive number", $"write a number like {example}");
+    }
+
+    private static IReadOnlyList<string>? Command(JsonElement element, string field, string file, string at)
+    {
+        if (!element.TryGetProperty(field, out var value))
+            return null;
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String && v.GetString() != ""))
+            return [.. value.EnumerateArray().Select(v => v.GetString()!)];
+        throw new ConfigException(file, $"{at}.{field}", "must be a program and its arguments", "write [\"node\", \"-e\", \"0\"]: the program is found on PATH, no shell runs it");
     }
 
     /// <summary>Bytes as a number, or "50MB" (10^6), "50MiB" (2^20), "KB", "GB" and their binary forms.</summary>
