@@ -33,6 +33,9 @@ public static partial class DebianPackages
     /// <summary>What an installer format's program needs ("installer:format"): rpm for rpm, nsis for nsis.</summary>
     public static IReadOnlyList<string> ForInstaller(string format) => List.Value.GetValueOrDefault($"installer:{format}", []);
 
+    /// <summary>What Authenticode signing needs (osslsigncode).</summary>
+    public static IReadOnlyList<string> ForAuthenticode => List.Value.GetValueOrDefault("authenticode", []);
+
     /// <summary>What measuring a budget needs ("budget:field"): GNU time for maxRssMiB.</summary>
     public static IReadOnlyList<string> ForBudget(string field) => List.Value.GetValueOrDefault($"budget:{field}", []);
 

@@ -164,6 +164,9 @@ public sealed class CheckToolsTask : BtmTask
         if (context.Options.InstallPrerequisites)
         {
             needed.AddRange(Btm.Build.Release.Installers.Installers.DebianNeeds(context.SelectedPackages.SelectMany(p => context.RequestedPlatforms(p).Select(pl => (p, pl)))));
+            // A Release signs win32 programs (with the local certificate at least) and Verify checks them.
+            if (context.SelectedPackages.Any(p => p.Publish && context.RequestedPlatforms(p).Any(pl => pl.Os == "win32")))
+                needed.AddRange(DebianPackages.ForAuthenticode);
             if (context.SelectedPackages.Any(p => p.Budgets is { } b && (b.General.MaxRssMiB is not null || b.Targets.Values.Any(t => t.MaxRssMiB is not null))))
                 needed.AddRange(DebianPackages.ForBudget("maxRssMiB"));
         }

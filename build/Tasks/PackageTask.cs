@@ -26,15 +26,17 @@ public sealed class PackageTask : UnitTask
         var settings = context.Settings;
         var partial = ReleaseCompleteness.Check(context, units.Select(u => (u.Package, u.Platform)));
         var (key, localKey) = ReleaseFolder.SigningKeyFor(context);
-        var temp = ReleaseFolder.Begin(context);
         IReadOnlyList<ManifestNuget> nuget = [];
         List<ManifestInstaller> made = [];
-        var stage = Path.Combine(temp, ".stage");
-        var installersDir = Path.Combine(temp, ManifestInstaller.Folder);
         var source = SourceRevision.Read(context.RepoRoot, context.ToolLookup);
         var authenticode = Authenticode.Wanted(units) ? Authenticode.For(context, source.BuildTime) : null;
         if (authenticode is null && Authenticode.Wanted(units))
             context.Warn($"win32 programs are not Authenticode-signed: pass --authenticode-cert=<.p12> or {Authenticode.CertBase64Variable} (Windows SmartScreen warns about unsigned programs)");
+        using var apple = units.Any(u => u.Platform.Os == "darwin") ? AppleSigning.For(context) : null;
+        // Begun once the signers are known: a refused certificate leaves no temp folder behind.
+        var temp = ReleaseFolder.Begin(context);
+        var stage = Path.Combine(temp, ".stage");
+        var installersDir = Path.Combine(temp, ManifestInstaller.Folder);
         // The .NET packs compile BTM in Release (most of a minute on 2 cores): they run while npm packs.
         var dotnet = Task.Run(() => DotNetPackages.Pack(context, temp));
         try
@@ -54,6 +56,7 @@ public sealed class PackageTask : UnitTask
                     var dir = Path.Combine(stage, NpmNames.Flat(name));
                     var glibc = PackageStager.StagePlatform(context, unit, dir);
                     authenticode?.SignPrograms(unit, Path.Combine(dir, "bin"));
+                    apple?.SignPrograms(unit, Path.Combine(dir, "bin"));
                     installers[index] = Installers.MakeFor(context, unit, dir, installersDir, source.BuildTime, glibc, authenticode);
                     return ReleaseFolder.Pack(context, dir, temp, name, unit.Package.Name, unit.Platform);
                 });
@@ -80,6 +83,9 @@ public sealed class PackageTask : UnitTask
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
             var packages = packed.ToList();
+            // A bare program's notarization changes none of its bytes (there is nothing to staple):
+            // the packed tarballs stand.
+            apple?.Notarize();
             Directory.Delete(stage, recursive: true);
             made = installers.SelectMany(i => i).ToList();
             made.AddRange(Installers.MakePerPackage(context, units.Select(u => u.Package).DistinctBy(p => p.Name), made, installersDir,

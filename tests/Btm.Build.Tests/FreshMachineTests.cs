@@ -15,9 +15,10 @@ public class FreshMachineTests
 {
     public const string Category = "FreshMachine";
 
-    /// <summary>What a fresh Debian machine lacks of debian-packages.txt's toolchain and run lines.</summary>
+    /// <summary>What a fresh Debian machine lacks of debian-packages.txt's toolchain, run, installer, signing and budget lines.</summary>
     private static readonly string[] Removed =
-        ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+        ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl",
+         "nsis", "rpm", "osslsigncode", "time"];
 
     private string _clone = "";
     private ProcessResult? _release;
@@ -104,7 +105,8 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Contain("installing ").And.Contain("(apt-get)"));
         Assert.That(_release.Output, Does.Contain("toolchains proved (compiled, linked, ran)"));
         // gcc-aarch64-linux-gnu and its libc headers are not among them: zig builds linux-arm64 at the glibc floor.
-        string[] needed = ["libc6-arm64-cross", "libstdc++6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl"];
+        string[] needed = ["libc6-arm64-cross", "libstdc++6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl",
+         "nsis", "rpm", "osslsigncode", "time"];
         Assert.That(needed.Where(p => !Installed(p)), Is.Empty, "each removed package the release needs was installed again by it");
         Assert.That(File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"), Is.True, "qemu-aarch64 registered with binfmt_misc by the release");
         var platforms = Tarballs().Where(t => t.Platform is not null).GroupBy(t => t.Component)
@@ -115,6 +117,24 @@ public class FreshMachineTests
         Assert.That(platforms["hello-sea"], Is.EqualTo(seaTargets));
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
         Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0"));
+    }
+
+    [Test]
+    public void The_release_ships_installers_and_signed_win32_programs_and_meets_every_budget_it_prints()
+    {
+        Assume.That(_release!.ExitCode, Is.Zero, "the release failed (see the first test)");
+        var release = Btm.Core.Release.ReleaseManifestSerializer.Deserialize(File.ReadAllBytes(Path.Combine(ReleaseDir, "manifest.json")));
+        var binflate = release.Installers.Where(i => i.Component == "binflate").Select(i => $"{i.Format} {i.Platform}").Order(StringComparer.Ordinal).ToList();
+        Assert.That(binflate, Is.SupersetOf(new[] { "deb linux-x64", "deb linux-arm64", "rpm linux-x64", "rpm linux-arm64", "nsis win32-x64", "zip win32-x64",
+            "tar.gz darwin-x64", "tar.gz darwin-arm64", "homebrew ", "scoop " }));
+        Assert.That(release.Authenticode, Is.Not.Null, "win32 programs signed with the clone's local certificate");
+        Assert.That(release.Authenticode!.Subject, Does.Contain("BTM local code signing"));
+        Assert.That(_release.Output, Does.Match(@"Authenticode: \d+ win32 file\(s\) verify against"));
+        Assert.That(_release.Output, Does.Contain("budgets:\n  package"), "the budget table is printed");
+        Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64\s+maxStartupMs\s+500 ms\s+[\d.]+ ms \(binflate, median of 11\)\s+met"));
+        Assert.That(_release.Output, Does.Match(@"@btm/hello-sea-linux-x64\s+maxRssMiB\s+100 MiB\s+[\d.]+ MiB \(hello-sea\)\s+met"));
+        Assert.That(_release.Output, Does.Not.Contain("MISSED"));
+        Assert.That(_release.Output, Does.Match(@"isolated root: linux-x64 binflate \(static, alone\)|isolated root: linux-x64 binflate \([^)]*libc\.so\.6"));
     }
 
     [Test]

@@ -301,6 +301,21 @@ public class InstallerSettingsTests
         Assert.That(r.Output, Does.Contain("packages/echoer/btm.json").And.Contain(expected));
     }
 
+    [TestCase("BTM_APPLE_CERT_BASE64", "BTM_APPLE_CERT_BASE64 is set, but Apple signing runs codesign, which only macOS has: package the darwin targets on a macOS runner")]
+    [TestCase("BTM_APPLE_NOTARY_KEY_ID", "are set but BTM_APPLE_CERT_BASE64 is not: Apple notarizes only programs signed with a Developer ID certificate")]
+    public void Apple_signing_settings_that_cannot_work_here_stop_Package_before_anything_is_written(string variable, string expected)
+    {
+        Sandbox.RequireTools("make", "npm");
+        using var box = new Sandbox();
+        box.AddEchoer(extraJson: "\"targets\": [\"darwin-arm64\"]");
+        box.CommitAll();
+        var r = box.RunWith(new Dictionary<string, string?> { [variable] = "c2VjcmV0" }, "--target=Package", "--platform=darwin-arm64", "--mode=prod");
+        Assert.That(r.ExitCode, Is.Not.Zero, r.Output);
+        Assert.That(r.Output, Does.Contain(expected));
+        Assert.That(r.Output, Does.Not.Contain("c2VjcmV0"), "the secret is never printed");
+        Assert.That(Directory.Exists(box.ReleaseDir), Is.False, "no release folder");
+    }
+
     [Test]
     public void The_local_certificate_is_a_CA_and_a_code_signing_certificate_that_osslsigncode_signs_with_and_verifies()
     {

@@ -86,6 +86,13 @@ public partial class WorkflowTests
         foreach (var secret in new[] { "BTM_AUTHENTICODE_CERT_BASE64", "BTM_AUTHENTICODE_PASSWORD" })
             Assert.That(Regex.Matches(release, $@"{secret}: \$\{{\{{ matrix\.leg == 'win32-cross' && secrets\.{secret} \|\| '' \}}\}}").Count, Is.EqualTo(1),
                 $"{secret} reaches the win32 leg only");
+        foreach (var secret in new[] { "BTM_APPLE_CERT_BASE64", "BTM_APPLE_CERT_PASSWORD", "BTM_APPLE_NOTARY_KEY_BASE64", "BTM_APPLE_NOTARY_KEY_ID", "BTM_APPLE_NOTARY_ISSUER" })
+        {
+            Assert.That(Regex.Matches(release, $@"{secret}: \$\{{\{{ matrix\.leg == 'macos' && secrets\.{secret} \|\| '' \}}\}}").Count, Is.EqualTo(1),
+                $"{secret} reaches the macos leg only");
+            Assert.That(Regex.Matches(release, $@"secrets\.{secret}\b").Count, Is.EqualTo(1), $"{secret} is used once");
+            Assert.That(typeof(Btm.Build.Release.AppleSigning).GetFields().Select(f => f.GetRawConstantValue()), Does.Contain(secret), $"Package reads {secret}");
+        }
         Assert.That(release, Does.Contain("tags: [\"v*\"]"));
         var build = File.ReadAllText(Path.Combine(Workflows, "build.yml"));
         Assert.That(build, Does.Contain("BTM_REMOTE_CACHE_MODE: ${{ github.event_name == 'pull_request' && 'read' || 'readwrite' }}"),

@@ -3,7 +3,7 @@ using Cake.Core.Annotations;
 
 namespace Btm.Cake.Installers;
 
-/// <summary>The programs that make and sign installers: dpkg-deb, rpmbuild, makensis, osslsigncode.</summary>
+/// <summary>The programs that make and sign installers: dpkg-deb, rpmbuild, makensis, osslsigncode, and on macOS codesign, security and notarytool.</summary>
 [CakeAliasCategory("Installers")]
 public static class InstallerAliases
 {
@@ -31,4 +31,24 @@ public static class InstallerAliases
     [CakeMethodAlias]
     public static void AuthenticodeVerify(this ICakeContext context, AuthenticodeVerifySettings settings) =>
         new InstallerRunner<AuthenticodeVerifySettings>(context, "osslsigncode", AuthenticodeVerifySettings.Arguments).Run(settings);
+
+    /// <summary>Signs a Mach-O program in place with a Developer ID identity (hardened runtime, secure timestamp).</summary>
+    [CakeMethodAlias]
+    public static void CodeSign(this ICakeContext context, CodeSignSettings settings) =>
+        new InstallerRunner<CodeSignSettings>(context, "codesign", CodeSignSettings.Arguments).Run(settings);
+
+    /// <summary>Checks a Mach-O program's signature strictly; the tool's words when it fails.</summary>
+    [CakeMethodAlias]
+    public static void CodeSignVerify(this ICakeContext context, CodeSignVerifySettings settings) =>
+        new InstallerRunner<CodeSignVerifySettings>(context, "codesign", CodeSignVerifySettings.Arguments).Run(settings);
+
+    /// <summary>Runs one macOS <c>security</c> command (keychain set-up for codesign).</summary>
+    [CakeMethodAlias]
+    public static void Security(this ICakeContext context, SecuritySettings settings) =>
+        new InstallerRunner<SecuritySettings>(context, "security", SecuritySettings.Arguments).Run(settings);
+
+    /// <summary>Submits an archive to Apple's notary service and waits; returns notarytool's JSON output lines.</summary>
+    [CakeMethodAlias]
+    public static IReadOnlyList<string> NotarySubmit(this ICakeContext context, NotarySubmitSettings settings) =>
+        new InstallerRunner<NotarySubmitSettings>(context, "xcrun", NotarySubmitSettings.Arguments).Run(settings);
 }

@@ -88,3 +88,65 @@ public sealed class AuthenticodeVerifySettings : ToolSettings
     public static ProcessArgumentBuilder Arguments(AuthenticodeVerifySettings s) => new ProcessArgumentBuilder()
         .Append("verify").Append("-CAfile").AppendQuoted(s.CaFile.FullPath).Append("-in").AppendQuoted(s.Input.FullPath);
 }
+
+/// <summary><c>codesign</c> with a Developer ID identity from a keychain: hardened runtime and a secure timestamp, as notarization requires.</summary>
+public sealed class CodeSignSettings : ToolSettings
+{
+    public required string Identity { get; init; }
+
+    public required FilePath Keychain { get; init; }
+
+    public required FilePath Input { get; init; }
+
+    public static ProcessArgumentBuilder Arguments(CodeSignSettings s) => new ProcessArgumentBuilder()
+        .Append("--force").Append("--options").Append("runtime").Append("--timestamp")
+        .Append("--keychain").AppendQuoted(s.Keychain.FullPath).Append("--sign").AppendQuoted(s.Identity).AppendQuoted(s.Input.FullPath);
+}
+
+/// <summary><c>codesign --verify --strict</c>: the signature covers the file as it is.</summary>
+public sealed class CodeSignVerifySettings : ToolSettings
+{
+    public required FilePath Input { get; init; }
+
+    public static ProcessArgumentBuilder Arguments(CodeSignVerifySettings s) => new ProcessArgumentBuilder()
+        .Append("--verify").Append("--strict").Append("--verbose=2").AppendQuoted(s.Input.FullPath);
+}
+
+/// <summary>One <c>security</c> command (keychains for codesign): its words as given.</summary>
+public sealed class SecuritySettings : ToolSettings
+{
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>Positions in <see cref="Command"/> holding a secret, kept out of logs.</summary>
+    public IReadOnlySet<int> Secret { get; init; } = new HashSet<int>();
+
+    public static ProcessArgumentBuilder Arguments(SecuritySettings s)
+    {
+        var args = new ProcessArgumentBuilder();
+        for (var i = 0; i < s.Command.Count; i++)
+        {
+            if (s.Secret.Contains(i))
+                args.AppendQuotedSecret(s.Command[i]);
+            else
+                args.AppendQuoted(s.Command[i]);
+        }
+        return args;
+    }
+}
+
+/// <summary><c>xcrun notarytool submit --wait</c> with an App Store Connect API key; the result as JSON on stdout.</summary>
+public sealed class NotarySubmitSettings : ToolSettings
+{
+    public required FilePath Archive { get; init; }
+
+    public required FilePath ApiKey { get; init; }
+
+    public required string KeyId { get; init; }
+
+    public required string Issuer { get; init; }
+
+    public static ProcessArgumentBuilder Arguments(NotarySubmitSettings s) => new ProcessArgumentBuilder()
+        .Append("notarytool").Append("submit").AppendQuoted(s.Archive.FullPath)
+        .Append("--key").AppendQuoted(s.ApiKey.FullPath).Append("--key-id").AppendQuoted(s.KeyId).Append("--issuer").AppendQuoted(s.Issuer)
+        .Append("--wait").Append("--output-format").Append("json");
+}
