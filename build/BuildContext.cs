@@ -103,7 +103,12 @@ public sealed class BuildContext : CakeContextAdapter
     /// <summary>The packages --package names and their dependencies, dependencies first.</summary>
     public IReadOnlyList<PackageManifest> SelectedPackages => Graph.Select(Options.Packages);
 
-    /// <summary>Units whose toolchain is present, in dependency order; set by CheckTools.</summary>
+    /// <summary>The run's units and what was left out, made when the model loads, before any task runs.</summary>
+    public Plan Plan => _plan ??= Plan.Make(this);
+
+    private Plan? _plan;
+
+    /// <summary>The planned units CheckTools kept (their tools present and proved), in dependency order.</summary>
     public IReadOnlyList<BuildUnit> Units { get; set; } = [];
 
     /// <summary>Loads cake.config and every btm.json now, so bad input stops the run before any work.</summary>
@@ -113,6 +118,7 @@ public sealed class BuildContext : CakeContextAdapter
         _ = Store;
         _ = Graph;
         _ = SelectedPackages;
+        _ = Plan;
     }
 
     /// <summary>

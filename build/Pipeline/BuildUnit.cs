@@ -12,7 +12,6 @@ public sealed class BuildUnit(
     BuildMode mode,
     Toolchain toolchain,
     IPackageBuilder builder,
-    ToolchainIdentity identity,
     IReadOnlyList<BuildUnit> dependencies)
 {
     public PackageManifest Package { get; } = package;
@@ -20,7 +19,13 @@ public sealed class BuildUnit(
     public BuildMode Mode { get; } = mode;
     public Toolchain Toolchain { get; } = toolchain;
     public IPackageBuilder Builder { get; } = builder;
-    public ToolchainIdentity Identity { get; } = identity;
+    private ToolchainIdentity? identity;
+
+    /// <summary>What CheckTools found this unit's toolchain and builder tool to be (their versions are in its keys).</summary>
+    public ToolchainIdentity Identity => identity ?? throw new InvalidOperationException($"{this}: its toolchain was not proved yet; only units CheckTools kept are built");
+
+    /// <summary>Records the identity CheckTools probed: the unit can be built.</summary>
+    public void Proved(ToolchainIdentity found) => identity = found;
 
     /// <summary>The units of this package's dependencies for the same platform and mode.</summary>
     public IReadOnlyList<BuildUnit> Dependencies { get; } = dependencies;

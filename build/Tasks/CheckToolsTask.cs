@@ -49,7 +49,7 @@ public sealed class CheckToolsTask : BtmTask
         }
     }
 
-    /// <summary>Builds the units whose tools are all here; returns what is missing.</summary>
+    /// <summary>Keeps the planned units whose tools are all here, their identities probed; returns what is missing.</summary>
     private static List<string> Check(BuildContext context)
     {
         var checkedTools = new Dictionary<ToolRequirement, (string? Problem, string Found)>();
@@ -60,78 +60,63 @@ public sealed class CheckToolsTask : BtmTask
         var os = context.Host.Os;
         var find = context.FindTool;
 
-        foreach (var package in context.SelectedPackages)
+        foreach (var left in context.Plan.Left)
+            Skip(context, left.Package, left.Platform.ToString(), left.Reason);
+        foreach (var unit in context.Plan.Units)
         {
-            var builder = context.Builders.For(package);
-            foreach (var platform in context.RequestedPlatforms(package))
+            var (package, platform, builder, toolchain) = (unit.Package, unit.Platform, unit.Builder, unit.Toolchain);
+            var dropped = unit.Dependencies.Where(d => !units.Contains(d)).Select(d => d.Package.Name).ToList();
+            if (dropped.Count > 0)
             {
-                if (package.Targets is not null && !package.Targets.Contains(platform))
-                {
-                    Skip(context, package.Name, platform.ToString(), $"{platform} is not in its btm.json targets");
-                    continue;
-                }
-                var dependencies = new List<BuildUnit>();
-                var missingDeps = new List<string>();
-                foreach (var dep in package.AllDependencies)
-                {
-                    if (units.FirstOrDefault(u => u.Package.Name == dep && u.Platform == platform) is { } depUnit)
-                        dependencies.Add(depUnit);
-                    else
-                        missingDeps.Add(dep);
-                }
-                if (missingDeps.Count > 0)
-                {
-                    var why = $"its dependencies {string.Join(", ", missingDeps)} are not built for {platform}";
-                    if (context.Options.SkipUnavailable || missingDeps.All(d => !(context.Graph[d].Targets?.Contains(platform) ?? true)))
-                        Skip(context, package.Name, platform.ToString(), why);
-                    else
-                        problems.Add($"{package.Name} {platform}: {why}");
-                    continue;
-                }
-
-                var toolchain = context.Toolchains.Resolve(platform, context.GlibcFloor(package, builder));
-                var missing = new List<string>();
-                if (toolchain.Impossible && builder.NeedsCompiler)
-                {
-                    missing.Add(toolchain.UnavailableReason!);
-                }
-                else
-                {
-                    if (builder.NeedsCompiler && find(toolchain.CCompiler) is null)
-                        missing.Add($"C compiler '{toolchain.CCompiler}' for {platform} ({toolchain.Id}) not found; install it: {toolchain.InstallHint}");
-                    foreach (var tool in package.Tools.Prepend(builder.Tool))
-                    {
-                        if (!checkedTools.TryGetValue(tool, out var result))
-                        {
-                            result = ToolCheck.Check(tool, os, context.Versions, find);
-                            checkedTools[tool] = result;
-                            if (result.Problem is null)
-                            {
-                                context.Detail($"found {result.Found}");
-                                var name = result.Found.Split(' ')[0];
-                                if (!found.Contains(name))
-                                    found.Add(name);
-                            }
-                        }
-                        if (result.Problem is not null)
-                            missing.Add(result.Problem);
-                    }
-                }
-                if (missing.Count == 0)
-                {
-                    if (!identities.TryGetValue((platform.ToString(), builder.Name, toolchain.CCompiler), out var identity))
-                    {
-                        identity = ToolchainIdentity.Probe(toolchain, builder.Tool, find, context.Versions.Output);
-                        identities[(platform.ToString(), builder.Name, toolchain.CCompiler)] = identity;
-                    }
-                    units.Add(new BuildUnit(package, platform, context.Options.Mode, toolchain, builder, identity, dependencies));
-                    continue;
-                }
+                var why = $"its dependencies {string.Join(", ", dropped)} are not built for {platform}";
                 if (context.Options.SkipUnavailable)
-                    Skip(context, package.Name, platform.ToString(), string.Join("; ", missing));
+                    Skip(context, package.Name, platform.ToString(), why);
                 else
-                    problems.AddRange(missing.Select(m => $"{package.Name} {platform}: {m}"));
+                    problems.Add($"{package.Name} {platform}: {why}");
+                continue;
             }
+            var missing = new List<string>();
+            if (toolchain.Impossible && builder.NeedsCompiler)
+            {
+                missing.Add(toolchain.UnavailableReason!);
+            }
+            else
+            {
+                if (builder.NeedsCompiler && find(toolchain.CCompiler) is null)
+                    missing.Add($"C compiler '{toolchain.CCompiler}' for {platform} ({toolchain.Id}) not found; install it: {toolchain.InstallHint}");
+                foreach (var tool in package.Tools.Prepend(builder.Tool))
+                {
+                    if (!checkedTools.TryGetValue(tool, out var result))
+                    {
+                        result = ToolCheck.Check(tool, os, context.Versions, find);
+                        checkedTools[tool] = result;
+                        if (result.Problem is null)
+                        {
+                            context.Detail($"found {result.Found}");
+                            var name = result.Found.Split(' ')[0];
+                            if (!found.Contains(name))
+                                found.Add(name);
+                        }
+                    }
+                    if (result.Problem is not null)
+                        missing.Add(result.Problem);
+                }
+            }
+            if (missing.Count == 0)
+            {
+                if (!identities.TryGetValue((platform.ToString(), builder.Name, toolchain.CCompiler), out var identity))
+                {
+                    identity = ToolchainIdentity.Probe(toolchain, builder.Tool, find, context.Versions.Output);
+                    identities[(platform.ToString(), builder.Name, toolchain.CCompiler)] = identity;
+                }
+                unit.Proved(identity);
+                units.Add(unit);
+                continue;
+            }
+            if (context.Options.SkipUnavailable)
+                Skip(context, package.Name, platform.ToString(), string.Join("; ", missing));
+            else
+                problems.AddRange(missing.Select(m => $"{package.Name} {platform}: {m}"));
         }
 
         if (problems.Count > 0)
@@ -148,24 +133,19 @@ public sealed class CheckToolsTask : BtmTask
     private static IEnumerable<string> Needed(BuildContext context)
     {
         var needed = new List<string>(DebianPackages.Base);
-        foreach (var package in context.SelectedPackages)
+        foreach (var unit in context.Plan.Units)
         {
-            var builder = context.Builders.For(package);
-            needed.AddRange(DebianPackages.ForBuilder(builder.Name));
-            foreach (var platform in context.RequestedPlatforms(package).Where(p => package.Targets?.Contains(p) ?? true))
-            {
-                var toolchain = context.Toolchains.Resolve(platform, context.GlibcFloor(package, builder));
-                if (builder.NeedsCompiler && !toolchain.Impossible)
-                    needed.AddRange(DebianPackages.ForToolchain(toolchain.Id, platform.ToString()));
-                if (!HostPlatform.CanRun(context.Host, platform))
-                    needed.AddRange(DebianPackages.ForRunning(platform.ToString()));
-            }
+            needed.AddRange(DebianPackages.ForBuilder(unit.Builder.Name));
+            if (unit.Builder.NeedsCompiler && !unit.Toolchain.Impossible)
+                needed.AddRange(DebianPackages.ForToolchain(unit.Toolchain.Id, unit.Platform.ToString()));
+            if (!HostPlatform.CanRun(context.Host, unit.Platform))
+                needed.AddRange(DebianPackages.ForRunning(unit.Platform.ToString()));
         }
         if (context.Options.InstallPrerequisites)
         {
-            needed.AddRange(Btm.Build.Release.Installers.Installers.DebianNeeds(context.SelectedPackages.SelectMany(p => context.RequestedPlatforms(p).Select(pl => (p, pl)))));
+            needed.AddRange(Btm.Build.Release.Installers.Installers.DebianNeeds(context.Plan.Units.Select(u => (u.Package, u.Platform))));
             // A Release signs win32 programs (with the local certificate at least) and Verify checks them.
-            if (context.SelectedPackages.Any(p => p.Publish && context.RequestedPlatforms(p).Any(pl => pl.Os == "win32")))
+            if (context.Plan.Units.Any(u => u.Package.Publish && u.Platform.Os == "win32"))
                 needed.AddRange(DebianPackages.ForAuthenticode);
             if (context.SelectedPackages.Any(p => p.Budgets is { } b && (b.General.MaxRssMiB is not null || b.Targets.Values.Any(t => t.MaxRssMiB is not null))))
                 needed.AddRange(DebianPackages.ForBudget("maxRssMiB"));

@@ -71,6 +71,27 @@ public class GlibcSymbolVersionsTests
     }
 
     [Test]
+    public void Reads_the_same_needed_libraries_as_readelf_and_none_from_a_static_file()
+    {
+        if (Find("cc") is not { } cc || Find("readelf") is not { } readelf)
+        {
+            Assert.Ignore("cc and readelf (build-essential, binutils) are not installed");
+            return;
+        }
+        using var dir = new TempDir();
+        var source = dir.Write("main.c", "#include <math.h>\n#include <stdio.h>\nint main(int c, char **v) { printf(\"%f\\n\", cos(c)); return v[0][0] == 0; }");
+        var exe = Path.Combine(dir.Path, "main");
+        Run(cc, source, "-o", exe, "-lm");
+        var expected = Regex.Matches(Run(readelf, "-d", exe), @"\(NEEDED\)\s+Shared library: \[([^\]]+)\]").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(expected, Does.Contain("libc.so.6"));
+        Assert.That(ElfNeeded.Read(exe), Is.EqualTo(expected));
+        var alone = Path.Combine(dir.Path, "alone");
+        Run(cc, source, "-static", "-o", alone, "-lm");
+        Assert.That(ElfNeeded.Read(alone), Is.Empty);
+        Assert.That(ElfNeeded.Read(source), Is.Empty, "not an ELF file");
+    }
+
+    [Test]
     public void Floors_are_glibc_versions_from_2_17_or_host()
     {
         Assert.That(GlibcFloor.Problem("2.17"), Is.Null);

@@ -108,6 +108,7 @@ public class DamagedInputTests
                 ("ExecutableTarget.Read", () => ExecutableTarget.Read(path)),
                 ("ElfInterpreter.Read", () => ElfInterpreter.Read(path)),
                 ("GlibcSymbolVersions.Read", () => GlibcSymbolVersions.Read(path)),
+                ("ElfNeeded.Read", () => ElfNeeded.Read(path)),
                 ("MachOCheck.Check", () => MachOCheck.Check(path, format == "Mach-O arm64" ? "arm64" : "x64")),
                 ("AdHocSignature.Verify", () => AdHocSignature.Verify(bytes)),
             };

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Btm.Core.Platforms;
 
@@ -18,29 +17,14 @@ public static class ElfNeeded
 
     private static IReadOnlyList<string> Read(byte[] data)
     {
-        if (data.Length < 64 || data[0] != 0x7f || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F' || data[4] != 2 || data[5] != 1)
+        if (ElfSections.Read(data) is not { Count: > 0 } sections)
             return [];
-        var shoff = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(0x28));
-        var shentsize = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(0x3A));
-        var shnum = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(0x3C));
-        if (shnum == 0)
-            return [];
-        if (shentsize < 64 || shoff + (ulong)shnum * shentsize > (ulong)data.Length)
-            throw new InvalidDataException($"e_shoff/e_shnum: the section headers ({shnum} × {shentsize} at {shoff}) lie past the end of the file ({data.Length} bytes)");
-        (uint Type, ulong Offset, ulong Size, uint Link) Section(int i)
-        {
-            var at = (int)shoff + i * shentsize;
-            return (BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 4)), BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(at + 0x18)),
-                BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(at + 0x20)), BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 0x28)));
-        }
-        var dynamic = Enumerable.Range(0, shnum).Select(Section).FirstOrDefault(s => s.Type == ShtDynamic);
+        var dynamic = sections.FirstOrDefault(s => s.Type == ShtDynamic);
         if (dynamic.Type == 0)
             return [];
-        if (dynamic.Link >= shnum || dynamic.Offset + dynamic.Size > (ulong)data.Length)
+        if (!ElfSections.Inside(data, dynamic, sections.Count))
             throw new InvalidDataException($"sh_offset/sh_size: .dynamic ({dynamic.Size} bytes at {dynamic.Offset}) lies past the end of the file ({data.Length} bytes)");
-        var strings = Section((int)dynamic.Link);
-        if (strings.Offset + strings.Size > (ulong)data.Length)
-            throw new InvalidDataException($"sh_offset/sh_size: .dynstr ({strings.Size} bytes at {strings.Offset}) lies past the end of the file ({data.Length} bytes)");
+        var strings = sections[(int)dynamic.Link];
         var needed = new List<string>();
         for (var at = dynamic.Offset; at + 16 <= dynamic.Offset + dynamic.Size; at += 16)
         {
@@ -49,12 +33,7 @@ public static class ElfNeeded
                 break;
             if (tag != DtNeeded)
                 continue;
-            var offset = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan((int)at + 8));
-            if (offset >= strings.Size)
-                throw new InvalidDataException($"DT_NEEDED: a name at {offset} lies outside .dynstr ({strings.Size} bytes)");
-            var start = (int)(strings.Offset + offset);
-            var stop = Array.IndexOf(data, (byte)0, start, (int)(strings.Size - offset));
-            needed.Add(Encoding.ASCII.GetString(data, start, (stop < 0 ? (int)(strings.Offset + strings.Size) : stop) - start));
+            needed.Add(ElfSections.String(data, strings, BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan((int)at + 8)), "DT_NEEDED"));
         }
         return needed;
     }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Btm.Core.Platforms;
 
@@ -33,25 +32,12 @@ public static class GlibcSymbolVersions
 
     private static IReadOnlyList<Need> Read(byte[] data)
     {
-        if (data.Length < 64 || data[0] != 0x7f || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F' || data[4] != 2 || data[5] != 1)
+        if (ElfSections.Read(data) is not { Count: > 0 } sections)
             return [];
-        var shoff = Field64(data, 0x28, "e_shoff");
-        var shentsize = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(0x3A));
-        var shnum = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(0x3C));
-        if (shnum == 0)
-            return [];
-        if (shentsize < 64 || shoff + (ulong)shnum * shentsize > (ulong)data.Length)
-            throw new InvalidDataException($"e_shoff/e_shnum: the section headers ({shnum} × {shentsize} at {shoff}) lie past the end of the file ({data.Length} bytes)");
-        var sections = Enumerable.Range(0, shnum).Select(i =>
-        {
-            var at = (int)shoff + i * shentsize;
-            return (Type: BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 4)),
-                Offset: Field64(data, at + 0x18, "sh_offset"), Size: Field64(data, at + 0x20, "sh_size"),
-                Link: BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 0x28)), Info: BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 0x2C)));
-        }).ToList();
+        var shnum = sections.Count;
         foreach (var s in sections.Where(s => s.Type is ShtDynsym or ShtGnuVerneed or ShtGnuVersym))
         {
-            if (s.Offset + s.Size > (ulong)data.Length || s.Link >= shnum)
+            if (!ElfSections.Inside(data, s, shnum))
                 throw new InvalidDataException($"sh_offset/sh_size: a dynamic-symbol section ({s.Size} bytes at {s.Offset}) lies past the end of the file ({data.Length} bytes)");
         }
         var verneed = sections.FirstOrDefault(s => s.Type == ShtGnuVerneed);
@@ -73,7 +59,7 @@ public static class GlibcSymbolVersions
                 if (aux < at0 || aux + 16 > end)
                     throw new InvalidDataException($"vn_aux/vna_next: a version-needs entry points outside .gnu.version_r ({aux})");
                 var other = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)aux + 6));
-                names[other] = String(data, strings, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)aux + 8)));
+                names[other] = ElfSections.String(data, strings, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)aux + 8)), "vna_name");
                 var next = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)aux + 12));
                 if (next == 0)
                     break;
@@ -96,24 +82,12 @@ public static class GlibcSymbolVersions
             {
                 var index = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)versym.Offset + 2 * i)) & 0x7fff);
                 if (names.TryGetValue(index, out var version) && version.StartsWith("GLIBC_", StringComparison.Ordinal) && !needs.ContainsKey(version))
-                    needs[version] = String(data, symbolNames, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)dynsym.Offset + 24 * i)));
+                    needs[version] = ElfSections.String(data, symbolNames, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)dynsym.Offset + 24 * i)), "st_name");
             }
         }
         foreach (var version in names.Values.Where(v => v.StartsWith("GLIBC_", StringComparison.Ordinal)))
             needs.TryAdd(version, "(no symbol: the library itself)");
         return needs.Where(n => System.Version.TryParse(n.Key["GLIBC_".Length..], out _))
             .Select(n => new Need(n.Key, n.Value)).OrderBy(n => n.Number).ToList();
-    }
-
-    private static ulong Field64(byte[] data, int at, string field) =>
-        at + 8 <= data.Length ? BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(at)) : throw new InvalidDataException($"{field}: the file ends inside the header");
-
-    private static string String(byte[] data, (uint Type, ulong Offset, ulong Size, uint Link, uint Info) table, uint offset)
-    {
-        if (offset >= table.Size || table.Offset + table.Size > (ulong)data.Length)
-            throw new InvalidDataException($"st_name/vna_name: a name at {offset} lies outside its string table ({table.Size} bytes)");
-        var start = (int)(table.Offset + offset);
-        var stop = Array.IndexOf(data, (byte)0, start, (int)(table.Size - offset));
-        return Encoding.ASCII.GetString(data, start, (stop < 0 ? (int)(table.Offset + table.Size) : stop) - start);
     }
 }
