@@ -108,6 +108,12 @@ public sealed class BuildContext : CakeContextAdapter
 
     private Plan? _plan;
 
+    /// <summary>
+    /// Makes the plan again: toolchains resolve against what is installed (zig's wrapper scripts,
+    /// the emulators found), so CheckTools re-plans after it installs tools.
+    /// </summary>
+    public void Replan() => _plan = Plan.Make(this);
+
     /// <summary>The planned units CheckTools kept (their tools present and proved), in dependency order.</summary>
     public IReadOnlyList<BuildUnit> Units { get; set; } = [];
 

@@ -19,6 +19,7 @@ public sealed class CheckToolsTask : BtmTask
         List<string> CheckAgain()
         {
             context.ToolLookup.Forget();
+            context.Replan();
             context.Summary.Clear();
             return Check(context);
         }
