@@ -74,7 +74,7 @@ public sealed class AppleSigning : IDisposable
         if (notaryParts.Any(p => p is null) && notaryParts.Any(p => p is not null))
             throw new BuildFailedException($"notarization needs all of {NotaryKeyVariable} (the .p8 API key, base64), {NotaryKeyIdVariable} and {NotaryIssuerVariable}; " +
                 $"missing: {string.Join(", ", new[] { NotaryKeyVariable, NotaryKeyIdVariable, NotaryIssuerVariable }.Where((_, i) => notaryParts[i] is null))}");
-        var pkcs12 = Decode(base64, CertBase64Variable, "base64 -i cert.p12");
+        var pkcs12 = SigningKey.DecodeBase64(base64, CertBase64Variable, "base64 -i cert.p12");
         var password = Environment.GetEnvironmentVariable(PasswordVariable) ?? "";
         X509Certificate2 signer;
         try
@@ -99,7 +99,7 @@ public sealed class AppleSigning : IDisposable
         if (notaryParts[0] is { } key)
         {
             var p8 = Path.Combine(work, "notary.p8");
-            SigningKey.WriteSecret(p8, Decode(key, NotaryKeyVariable, "base64 -i AuthKey_XXXX.p8"));
+            SigningKey.WriteSecret(p8, SigningKey.DecodeBase64(key, NotaryKeyVariable, "base64 -i AuthKey_XXXX.p8"));
             notary = (p8, notaryParts[1]!, notaryParts[2]!);
         }
         var apple = new AppleSigning(context, identity, work, keychain, notary);
@@ -123,18 +123,6 @@ public sealed class AppleSigning : IDisposable
         {
             apple.Dispose();
             throw;
-        }
-    }
-
-    private static byte[] Decode(string base64, string variable, string how)
-    {
-        try
-        {
-            return Convert.FromBase64String(base64);
-        }
-        catch (FormatException)
-        {
-            throw new BuildFailedException($"{variable}: not base64; set it to the output of `{how}`");
         }
     }
 

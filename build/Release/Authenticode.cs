@@ -88,15 +88,7 @@ public sealed class Authenticode
         }
         if (Environment.GetEnvironmentVariable(CertBase64Variable) is { Length: > 0 } base64)
         {
-            byte[] bytes;
-            try
-            {
-                bytes = Convert.FromBase64String(base64.Trim());
-            }
-            catch (FormatException)
-            {
-                throw new BuildFailedException($"{CertBase64Variable}: not base64; set it to the output of `base64 -w0 cert.p12`");
-            }
+            var bytes = SigningKey.DecodeBase64(base64, CertBase64Variable, "base64 -w0 cert.p12");
             return new Authenticode(context, bytes, password, timestamp, time, CertBase64Variable);
         }
         if (SigningKey.IsLocalRelease(context))

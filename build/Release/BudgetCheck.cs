@@ -43,7 +43,7 @@ public static class BudgetCheck
                     continue;
                 var folder = Path.Combine(scratch, package.Name.Replace('/', '_'));
                 rows.AddRange(Measure(releaseDir, package, platform, budget, folder));
-                if (budget.RunsProbe && !RunsNatively(context.Host, platform))
+                if (budget.RunsProbe && !context.Toolchains.Resolve(platform, context.Settings.GlibcFloor).RunsNatively(context.Host))
                     notMeasured.Add(platform.ToString());
                 else if (budget.RunsProbe)
                     rows.AddRange(MeasureRun(context, releaseDir, package, platform, budget, folder + "-run"));
@@ -162,12 +162,6 @@ public static class BudgetCheck
             }
         }
     }
-
-    /// <summary>This host runs the target's programs itself: its own platform, or linux musl on the same CPU where musl's loader is installed.</summary>
-    private static bool RunsNatively(PlatformId host, PlatformId platform) =>
-        HostPlatform.CanRun(host, platform)
-        || (host.Os == "linux" && platform.Os == "linux" && platform.Cpu == host.Cpu && platform.Musl
-            && File.Exists($"/lib/ld-musl-{(platform.Cpu == "arm64" ? "aarch64" : "x86_64")}.so.1"));
 
     private static double Median(List<double> values)
     {

@@ -15,10 +15,9 @@ namespace Btm.Build.Release;
 /// </summary>
 public static class IsolatedRun
 {
-    /// <summary>Where the target's loader and libraries are on this Debian host; null for targets it cannot run natively.</summary>
-    public static IReadOnlyList<string>? LibraryFolders(PlatformId platform, PlatformId host) =>
-        host.Os != "linux" || platform.Os != "linux" || platform.Cpu != host.Cpu ? null
-        : platform.Musl ? [$"/usr/lib/{Triple(platform)}-linux-musl", "/lib", "/usr/lib"]
+    /// <summary>Where a linux target's loader and libraries are on a Debian host that runs its programs natively.</summary>
+    public static IReadOnlyList<string> LibraryFolders(PlatformId platform) =>
+        platform.Musl ? [$"/usr/lib/{Triple(platform)}-linux-musl", "/lib", "/usr/lib"]
         : [$"/lib/{Triple(platform)}-linux-gnu", $"/usr/lib/{Triple(platform)}-linux-gnu", "/lib64", "/lib"];
 
     private static string Triple(PlatformId platform) => platform.Cpu == "x64" ? "x86_64" : "aarch64";

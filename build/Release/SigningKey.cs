@@ -71,6 +71,19 @@ public static class SigningKey
         File.Move(temp, path);
     }
 
+    /// <summary>A secret given as base64 in an environment variable; <paramref name="how"/> is the command that makes it.</summary>
+    public static byte[] DecodeBase64(string value, string variable, string how)
+    {
+        try
+        {
+            return Convert.FromBase64String(value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new BuildFailedException($"{variable}: not base64; set it to the output of `{how}`");
+        }
+    }
+
     private static Ed25519Keys.KeyPair Parse(string text, string source)
     {
         try

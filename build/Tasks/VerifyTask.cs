@@ -294,7 +294,7 @@ public sealed class VerifyTask : AsyncBtmTask
             var probe = declared?.Verify ?? VerifyProbe.Default;
             if (declared is null || !probe.Enabled)
                 continue;
-            if (IsolatedRun.LibraryFolders(platform, context.Host) is not { } folders)
+            if (!context.Toolchains.Resolve(platform, context.Settings.GlibcFloor).RunsNatively(context.Host))
             {
                 outcome[platform.ToString()] = "not run: an emulator outside the root would be a dependency of its own";
                 continue;
@@ -313,7 +313,7 @@ public sealed class VerifyTask : AsyncBtmTask
             SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
             foreach (var binary in declared.Binaries)
             {
-                var run = IsolatedRun.Run(unshare, Path.Combine(dir, "bin", binary), probe.Args, folders);
+                var run = IsolatedRun.Run(unshare, Path.Combine(dir, "bin", binary), probe.Args, IsolatedRun.LibraryFolders(platform));
                 if (run.Unavailable is { } why)
                 {
                     outcome[platform.ToString()] = $"not run: unshare cannot make a root here ({Clip(why)})";

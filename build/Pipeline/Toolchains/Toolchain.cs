@@ -32,8 +32,11 @@ public sealed record Toolchain(
     /// <summary>Its binaries run on this host as they are (x64 musl where musl-tools put the musl loader).</summary>
     public bool RunsHere { get; init; }
 
+    /// <summary>This target's binaries run here without an emulator.</summary>
+    public bool RunsNatively(PlatformId host) => HostPlatform.CanRun(host, Target) || RunsHere;
+
     /// <summary>This target's binaries can be run here: natively, or through the emulator.</summary>
-    public bool Runnable(PlatformId host) => HostPlatform.CanRun(host, Target) || RunsHere || Emulator is not null;
+    public bool Runnable(PlatformId host) => RunsNatively(host) || Emulator is not null;
 
     /// <summary>True when this target can never be built from this host, whatever is installed.</summary>
     public bool Impossible => UnavailableReason is not null;
