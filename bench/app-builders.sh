@@ -15,6 +15,7 @@ done
 repo="$work/repo"
 mkdir -p "$repo/packages"
 cp "$root/cake.config" "$root/LICENSE" "$root/package.json" "$root/package-lock.json" "$repo/"
+sed -i '/^Packages=/d' "$repo/cake.config"  # its packages are the ones copied into packages/
 cp -r "$root/docs" "$repo/docs"
 cp -r "$root/examples/hello-go" "$root/examples/hello-bun" "$root/packages/hello-sea" "$repo/packages/"
 ln -s "$root/node_modules" "$repo/node_modules"

@@ -21,6 +21,7 @@ else echo "fail    a second platform needs musl-tools or gcc-aarch64-linux-gnu" 
 make_repo() { # <dir> <packages> <platforms>
   mkdir -p "$1/packages" "$1/docs"
   cp cake.config "$1/"
+  sed -i '/^Packages=/d' "$1/cake.config"
   sed -i "s/^Targets=.*/Targets=$3/" "$1/cake.config"
   cp -r docs/schemas "$1/docs/"
   for i in $(seq 1 "$2"); do

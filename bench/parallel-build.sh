@@ -12,6 +12,7 @@ trap 'rm -rf "$work"' EXIT
 repo="$work/repo"
 mkdir -p "$repo/packages" "$repo/docs"
 cp cake.config "$repo/"
+sed -i '/^Packages=/d' "$repo/cake.config"  # its packages are the ones copied into packages/
 cp -r docs/schemas "$repo/docs/"
 
 # C that keeps the compiler busy for a few seconds at -O2: many small distinct functions.

@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 repo="$work/repo"
 mkdir -p "$repo/packages"
 cp "$root/cake.config" "$root/LICENSE" "$root/package.json" "$root/package-lock.json" "$repo/"
+sed -i '/^Packages=/d' "$repo/cake.config"  # its packages are the ones copied into packages/
 cp -r "$root/docs" "$repo/docs"
 for e in $examples; do cp -r "$root/examples/$e" "$repo/packages/"; done
 cp -r "$root/packages/hello-sea" "$repo/packages/"

@@ -17,6 +17,7 @@ done
 repo="$work/repo"
 mkdir -p "$repo/packages"
 cp "$root/cake.config" "$root/LICENSE" "$root/package.json" "$root/package-lock.json" "$repo/"
+sed -i '/^Packages=/d' "$repo/cake.config"  # its packages are the ones copied into packages/
 cp -r "$root/docs" "$repo/docs"
 cp -r "$root/examples/xxhash" "$repo/packages/xxhash"
 [[ -d "$root/node_modules" ]] && ln -s "$root/node_modules" "$repo/node_modules"

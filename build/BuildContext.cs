@@ -42,7 +42,7 @@ public sealed class BuildContext : CakeContextAdapter
                 : new LocalCheckpointStore());
         _settings = new Lazy<RepoSettings>(() =>
             RepoSettingsReader.Load(Path.Combine(repoRoot, RepoSettings.FileName), RepoSettings.FileName));
-        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Specs));
+        _graph = new Lazy<PackageGraph>(() => PackageGraph.Load(repoRoot, Builders.Specs, Settings.PackageFolders));
         _toolchains = new Lazy<ToolchainResolver>(() =>
             new ToolchainResolver(host, ToolchainTable.All, Settings.Toolchains, environment, FindTool, Path.Combine(repoRoot, ".btm", "toolchains")));
         _keys = new Lazy<UnitKeys>(() => new UnitKeys(Settings.Version, environment));

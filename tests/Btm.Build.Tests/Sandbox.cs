@@ -30,7 +30,8 @@ public sealed class Sandbox : IDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "btm-e2e-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(Root, "packages"));
-        File.Copy(Path.Combine(RepoRoot, "cake.config"), Path.Combine(Root, "cake.config"));
+        // Its packages are the ones copied into packages/, not the repo's examples.
+        File.WriteAllLines(Path.Combine(Root, "cake.config"), File.ReadAllLines(Path.Combine(RepoRoot, "cake.config")).Where(l => !l.StartsWith("Packages=", StringComparison.Ordinal)));
         // cake.config's License needs its text: every package without its own ships the repo's.
         File.Copy(Path.Combine(RepoRoot, "LICENSE"), Path.Combine(Root, "LICENSE"));
         CopyTree(Path.Combine(RepoRoot, "docs", "schemas"), Path.Combine(Root, "docs", "schemas"));

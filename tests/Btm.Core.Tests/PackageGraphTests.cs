@@ -73,4 +73,40 @@ public class PackageGraphTests
         Assert.That(g.DependentsOf("util"), Is.EquivalentTo(new[] { "lib", "app" }));
         Assert.That(g.DependentsOf("other"), Is.Empty);
     }
+
+    private static readonly BuilderSpec[] Make = [new BuilderSpec("make", "d", null)];
+
+    private static void Package(TempDir dir, string folder, string name) =>
+        dir.Write($"{folder}/btm.json", $$"""{"name": "{{name}}", "description": "d", "builder": "make", "binaries": ["{{name}}"]}""");
+
+    [Test]
+    public void Packages_come_from_every_folder_cake_config_names()
+    {
+        using var dir = new TempDir();
+        Package(dir, "packages/lib", "lib");
+        Package(dir, "examples/tool", "tool");
+        Package(dir, "examples/other", "other");
+        var g = PackageGraph.Load(dir.Path, Make, ["packages/*", "examples/tool"]);
+        Assert.That(g.TopologicalOrder.Select(p => p.Name), Is.EqualTo(new[] { "lib", "tool" }), "examples/other is not listed");
+        Assert.That(g["tool"].Directory, Is.EqualTo(Path.Combine(dir.Path, "examples", "tool")));
+        Assert.That(PackageGraph.Load(dir.Path, Make).TopologicalOrder.Select(p => p.Name), Is.EqualTo(new[] { "lib" }), "the default is packages/*");
+    }
+
+    [Test]
+    public void A_listed_folder_without_btm_json_a_link_and_a_name_twice_are_settings_errors()
+    {
+        using var dir = new TempDir();
+        Package(dir, "packages/tool", "tool");
+        Package(dir, "more/tool", "tool");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "empty"));
+        var missing = Assert.Throws<ConfigException>(() => PackageGraph.Load(dir.Path, Make, ["packages/*", "empty"]))!;
+        Assert.That((missing.File, missing.Field), Is.EqualTo(("cake.config", "[Btm] Packages")));
+        Assert.That(missing.Message, Does.Contain("'empty' has no btm.json"));
+        var twice = Assert.Throws<ConfigException>(() => PackageGraph.Load(dir.Path, Make, ["packages/*", "more/*"]))!;
+        Assert.That((twice.File, twice.Field), Is.EqualTo(("more/tool/btm.json", "name")));
+        Assert.That(twice.Message, Does.Contain("package 'tool' is also packages/tool/btm.json"));
+        Directory.CreateSymbolicLink(Path.Combine(dir.Path, "linked"), Path.Combine(dir.Path, "more"));
+        var link = Assert.Throws<ConfigException>(() => PackageGraph.Load(dir.Path, Make, ["linked/*"]))!;
+        Assert.That(link.Message, Does.Contain("symbolic link"));
+    }
 }

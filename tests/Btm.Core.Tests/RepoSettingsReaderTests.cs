@@ -36,6 +36,9 @@ public class RepoSettingsReaderTests
     [TestCase("[Btm]\nScope=@acme\nVersion=1.0\n", "[Btm] Version", "not a SemVer version")]
     [TestCase("[Btm]\nScope=@acme\n", "[Btm] Version", "is required")]
     [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nTargets=linux-x86\n", "[Btm] Targets", "unknown platform id")]
+    [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nPackages=../elsewhere/*\n", "[Btm] Packages", "'../elsewhere/*' is not a folder of this repo")]
+    [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nPackages=/abs/tool\n", "[Btm] Packages", "'/abs/tool' is not a folder of this repo")]
+    [TestCase("[Btm]\nScope=@acme\nVersion=1.0.0\nPackages=packages/**\n", "[Btm] Packages", "'packages/**' is not a folder of this repo")]
     public void Bad_settings_name_the_key_and_fix(string text, string field, string problem)
     {
         var e = Assert.Throws<ConfigException>(() => Load(text))!;

@@ -139,7 +139,8 @@ public sealed class BtmTools(BuildOrchestrator builds, ComponentSynthesizer synt
     {
         try
         {
-            return PackageGraph.Load(builds.Root, Btm.Build.Pipeline.BuilderRegistry.Default.Specs);
+            var settings = RepoSettingsReader.Load(Path.Combine(builds.Root, RepoSettings.FileName), RepoSettings.FileName);
+            return PackageGraph.Load(builds.Root, Btm.Build.Pipeline.BuilderRegistry.Default.Specs, settings.PackageFolders);
         }
         catch (ConfigException e)
         {

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Btm.Core;
 using Btm.Core.IO;
+using Btm.Core.Model;
 
 namespace Btm.Mcp;
 
@@ -267,9 +269,12 @@ public sealed class BuildOrchestrator : IDisposable
         if (File.Exists(summary))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(summary));
+            var folders = PackageFolders();
             foreach (var stage in doc.RootElement.GetProperty("stages").EnumerateArray().Where(s => s.GetProperty("stage").GetString() == "final"))
             {
-                var dir = Path.Combine(Root, "packages", stage.GetProperty("package").GetString()!, "build", stage.GetProperty("mode").GetString()!,
+                if (!folders.TryGetValue(stage.GetProperty("package").GetString()!, out var packageDir))
+                    continue;
+                var dir = Path.Combine(packageDir, "build", stage.GetProperty("mode").GetString()!,
                     stage.GetProperty("platform").GetString()!, "out", "Final");
                 if (Directory.Exists(dir))
                     list.AddRange(Directory.GetFiles(dir).Order(StringComparer.Ordinal));
@@ -278,6 +283,21 @@ public sealed class BuildOrchestrator : IDisposable
         if (build.Task is "Package" or "Release" && Directory.Exists(Path.Combine(Root, "artifacts")))
             list.AddRange(Directory.GetDirectories(Path.Combine(Root, "artifacts")).Where(d => File.Exists(Path.Combine(d, "manifest.json"))).Order(StringComparer.Ordinal));
         return list;
+    }
+
+    /// <summary>Each package's folder, as cake.config's Packages= places it; none when the repo's settings do not load.</summary>
+    private Dictionary<string, string> PackageFolders()
+    {
+        try
+        {
+            var settings = RepoSettingsReader.Load(Path.Combine(Root, RepoSettings.FileName), RepoSettings.FileName);
+            return PackageGraph.Load(Root, Btm.Build.Pipeline.BuilderRegistry.Default.Specs, settings.PackageFolders).TopologicalOrder
+                .ToDictionary(p => p.Name, p => p.Directory, StringComparer.Ordinal);
+        }
+        catch (ConfigException)
+        {
+            return [];
+        }
     }
 
     /// <summary>

@@ -17,20 +17,41 @@ public sealed class PackageGraph
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
-    /// <summary>Loads <c>packages/*/btm.json</c> under the repo root; <paramref name="builders"/> are the accepted builders with their sections.</summary>
-    public static PackageGraph Load(string repoRoot, IReadOnlyCollection<BuilderSpec> builders)
+    /// <summary>
+    /// Loads the btm.json of every package folder cake.config's Packages= names (default
+    /// <c>packages/*</c>); <paramref name="builders"/> are the accepted builders with their sections.
+    /// </summary>
+    public static PackageGraph Load(string repoRoot, IReadOnlyCollection<BuilderSpec> builders, IReadOnlyList<string>? folders = null)
     {
-        var packagesDir = Path.Combine(repoRoot, "packages");
         var manifests = new List<PackageManifest>();
-        if (Directory.Exists(packagesDir))
+        foreach (var folder in folders ?? [RepoSettings.DefaultPackageFolders])
         {
-            foreach (var dir in Directory.GetDirectories(packagesDir).Order(StringComparer.Ordinal))
+            var each = folder.EndsWith("/*", StringComparison.Ordinal);
+            var bare = each ? folder[..^2] : folder;
+            string dir;
+            try
             {
-                var path = Path.Combine(dir, PackageManifest.FileName);
+                // Resolved, not only normalized: a symlinked folder would take builds out of the repo.
+                dir = IO.PathGuard.ResolveNoLinks(repoRoot, bare);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ConfigException(RepoSettings.FileName, "[Btm] Packages", $"'{folder}': {e.Message}", "name a real folder inside the repo, not a link");
+            }
+            if (!each && !File.Exists(Path.Combine(dir, PackageManifest.FileName)))
+                throw new ConfigException(RepoSettings.FileName, "[Btm] Packages", $"'{folder}' has no {PackageManifest.FileName}",
+                    $"create {folder}/{PackageManifest.FileName} (dotnet new btm-package), or write {folder}/* for a folder of packages, or remove it");
+            var candidates = each ? (Directory.Exists(dir) ? Directory.GetDirectories(dir).Order(StringComparer.Ordinal).ToArray() : []) : [dir];
+            foreach (var candidate in candidates)
+            {
+                var path = Path.Combine(candidate, PackageManifest.FileName);
                 if (File.Exists(path))
                     manifests.Add(PackageManifestReader.Load(path, Path.GetRelativePath(repoRoot, path).Replace('\\', '/'), builders));
             }
         }
+        foreach (var twice in manifests.GroupBy(m => m.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            throw new ConfigException(Display(twice.Last(), repoRoot), "name", $"package '{twice.Key}' is also {Display(twice.First(), repoRoot)}",
+                "rename one folder (a package's name is its folder's), or list only one of them in cake.config's Packages=");
         return From(manifests, repoRoot);
     }
 

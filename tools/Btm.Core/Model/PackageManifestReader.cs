@@ -69,7 +69,7 @@ public static partial class PackageManifestReader
         if (PackageNames.Problem(name) is { } nameProblem)
             throw new ConfigException(file, "name", $"'{name}' is not an npm-safe name", nameProblem);
         if (name != folderName)
-            throw new ConfigException(file, "name", $"'{name}' differs from its folder 'packages/{folderName}'",
+            throw new ConfigException(file, "name", $"'{name}' differs from its folder '{folderName}'",
                 $"rename the folder or set \"name\": \"{folderName}\"");
 
         var description = RequiredString(root, "description", file);

@@ -20,6 +20,14 @@ public sealed record RepoSettings(
     /// <summary>GlibcFloor=: the oldest glibc linux glibc binaries run on (default 2.17), or "host".</summary>
     public string GlibcFloor { get; init; } = Model.GlibcFloor.Default;
 
+    /// <summary>
+    /// Packages=: the folders holding this repo's packages, each a folder with a btm.json or
+    /// <c>folder/*</c> for every such folder inside it (default <c>packages/*</c>).
+    /// </summary>
+    public IReadOnlyList<string> PackageFolders { get; init; } = [DefaultPackageFolders];
+
+    public const string DefaultPackageFolders = "packages/*";
+
     /// <summary>RemoteCacheUrl=, RemoteCacheTeam=, RemoteCacheMode=: the shared checkpoint cache (docs/remote-cache.md).</summary>
     public string? RemoteCacheUrl { get; init; }
     public string? RemoteCacheTeam { get; init; }

@@ -11,7 +11,7 @@ public static partial class RepoSettingsReader
 {
     public static readonly IReadOnlySet<string> KnownKeys = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Scope", "Version", "Targets", "GlibcFloor", "License", "Repository", "TrustedKeys", "Toolchains", "RemoteCacheUrl", "RemoteCacheTeam", "RemoteCacheMode",
+        "Scope", "Version", "Targets", "Packages", "GlibcFloor", "License", "Repository", "TrustedKeys", "Toolchains", "RemoteCacheUrl", "RemoteCacheTeam", "RemoteCacheMode",
     };
 
     [GeneratedRegex("^@[a-z0-9][a-z0-9._-]*$")]
@@ -129,8 +129,19 @@ public static partial class RepoSettingsReader
         var cacheMode = values.TryGetValue("RemoteCacheMode", out var cm) ? cm : null;
         if (cacheMode is not (null or "off" or "read" or "readwrite"))
             throw new ConfigException(displayPath, "[Btm] RemoteCacheMode", $"'{cacheMode}' is not a remote cache mode", "use off, read or readwrite");
+        var folders = values.TryGetValue("Packages", out var pf)
+            ? pf.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList()
+            : [RepoSettings.DefaultPackageFolders];
+        foreach (var folder in folders)
+        {
+            var bare = folder.EndsWith("/*", StringComparison.Ordinal) ? folder[..^2] : folder;
+            if (bare.Length == 0 || Path.IsPathRooted(bare) || bare.Contains('\\') || bare.Contains('*') || bare.Split('/').Any(s => s is ".." or "." or ""))
+                throw new ConfigException(displayPath, "[Btm] Packages", $"'{folder}' is not a folder of this repo",
+                    "write folders relative to cake.config with '/', each a package folder (examples/tool) or a folder of them (packages/*)");
+        }
         return new RepoSettings(scope, version, list, license, repository, trusted)
         {
+            PackageFolders = folders,
             Toolchains = toolchains,
             GlibcFloor = glibc,
             RemoteCacheUrl = values.GetValueOrDefault("RemoteCacheUrl"),
