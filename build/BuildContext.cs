@@ -100,6 +100,14 @@ public sealed class BuildContext : CakeContextAdapter
     public UnitKeys Keys => _keys.Value;
     public UnitPipeline Pipeline => _pipeline.Value;
 
+    /// <summary>The per-unit steps of this run's tasks after Build (Test, Package).</summary>
+    public UnitSteps Steps => _steps ??= new UnitSteps(this);
+
+    private UnitSteps? _steps;
+
+    /// <summary>The release Package is packing, begun when the first unit's binaries may be final; null outside a Package run.</summary>
+    public Release.ReleasePacking? Packing { get; set; }
+
     /// <summary>The packages --package names and their dependencies, dependencies first.</summary>
     public IReadOnlyList<PackageManifest> SelectedPackages => Graph.Select(Options.Packages);
 

@@ -97,6 +97,11 @@ public static class BuildHost
             RunReport.Print(context, run.Report);
             return FailureReport.Print(context, e);
         }
+        finally
+        {
+            // A release begun for a unit pipeline that then failed: its temp folder goes.
+            context.Packing?.Dispose();
+        }
         RunReport.Print(context, run.Report);
         return 0;
     }

@@ -8,5 +8,5 @@ namespace Btm.Build.Tasks;
 [IsDependentOn(typeof(CheckToolsTask))]
 public sealed class CompileTask : StageTask
 {
-    protected override CheckpointStage Stage => CheckpointStage.Compiled;
+    public override CheckpointStage Stage => CheckpointStage.Compiled;
 }

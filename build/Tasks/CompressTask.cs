@@ -9,7 +9,7 @@ namespace Btm.Build.Tasks;
 [IsDependentOn(typeof(StripTask))]
 public sealed class CompressTask : StageTask
 {
-    protected override CheckpointStage Stage => CheckpointStage.Compressed;
+    public override CheckpointStage Stage => CheckpointStage.Compressed;
 
     public override RunDecision ShouldRun(BuildContext context) =>
         context.Units.Any(u => u.Compresses)

@@ -8,5 +8,5 @@ namespace Btm.Build.Tasks;
 [IsDependentOn(typeof(CompressTask))]
 public sealed class FinalizeTask : StageTask
 {
-    protected override CheckpointStage Stage => CheckpointStage.Final;
+    public override CheckpointStage Stage => CheckpointStage.Final;
 }

@@ -8,5 +8,5 @@ namespace Btm.Build.Tasks;
 [IsDependentOn(typeof(CompileTask))]
 public sealed class StripTask : StageTask
 {
-    protected override CheckpointStage Stage => CheckpointStage.Stripped;
+    public override CheckpointStage Stage => CheckpointStage.Stripped;
 }

@@ -7,9 +7,9 @@ using Btm.Core.Platforms;
 namespace Btm.Build.Tasks;
 
 [TaskName("Test")]
-[TaskDescription("Runs each package's own tests (CTest, or make test) for platforms this host can run")]
+[TaskDescription("Runs each package's own tests (CTest, make test, go test) for platforms this host can run, each unit as soon as it is built")]
 [IsDependentOn(typeof(BuildTask))]
-public sealed class TestTask : BtmTask
+public sealed class TestTask : BtmTask, IPerUnitTask
 {
     public override RunDecision ShouldRun(BuildContext context)
     {
@@ -20,43 +20,40 @@ public sealed class TestTask : BtmTask
         return RunDecision.Run;
     }
 
-    public override void Run(BuildContext context)
+    public UnitStep? Step(BuildContext context) =>
+        ShouldRun(context).ShouldRun ? new UnitStep("Test", u => u.Package.Test, unit => TestUnit(context, unit)) : null;
+
+    public override void Run(BuildContext context) =>
+        context.Steps.Finish(context.Steps.Of("Test")!, (unit, why) => Record(context, unit, StageOutcome.Skipped, why, TimeSpan.Zero));
+
+    private static void TestUnit(BuildContext context, BuildUnit unit)
     {
-        var runnable = new List<BuildUnit>();
-        foreach (var unit in context.Units.Where(u => u.Package.Test))
+        if (!unit.Toolchain.Runnable(context.Host))
         {
-            if (unit.Toolchain.Runnable(context.Host))
-            {
-                runnable.Add(unit);
-                continue;
-            }
             var reason = unit.Platform.Os == "darwin" && context.Host.Os != "darwin"
                 ? $"{unit.Platform} binaries run only on macOS: Verify checks them structurally; run the tests on a macOS runner"
                 : $"{unit.Platform} binaries do not run on this {context.Host} host and no emulator is installed ({unit.Toolchain.InstallHint})";
             context.Warn($"{unit}: tests skipped: {reason}");
             Record(context, unit, StageOutcome.Skipped, reason, TimeSpan.Zero);
+            return;
         }
-        context.Scheduler.Run(runnable, unit =>
+        var watch = Stopwatch.StartNew();
+        try
         {
-            using var unitLock = UnitLock.Acquire(context, unit);
-            var watch = Stopwatch.StartNew();
-            try
-            {
-                var result = unit.Builder.Test(context, unit);
-                Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
-                context.Success($"{unit}: {result}");
-            }
-            catch (Btm.Cake.Tooling.ToolFailedException e)
-            {
-                Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
-                throw FullLog.Keep(unit, "test", e);
-            }
-            catch (Exception e)
-            {
-                Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
-                throw;
-            }
-        }, (unit, why) => Record(context, unit, StageOutcome.Skipped, why, TimeSpan.Zero));
+            var result = unit.Builder.Test(context, unit);
+            Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
+            context.Success($"{unit}: {result}");
+        }
+        catch (Btm.Cake.Tooling.ToolFailedException e)
+        {
+            Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
+            throw FullLog.Keep(unit, "test", e);
+        }
+        catch (Exception e)
+        {
+            Record(context, unit, StageOutcome.Failed, e.Message.Split('\n')[0], watch.Elapsed);
+            throw;
+        }
     }
 
     private static void Record(BuildContext context, BuildUnit unit, StageOutcome outcome, string detail, TimeSpan elapsed) =>

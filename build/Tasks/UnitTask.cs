@@ -15,7 +15,7 @@ public abstract class UnitTask : BtmTask
 /// <summary>A task the user sees for one row of the stage table; the unit pipeline does the work.</summary>
 public abstract class StageTask : UnitTask
 {
-    protected abstract CheckpointStage Stage { get; }
+    public abstract CheckpointStage Stage { get; }
 
     public override void Run(BuildContext context) => context.Pipeline.RunThrough(Stage);
 }
