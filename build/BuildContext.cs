@@ -105,6 +105,9 @@ public sealed class BuildContext : CakeContextAdapter
 
     private UnitSteps? _steps;
 
+    /// <summary>Other platforms' tarballs this run already ran, by sha256: Verify does not run the same bytes twice.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, Tasks.VerifyTask.TarballRun> TarballRuns { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The release Package is packing, begun when the first unit's binaries may be final; null outside a Package run.</summary>
     public Release.ReleasePacking? Packing { get; set; }
 

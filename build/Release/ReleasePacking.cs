@@ -92,6 +92,13 @@ public sealed class ReleasePacking : IDisposable
         _packed[unit] = (ReleaseFolder.Pack(_context, dir, _temp, name, unit.Package.Name, unit.Platform), installers);
     }
 
+    /// <summary>The packed tarball of <paramref name="unit"/> (a path in the temp folder) and its manifest entry.</summary>
+    public (string Tarball, ManifestPackage Package) Packed(BuildUnit unit)
+    {
+        var package = _packed[unit].Package;
+        return (Path.Combine(_temp, package.Tarball), package);
+    }
+
     /// <summary>
     /// Packs a wrapper per package and the per-package installers, waits for the .NET packs, and
     /// writes manifest, SHA256SUMS and signature, then moves the folder into place. Every unit must be packed.

@@ -15,7 +15,7 @@ namespace Btm.Build.Tasks;
 
 [TaskName("Verify")]
 [TaskDescription("Checks artifacts/<version>/ against its manifest: every hash, the signature, where each tarball installs, and that the host binary runs")]
-public sealed class VerifyTask : AsyncBtmTask
+public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
 {
     // A closed port: optional dependencies that are not local tarballs fail at once instead of
     // reaching whatever registry the machine's npm is configured for.
@@ -191,87 +191,104 @@ public sealed class VerifyTask : AsyncBtmTask
 
     private static string Clip(string text) => text.Split('\n')[0].Length <= 120 ? text.Split('\n')[0] : text.Split('\n')[0][..120] + "…";
 
+    /// <summary>What running one other platform's tarball found: problems, and the line its platform gets.</summary>
+    public sealed record TarballRun(List<string> Problems, string Platform, string Outcome, bool Replace);
+
+    public UnitStep? Step(BuildContext context)
+    {
+        // Only for a run that packs: the step runs the tarball its unit's Package step just packed.
+        if (context.Steps.Of("Package") is null || context.Packing is not { } packing)
+            return null;
+        return new UnitStep("Verify", u => packing.Ships(u) && u.Platform != context.Host, unit =>
+        {
+            var (tarball, package) = packing.Packed(unit);
+            var scratch = Directory.CreateTempSubdirectory("btm-verify-unit-").FullName;
+            try
+            {
+                context.TarballRuns[package.Sha256] = RunOtherPlatform(context, tarball, package, Path.Combine(scratch, "run"));
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        });
+    }
+
     /// <summary>
     /// Every other platform's binaries, straight from their tarballs, where this machine can run
     /// them: natively (x64 musl), or through the target's emulator (qemu-user, wine). The rest are
-    /// reported as not run, and why. One line per platform says which.
+    /// reported as not run, and why. One line per platform says which. A tarball this run already
+    /// ran as soon as it was packed (the same sha256 the manifest now vouches for) is not run again.
     /// </summary>
     private static List<string> RunOtherPlatforms(BuildContext context, string releaseDir, ReleaseManifest manifest, string scratch)
     {
         var packages = manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind && p.Platform != context.Host.ToString()).ToList();
         // Each tarball unpacks and runs on its own (wine and qemu start slowly), --jobs at a time;
         // problems and the per-platform line come out in the manifest's order.
-        var found = new List<string>[packages.Count];
-        var outcomes = new (string Platform, string Text, bool Replace)?[packages.Count];
+        var runs = new TarballRun[packages.Count];
         Parallel.For(0, packages.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Options.Jobs) }, index =>
         {
             var package = packages[index];
-            var problems = found[index] = [];
-            void Outcome(PlatformId platform, string text, bool replace = true) => outcomes[index] = (platform.ToString(), text, replace);
-            var platform = PlatformId.Parse(package.Platform!);
-            var declared = context.Graph.Contains(package.Component) ? context.Graph[package.Component] : null;
-            var probe = declared?.Verify ?? VerifyProbe.Default;
-            if (!probe.Enabled)
-            {
-                Outcome(platform, $"not run: {probe.DisabledReason}");
-                return;
-            }
-            var dir = Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name));
-            SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
-            if (platform.Os == "darwin" && context.Host.Os != "darwin")
-            {
-                foreach (var binary in declared?.Binaries ?? [])
-                {
-                    var report = MachOCheck.Check(Path.Combine(dir, "bin", binary), platform.Cpu);
-                    problems.AddRange(report.Problems.Select(p => $"{package.Tarball}: {p}"));
-                    if (report.Problems.Count == 0)
-                        context.Success($"{binary} for {platform}: Mach-O executable, {report.Cpu}, macOS {report.MinimumOs}+, entry point" +
-                            (report.Signed ? ", code signature" : ""));
-                }
-                Outcome(platform, "checked, not run: needs a macOS runner");
-                return;
-            }
-            var toolchain = context.Toolchains.Resolve(platform, context.Settings.GlibcFloor);
-            if (!toolchain.Runnable(context.Host))
-            {
-                Outcome(platform, $"not run: no emulator for {platform} here ({toolchain.InstallHint})", replace: false);
-                return;
-            }
-            if (declared is not null && MuslLibraries.Missing(platform, context.Builders.For(declared).SystemLibraries(platform)) is { } missing)
-            {
-                Outcome(platform, $"not run: {missing}");
-                return;
-            }
-            var unrunnable = (declared?.Binaries ?? []).Select(b => Path.Combine(dir, "bin", b + platform.ExecutableSuffix))
-                .FirstOrDefault(f => NeedsBinfmt(toolchain, f) is not null);
-            if (unrunnable is not null)
-            {
-                Outcome(platform, $"not run: {NeedsBinfmt(toolchain, unrunnable)}");
-                return;
-            }
-            foreach (var binary in declared?.Binaries ?? [])
-            {
-                var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);
-                var (ok, exit, output, expected) = ToolProbe.Probe(toolchain, file, binary, probe, package.Version);
-                if (!ok)
-                    problems.Add($"{package.Tarball}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` on {platform} exited {exit} printing '{Clip(output.Trim())}'; expected '{expected}'");
-                else
-                    context.Success($"{binary} {string.Join(" ", probe.Args)} on {platform}{(toolchain.Emulator is { } e ? $" (under {Path.GetFileName(e[0])})" : "")}: {Clip(output.Trim())}");
-            }
-            Outcome(platform, toolchain.Emulator is { } emulator ? $"run under {Path.GetFileName(emulator[0])}" : "run natively");
+            runs[index] = context.TarballRuns.TryGetValue(package.Sha256, out var earlier)
+                ? earlier
+                : RunOtherPlatform(context, Path.Combine(releaseDir, package.Tarball), package, Path.Combine(scratch, "run-" + NpmNames.Flat(package.Name)));
         });
-        var problemsFound = found.SelectMany(f => f).ToList();
+        var ranEarlier = packages.Count(p => context.TarballRuns.ContainsKey(p.Sha256));
         var outcome = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (platform, text, replace) in outcomes.OfType<(string, string, bool)>())
+        foreach (var run in runs)
         {
-            if (replace)
-                outcome[platform] = text;
+            if (run.Replace)
+                outcome[run.Platform] = run.Outcome;
             else
-                outcome.TryAdd(platform, text);
+                outcome.TryAdd(run.Platform, run.Outcome);
         }
         if (outcome.Count > 0)
-            context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")));
-        return problemsFound;
+            context.Info("other platforms: " + string.Join("; ", outcome.Select(o => $"{o.Key} {o.Value}")) +
+                (ranEarlier > 0 ? $" ({ranEarlier} of {packages.Count} tarball(s) ran as soon as they were packed)" : ""));
+        return runs.SelectMany(r => r.Problems).ToList();
+    }
+
+    private static TarballRun RunOtherPlatform(BuildContext context, string tarball, ManifestPackage package, string dir)
+    {
+        var problems = new List<string>();
+        var platform = PlatformId.Parse(package.Platform!);
+        TarballRun Outcome(string text, bool replace = true) => new(problems, platform.ToString(), text, replace);
+        var declared = context.Graph.Contains(package.Component) ? context.Graph[package.Component] : null;
+        var probe = declared?.Verify ?? VerifyProbe.Default;
+        if (!probe.Enabled)
+            return Outcome($"not run: {probe.DisabledReason}");
+        SafeArchive.Extract(tarball, Path.GetFileName(tarball), dir, 1);
+        if (platform.Os == "darwin" && context.Host.Os != "darwin")
+        {
+            foreach (var binary in declared?.Binaries ?? [])
+            {
+                var report = MachOCheck.Check(Path.Combine(dir, "bin", binary), platform.Cpu);
+                problems.AddRange(report.Problems.Select(p => $"{package.Tarball}: {p}"));
+                if (report.Problems.Count == 0)
+                    context.Success($"{binary} for {platform}: Mach-O executable, {report.Cpu}, macOS {report.MinimumOs}+, entry point" +
+                        (report.Signed ? ", code signature" : ""));
+            }
+            return Outcome("checked, not run: needs a macOS runner");
+        }
+        var toolchain = context.Toolchains.Resolve(platform, context.Settings.GlibcFloor);
+        if (!toolchain.Runnable(context.Host))
+            return Outcome($"not run: no emulator for {platform} here ({toolchain.InstallHint})", replace: false);
+        if (declared is not null && MuslLibraries.Missing(platform, context.Builders.For(declared).SystemLibraries(platform)) is { } missing)
+            return Outcome($"not run: {missing}");
+        var unrunnable = (declared?.Binaries ?? []).Select(b => Path.Combine(dir, "bin", b + platform.ExecutableSuffix))
+            .FirstOrDefault(f => NeedsBinfmt(toolchain, f) is not null);
+        if (unrunnable is not null)
+            return Outcome($"not run: {NeedsBinfmt(toolchain, unrunnable)}");
+        foreach (var binary in declared?.Binaries ?? [])
+        {
+            var file = Path.Combine(dir, "bin", binary + platform.ExecutableSuffix);
+            var (ok, exit, output, expected) = ToolProbe.Probe(toolchain, file, binary, probe, package.Version);
+            if (!ok)
+                problems.Add($"{package.Tarball}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` on {platform} exited {exit} printing '{Clip(output.Trim())}'; expected '{expected}'");
+            else
+                context.Success($"{binary} {string.Join(" ", probe.Args)} on {platform}{(toolchain.Emulator is { } e ? $" (under {Path.GetFileName(e[0])})" : "")}: {Clip(output.Trim())}");
+        }
+        return Outcome(toolchain.Emulator is { } emulator ? $"run under {Path.GetFileName(emulator[0])}" : "run natively");
     }
 
     /// <summary>
