@@ -18,7 +18,7 @@ public class FreshMachineTests
     /// <summary>What a fresh Debian machine lacks of debian-packages.txt's toolchain, run, installer, signing and budget lines.</summary>
     private static readonly string[] Removed =
         ["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl",
-         "nsis", "rpm", "osslsigncode", "time"];
+         "nsis", "rpm", "osslsigncode", "time", "golang-go"];
 
     private string _clone = "";
     private ProcessResult? _release;
@@ -106,7 +106,7 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Contain("toolchains proved (compiled, linked, ran)"));
         // gcc-aarch64-linux-gnu and its libc headers are not among them: zig builds linux-arm64 at the glibc floor.
         string[] needed = ["libc6-arm64-cross", "libstdc++6-arm64-cross", "qemu-user", "qemu-user-binfmt", "gcc-mingw-w64-x86-64", "wine64", "musl-tools", "musl",
-         "nsis", "rpm", "osslsigncode", "time"];
+         "nsis", "rpm", "osslsigncode", "time", "golang-go"];
         Assert.That(needed.Where(p => !Installed(p)), Is.Empty, "each removed package the release needs was installed again by it");
         Assert.That(File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"), Is.True, "qemu-aarch64 registered with binfmt_misc by the release");
         var platforms = Tarballs().Where(t => t.Platform is not null).GroupBy(t => t.Component)
@@ -187,13 +187,19 @@ public class FreshMachineTests
                 continue;
             }
             var notices = File.ReadAllText(Path.Combine(dir, "THIRD-PARTY-NOTICES.md"));
-            var texts = component == "binflate" ? new[] { "licenses/zstd/LICENSE", "licenses/zstd/COPYING" } : ["licenses/node/LICENSE"];
+            var (texts, expected) = component switch
+            {
+                "binflate" => (new[] { "licenses/zstd/LICENSE", "licenses/zstd/COPYING" }, "MIT AND (BSD-3-Clause OR GPL-2.0-only)"),
+                "hello-go" => (["licenses/go/copyright"], "MIT AND BSD-3-Clause"),
+                "hello-bun" => (["licenses/bun/LICENSE.md"], "MIT AND (MIT AND LGPL-2.0-or-later)"),
+                _ => (["licenses/node/LICENSE"], "MIT"),
+            };
             foreach (var text in texts)
             {
                 Assert.That(File.Exists(Path.Combine(dir, text)), Is.True, $"{name}: {text}");
                 Assert.That(notices, Does.Contain(text), name);
             }
-            Assert.That(license, Is.EqualTo(component == "binflate" ? "MIT AND (BSD-3-Clause OR GPL-2.0-only)" : "MIT"), name);
+            Assert.That(license, Is.EqualTo(expected), name);
         }
     }
 
