@@ -41,6 +41,12 @@ public sealed class TestTask : BtmTask, IPerUnitTask
         try
         {
             var result = unit.Builder.Test(context, unit);
+            if (result.StartsWith(IPackageBuilder.NotRun, StringComparison.Ordinal))
+            {
+                context.Warn($"{unit}: tests {result}");
+                Record(context, unit, StageOutcome.Skipped, result, watch.Elapsed);
+                return;
+            }
             Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
             context.Success($"{unit}: {result}");
         }

@@ -22,6 +22,8 @@ public class FreshMachineTests
 
     private string _clone = "";
     private ProcessResult? _release;
+    private string _registryRoot = "";
+    private VerdaccioServer? _registry;
     private string ReleaseDir => Path.Combine(_clone, "artifacts", "0.1.0");
 
     private static ProcessResult Apt(params string[] args) =>
@@ -60,11 +62,21 @@ public class FreshMachineTests
         _release = ProcessResult.Run(Path.Combine(_clone, "build.sh"), ["--target=Release"], _clone, env, timeoutSeconds: 2400);
         TestContext.Progress.WriteLine(string.Join('\n', _release.Output.Split('\n').Where(l => l.Contains("installing") || l.Contains("installed") ||
             l.Contains("proved") || l.Contains("registered") || l.StartsWith("success the release") || l.StartsWith("fail"))));
+        if (_release.ExitCode != 0)
+            return;
+        // What the release published to the clone's local registry, served again for npm clients to install.
+        _registryRoot = Path.Combine(Path.GetTempPath(), "btm-fresh-registry-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(_registryRoot, "verdaccio"));
+        Directory.Move(Path.Combine(_clone, "artifacts", "registry", "storage"), Path.Combine(_registryRoot, "verdaccio", "storage"));
+        _registry = new VerdaccioServer(_registryRoot);
     }
 
     [OneTimeTearDown]
     public void Restore()
     {
+        _registry?.Dispose();
+        if (_registryRoot.Length > 0 && Directory.Exists(_registryRoot))
+            Directory.Delete(_registryRoot, recursive: true);
         if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get"))
             return;
         // Whatever happened, the rest of the suite finds every package of the list installed again.
@@ -122,8 +134,6 @@ public class FreshMachineTests
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
         Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0")
             .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0"));
-        foreach (var (binary, how) in new[] { ("hello-go", " (under qemu-aarch64)"), ("hello-bun", " (under qemu-aarch64)"), ("hello-go", " (under wine)"), ("hello-bun", " (under wine)") })
-            Assert.That(_release.Output, Does.Contain($"{binary} --version on {(how.Contains("wine") ? "win32-x64" : "linux-arm64")}{how}: 0.1.0"));
     }
 
     [Test]
@@ -141,7 +151,7 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64\s+maxStartupMs\s+500 ms\s+[\d.]+ ms \(binflate, median of 11\)\s+met"));
         Assert.That(_release.Output, Does.Match(@"@btm/hello-sea-linux-x64\s+maxRssMiB\s+100 MiB\s+[\d.]+ MiB \(hello-sea\)\s+met"));
         Assert.That(_release.Output, Does.Not.Contain("MISSED"));
-        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-sea \("));
+        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-bun \([^)]*\), hello-go \(static, alone\), hello-sea \("));
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64-musl\s+maxStartupMs\s+500 ms\s+[\d.]+ ms"), "musl programs run natively here");
     }
 
@@ -170,6 +180,94 @@ public class FreshMachineTests
             }
         }
         Assert.That(checkedCount, Is.EqualTo(6), "binflate, hello-sea and hello-bun, each for linux-x64 and linux-arm64");
+    }
+
+    [Test]
+    public void The_go_and_bun_examples_were_tested_where_this_machine_runs_them_and_say_why_not_elsewhere()
+    {
+        Assume.That(_release!.ExitCode, Is.Zero, "the release failed (see the first test)");
+        foreach (var line in new[]
+        {
+            "hello-go linux-x64 prod: go test passed (1 package(s))", "hello-go linux-x64-musl prod: go test passed (1 package(s))",
+            "hello-go linux-arm64 prod: go test passed (1 package(s) under qemu-aarch64)", "hello-go win32-x64 prod: go test passed (1 package(s) under wine)",
+            "hello-bun linux-x64 prod: the app ran and printed its version", "hello-bun linux-arm64 prod: the app ran under qemu-aarch64 and printed its version",
+            "hello-bun win32-x64 prod: the app ran under wine and printed its version",
+        })
+            Assert.That(_release.Output, Does.Contain("success " + line));
+        // Not run is said as a skipped test with the reason, never as a passed one.
+        Assert.That(_release.Output, Does.Contain("warn    hello-bun linux-x64-musl prod: tests not run: it loads libstdc++.so.6 from the musl system").And.Contain("apk add libstdc++"));
+        Assert.That(_release.Output, Does.Match(@"hello-bun\s+linux-x64-musl\s+prod\s+test\s+skipped"));
+        foreach (var (name, platform, how) in new[]
+        {
+            ("hello-go", "linux-x64-musl", ""), ("hello-go", "linux-arm64", " (under qemu-aarch64)"), ("hello-go", "linux-arm64-musl", " (under qemu-aarch64)"),
+            ("hello-go", "win32-x64", " (under wine)"), ("hello-bun", "linux-arm64", " (under qemu-aarch64)"), ("hello-bun", "win32-x64", " (under wine)"),
+        })
+            Assert.That(_release.Output, Does.Contain($"{name} --version on {platform}{how}: 0.1.0"), "Verify ran the packed tarball");
+        foreach (var name in new[] { "hello-go", "hello-bun" })
+        {
+            Assert.That(_release.Output, Does.Contain($"{name} --version via @btm/{name}: 0.1.0"), "this host's package, through the npm wrapper");
+            Assert.That(_release.Output, Does.Contain($"{name} for darwin-x64: Mach-O executable, x64"));
+            Assert.That(_release.Output, Does.Contain($"{name} for darwin-arm64: Mach-O executable, arm64"));
+        }
+    }
+
+    [TestCase("linux", "x64", "glibc", "linux-x64")]
+    [TestCase("linux", "x64", "musl", "linux-x64-musl")]
+    [TestCase("linux", "arm64", "glibc", "linux-arm64")]
+    [TestCase("linux", "arm64", "musl", "linux-arm64-musl")]
+    [TestCase("win32", "x64", null, "win32-x64")]
+    [TestCase("darwin", "x64", null, "darwin-x64")]
+    [TestCase("darwin", "arm64", null, "darwin-arm64")]
+    public void Npm_installs_each_target_of_the_go_and_bun_examples_and_they_run_where_this_machine_can(string os, string cpu, string? libc, string platform)
+    {
+        Assume.That(_registry, Is.Not.Null, "the release failed (see the first test)");
+        var dir = Path.Combine(Path.GetTempPath(), $"btm-gobun-{platform}-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "package.json"), "{\"name\": \"consumer\", \"version\": \"1.0.0\", \"private\": true}\n");
+            string[] args = ["install", "@btm/hello-go@0.1.0", "@btm/hello-bun@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", $"--os={os}", $"--cpu={cpu}"];
+            if (libc is not null)
+                args = [.. args, $"--libc={libc}"];
+            var install = ProcessResult.Run("npm", args, dir, new Dictionary<string, string?> { ["npm_config_cache"] = Path.Combine(dir, ".npm-cache") });
+            Assert.That(install.ExitCode, Is.Zero, install.Output);
+            foreach (var name in new[] { "hello-go", "hello-bun" })
+            {
+                var packageDir = Path.Combine(dir, "node_modules", "@btm", $"{name}-{platform}");
+                Assert.That(Directory.Exists(packageDir), Is.True, $"npm installed @btm/{name}-{platform}");
+                Assert.That(Directory.GetDirectories(Path.Combine(dir, "node_modules", "@btm")).Select(Path.GetFileName).Where(d => d!.StartsWith(name + "-", StringComparison.Ordinal)),
+                    Is.EqualTo(new[] { $"{name}-{platform}" }), "only the requested platform's package");
+                var binary = Path.Combine(packageDir, "bin", name + (os == "win32" ? ".exe" : ""));
+                // win32 runs under the release's own wine wrapper: its prefix has what Bun's Windows runtime imports.
+                string[]? run = platform switch
+                {
+                    "linux-x64" => [binary],
+                    "linux-x64-musl" when name == "hello-go" => [binary],
+                    "linux-arm64" => ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", binary],
+                    "linux-arm64-musl" when name == "hello-go" => ["qemu-aarch64", binary],
+                    "win32-x64" => [Path.Combine(_clone, ".btm", "toolchains", "wine", "wine"), binary],
+                    _ => null,
+                };
+                if (run is null)
+                {
+                    var header = File.ReadAllBytes(binary)[..4];
+                    if (os == "darwin")
+                        Assert.That(BitConverter.ToUInt32(header), Is.EqualTo(0xfeedfacfu), $"{name} {platform}: a 64-bit Mach-O");
+                    else
+                        Assert.That(header, Is.EqualTo(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }), $"{name} {platform}: an ELF file (Bun's musl runtime needs Alpine's libstdc++ to run)");
+                    continue;
+                }
+                var ran = ProcessResult.Run(run[0], [.. run[1..], "Ada"], dir);
+                Assert.That(ran.ExitCode, Is.Zero, ran.Output);
+                var expectedOs = name == "hello-go" ? (os == "win32" ? "windows" : os) : os;
+                var expectedCpu = name == "hello-go" ? (cpu == "x64" ? "amd64" : cpu) : cpu;
+                Assert.That(ran.Stdout.Trim(), Is.EqualTo($"Hello, Ada! ({expectedOs}/{expectedCpu})"), $"{name} {platform}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Test]

@@ -45,8 +45,13 @@ public interface IPackageBuilder
     /// </summary>
     BuildResult Build(BuildContext context, BuildUnit unit);
 
-    /// <summary>Runs the package's tests; returns a one-line result for the log.</summary>
+    /// <summary>
+    /// Runs the package's tests; returns a one-line result for the log. A result beginning
+    /// <see cref="NotRun"/> says why no test ran: the unit's test is recorded as skipped, never passed.
+    /// </summary>
     string Test(BuildContext context, BuildUnit unit);
+
+    public const string NotRun = "not run: ";
 }
 
 /// <summary>Where a builder's build left its results.</summary>
