@@ -26,6 +26,9 @@ public static class CommandLine
           binject --list <binary>
               Put resources into an ELF, PE or Mach-O executable where Node's single-executable
               reader finds them (a Node SEA blob, say); list what one carries.
+          psp verify|inspect|extract <package> --key <public key> [-o <folder>]
+              Check a signed self-contained package (launcher, metadata, slots, signed index) against
+              the keys given; print its metadata and slots; extract its slots.
           mcp [--root <repo>] [--concurrency <n>] [--host <Btm.Build.dll>] [--http <address:port>]
               Serve builds and scaffolding to agents over MCP (stdio): trigger_build, get_build_status,
               get_build_log, cancel_build, list_builds, list_components, list_component_types,
@@ -49,7 +52,8 @@ public static class CommandLine
                 "binflate" => Binflate(args[1..], stdout),
                 "binject" => Binject(args[1..], stdout),
                 "mcp" => Mcp(args[1..], stdout),
-                _ => throw new UsageError($"unknown command '{args[0]}': use binpress, binflate, binject or mcp"),
+                "psp" => PspCommand.Run(args[1..], stdout),
+                _ => throw new UsageError($"unknown command '{args[0]}': use binpress, binflate, binject, psp or mcp"),
             };
         }
         catch (UsageError e)
@@ -57,14 +61,14 @@ public static class CommandLine
             stderr.WriteLine($"btm: {e.Message}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Core.Inject.InjectException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Core.Inject.InjectException or Core.BuildFailedException)
         {
             stderr.WriteLine($"btm: {e.Message}");
             return ExitFailed;
         }
     }
 
-    private sealed class UsageError(string message) : Exception(message);
+    internal sealed class UsageError(string message) : Exception(message);
 
     private static Dictionary<string, string> Parse(string[] args, string command, string help, string[] valued, out string input)
     {
