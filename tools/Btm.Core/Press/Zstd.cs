@@ -47,7 +47,7 @@ public static class Zstd
         long produced = 0;
         try
         {
-            using var zstd = new DecompressionStream(new Window(input, length), checkEndOfStream: true, leaveOpen: true);
+            using var zstd = new DecompressionStream(new IO.StreamWindow(input, length), checkEndOfStream: true, leaveOpen: true);
             int read;
             while ((read = zstd.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -66,32 +66,5 @@ public static class Zstd
             throw new InvalidDataException("payload ends inside a zstd frame (truncated)");
         }
         return produced;
-    }
-
-    /// <summary>The next <c>length</c> bytes of a stream, and not one more; fewer is a truncated payload.</summary>
-    private sealed class Window(Stream inner, long length) : Stream
-    {
-        private long _left = length;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_left == 0)
-                return 0;
-            var read = inner.Read(buffer, offset, (int)Math.Min(count, _left));
-            if (read == 0)
-                throw new InvalidDataException("payload truncated");
-            _left -= read;
-            return read;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

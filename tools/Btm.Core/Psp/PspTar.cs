@@ -191,7 +191,7 @@ public static class PspTar
             entries.Add(entry);
             if (folder)
                 continue;
-            var body = new Window(input, size);
+            var body = new IO.StreamWindow(input, size);
             file?.Invoke(entry, body);
             body.Skip();
             var pad = (int)((Block - size % Block) % Block);
@@ -225,40 +225,5 @@ public static class PspTar
             digits++;
         }
         return value;
-    }
-
-    /// <summary>Exactly <c>length</c> bytes of the tar stream: a file's body.</summary>
-    private sealed class Window(Stream inner, long size) : Stream
-    {
-        private readonly long _size = size;
-        private long _left = size;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_left == 0)
-                return 0;
-            var read = inner.Read(buffer, offset, (int)Math.Min(count, _left));
-            if (read == 0)
-                throw new EndOfStreamException("tar entry cut short");
-            _left -= read;
-            return read;
-        }
-
-        public void Skip()
-        {
-            var buffer = new byte[1 << 16];
-            while (_left > 0)
-                _ = Read(buffer, 0, buffer.Length);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => _size;
-        public override long Position { get => _size - _left; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
