@@ -154,6 +154,18 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
         var platformPackages = manifest.Packages.Where(p => p.Kind == ManifestPackage.PlatformKind).ToList();
         if (platformPackages.Count == 0)
             return problems;
+        // npm decides from package.json alone (os, cpu, libc), so each platform's install gets
+        // stand-ins holding only the tarball's own package.json: eight installs of every full
+        // tarball (hundreds of MB of gzip) took most of Verify. The real tarballs install and run below.
+        var standIns = Path.Combine(scratch, "package-json-only");
+        Directory.CreateDirectory(standIns);
+        var dependencies = new Dictionary<string, string>();
+        foreach (var package in platformPackages)
+        {
+            var standIn = Path.Combine(standIns, Path.GetFileName(package.Tarball));
+            PackageJsonOnly(Path.Combine(releaseDir, package.Tarball), standIn);
+            dependencies[package.Name] = "file:" + standIn.Replace('\\', '/');
+        }
         // Each install is an npm process that mostly waits: running them side by side halves Verify.
         var perPlatform = new List<string>[PlatformId.All.Count];
         try
@@ -164,8 +176,7 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
                 var found = perPlatform[i] = [];
                 var project = Path.Combine(scratch, "select-" + platform);
                 Directory.CreateDirectory(project);
-                InstallRunCheck.WritePackageJson(Path.Combine(project, "package.json"), "btm-verify",
-                    platformPackages.ToDictionary(p => p.Name, p => "file:" + Path.Combine(releaseDir, p.Tarball).Replace('\\', '/')));
+                InstallRunCheck.WritePackageJson(Path.Combine(project, "package.json"), "btm-verify", dependencies);
                 context.NpmInstall(new NpmInstallSettings
                 {
                     Prefix = project, Registry = NoRegistry, FetchRetries = 0, Os = platform.Os, Cpu = platform.Cpu, Libc = platform.Libc ?? "glibc",
@@ -187,6 +198,20 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
         foreach (var found in perPlatform)
             problems.AddRange(found);
         return problems;
+    }
+
+    /// <summary>A .tgz holding only <paramref name="tarball"/>'s package/package.json, byte for byte.</summary>
+    private static void PackageJsonOnly(string tarball, string output)
+    {
+        var json = TarballReader.ReadBytes(tarball, "package/package.json");
+        using var file = File.Create(output);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        using var writer = new System.Formats.Tar.TarWriter(gzip, System.Formats.Tar.TarEntryFormat.Ustar);
+        writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "package/package.json")
+        {
+            DataStream = new MemoryStream(json),
+            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+        });
     }
 
     private static string Clip(string text) => text.Split('\n')[0].Length <= 120 ? text.Split('\n')[0] : text.Split('\n')[0][..120] + "…";

@@ -8,7 +8,10 @@ namespace Btm.Core.Release;
 public static class TarballReader
 {
     /// <summary>The text of one file in a .tgz (e.g. package/package.json).</summary>
-    public static string ReadText(string tarball, string path)
+    public static string ReadText(string tarball, string path) => new StreamReader(new MemoryStream(ReadBytes(tarball, path))).ReadToEnd();
+
+    /// <summary>The bytes of one file in a .tgz.</summary>
+    public static byte[] ReadBytes(string tarball, string path)
     {
         using var file = File.OpenRead(tarball);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
@@ -16,7 +19,11 @@ public static class TarballReader
         while (reader.GetNextEntry() is { } entry)
         {
             if (entry.Name == path && entry.DataStream is { } data)
-                return new StreamReader(data).ReadToEnd();
+            {
+                var copy = new MemoryStream();
+                data.CopyTo(copy);
+                return copy.ToArray();
+            }
         }
         throw new InvalidDataException($"{tarball} has no {path}");
     }
