@@ -61,7 +61,7 @@ public class PspTests
         using var dir = new TempDir();
         var written = File.ReadAllBytes(Pack(dir));
         if (Environment.GetEnvironmentVariable("BTM_WRITE_GOLDEN") == "1")
-            File.WriteAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../Golden/psp/golden.psp"), written);
+            File.WriteAllBytes(Path.Combine(TestContext.CurrentContext.TestDirectory, "../../../../../packages/psp-launcher/test/golden.psp"), written);
         Assert.That(written, Is.EqualTo(File.ReadAllBytes(GoldenPath)), "the same inputs give the same bytes (set BTM_WRITE_GOLDEN=1 to renew after a format change)");
 
         var package = PspReader.Read(GoldenPath, [Key.PublicKey]);
@@ -181,7 +181,7 @@ public class PspTests
             Directory.CreateDirectory(slot);
             File.WriteAllText(Path.Combine(slot, "ok.txt"), "ok\n");
             make(slot);
-            var e = Assert.Throws<PspException>(() => PspWriter.Write(Path.Combine(dir.Path, setup + ".psp"), Launcher, Metadata,
+            var e = Assert.Throws<PspException>(() => PspWriter.Write(Path.Combine(dir.Path, setup + ".psp"), Launcher, Metadata with { Entry = "app/ok.txt" },
                 [new PspSlotSource("app", PspPurpose.App, slot)], Key), setup)!;
             Assert.That(e.Region, Is.EqualTo("slot app"));
             Assert.That(e.Message, Does.Contain(expected), setup);
@@ -191,6 +191,31 @@ public class PspTests
         Refused("link-dir", s => { Directory.CreateDirectory(Path.Combine(s, "real")); Directory.CreateSymbolicLink(Path.Combine(s, "alias"), "real"); }, "alias is a symbolic link to a folder");
         Refused("hard", s => Run("ln", Path.Combine(s, "ok.txt"), Path.Combine(s, "twin.txt")), "hard link");
         Refused("fifo", s => Run("mkfifo", Path.Combine(s, "pipe")), "special file pipe");
+    }
+
+    [Test]
+    public void An_entry_point_outside_every_slot_is_refused_at_pack_time()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<PspException>(() => PspWriter.Write(Path.Combine(dir.Path, "x.psp"), Launcher, Metadata with { Entry = "bin/tool" }, Sources(dir), Key))!;
+        Assert.That(e.Region, Is.EqualTo("metadata"));
+        Assert.That(e.Message, Does.Contain("entry point 'bin/tool' must start with a slot's name (runtime, app)"));
+        Assert.That(File.Exists(Path.Combine(dir.Path, "x.psp")), Is.False);
+    }
+
+    [Test]
+    public void The_launcher_key_block_takes_the_keys_given_and_refuses_a_file_without_one()
+    {
+        var launcher = new byte[4096];
+        PspLauncher.Marker.CopyTo(launcher.AsSpan(1000));
+        var patched = PspLauncher.WithKeys(launcher, [Key.PublicKey], "launcher");
+        Assert.That(PspLauncher.Keys(patched), Has.Count.EqualTo(1));
+        Assert.That(PspLauncher.Keys(patched)[0], Is.EqualTo(Key.PublicKey));
+        Assert.That(PspLauncher.Keys(launcher), Is.Empty, "the input is not changed");
+        Assert.That(Assert.Throws<Btm.Core.BuildFailedException>(() => PspLauncher.WithKeys(new byte[4096], [Key.PublicKey], "plain.bin"))!.Message,
+            Does.Contain("plain.bin has no key block"));
+        Assert.That(Assert.Throws<Btm.Core.BuildFailedException>(() => PspLauncher.WithKeys(launcher, Enumerable.Repeat(Key.PublicKey, 9).ToList(), "launcher"))!.Message,
+            Does.Contain("1 to 8 keys"));
     }
 
     private static void Run(string tool, params string[] args)

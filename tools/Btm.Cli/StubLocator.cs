@@ -21,7 +21,7 @@ public static class StubLocator
         var (candidates, why) = Candidates(input, targetPlatform);
         // A static program runs on either libc, and so does a static stub: prefer one; else the first
         // candidate (glibc, the common case) in the order Places gives.
-        var chosen = candidates.SelectMany(Places).Where(File.Exists)
+        var chosen = candidates.SelectMany(c => Places(PackageManifest.StubPackage, c)).Where(File.Exists)
             .OrderBy(f => candidates.Count > 1 && ExecutableTarget.Read(f) is { Libc: ElfInterpreter.Libc.Static } ? 0 : 1)
             .FirstOrDefault();
         if (chosen is not null)
@@ -53,17 +53,20 @@ public static class StubLocator
         };
     }
 
-    /// <summary>The repo's prod then dev build (it wins: it is what the repo just built), then the packaged stub.</summary>
-    private static IEnumerable<string> Places(PlatformId platform)
+    /// <summary>The built <paramref name="package"/> (bin-stub, psp-launcher) for <paramref name="platform"/>, or null.</summary>
+    public static string? FindBuilt(string package, PlatformId platform) => Places(package, platform).FirstOrDefault(File.Exists);
+
+    /// <summary>The repo's prod then dev build (it wins: it is what the repo just built), then the packaged one.</summary>
+    private static IEnumerable<string> Places(string package, PlatformId platform)
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
             if (!File.Exists(Path.Combine(dir.FullName, RepoSettings.FileName)))
                 continue;
             foreach (var mode in new[] { BuildMode.Prod, BuildMode.Dev })
-                yield return UnitLayout.For(dir.FullName, PackageManifest.StubPackage, mode, platform).ShippedBinary(PackageManifest.StubPackage);
+                yield return UnitLayout.For(dir.FullName, package, mode, platform).ShippedBinary(package);
             break;
         }
-        yield return Path.Combine(PackagedRoot, platform.ToString(), PackageManifest.StubPackage + platform.ExecutableSuffix);
+        yield return Path.Combine(PackagedRoot, platform.ToString(), package + platform.ExecutableSuffix);
     }
 }

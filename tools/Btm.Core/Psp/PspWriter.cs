@@ -9,6 +9,9 @@ namespace Btm.Core.Psp;
 /// <summary>A slot to pack: its name, what it holds, and the folder whose tree it is.</summary>
 public sealed record PspSlotSource(string Name, PspPurpose Purpose, string Folder);
 
+/// <summary>A slot given as its tar file.</summary>
+public sealed record PspTarSlot(string Name, PspPurpose Purpose, string Tar);
+
 /// <summary>
 /// Writes a PSP package (docs/psp-format.md): the launcher, the metadata, the slot table, each
 /// slot as a zstd frame of its deterministic tar, and the signed index. The file appears whole or
@@ -29,6 +32,35 @@ public static class PspWriter
         }
         if (sources.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new PspException($"slot {twice.Key}", "the name is used twice");
+        // The launcher links each slot into the work environment under the slot's name.
+        if (!sources.Any(s => metadata.Entry.StartsWith(s.Name + "/", StringComparison.Ordinal)))
+            throw new PspException("metadata", $"entry point '{metadata.Entry}' must start with a slot's name ({string.Join(", ", sources.Select(s => s.Name))}), then the path inside it");
+        PspFormat.WriteMetadata(metadata); // refused before any slot is tarred
+        var scratch = Directory.CreateTempSubdirectory("btm-psp-").FullName;
+        try
+        {
+            var tars = new List<PspTarSlot>();
+            foreach (var source in sources)
+            {
+                var tar = Path.Combine(scratch, source.Name + ".tar");
+                using (var stream = File.Create(tar))
+                    PspTar.Write(source.Folder, stream, source.Name);
+                tars.Add(new PspTarSlot(source.Name, source.Purpose, tar));
+            }
+            WriteTars(output, launcher, metadata, tars, key, level);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A package from slot tars as given, unchecked: for tars made elsewhere, and for the tests'
+    /// crafted hostile slots, which every reader must refuse.
+    /// </summary>
+    public static void WriteTars(string output, byte[] launcher, PspMetadata metadata, IReadOnlyList<PspTarSlot> sources, Ed25519Keys.KeyPair key, int level = DefaultLevel)
+    {
         var meta = PspFormat.WriteMetadata(metadata);
         var scratch = Directory.CreateTempSubdirectory("btm-psp-").FullName;
         try
@@ -39,9 +71,7 @@ public static class PspWriter
             long offset = launcher.Length + meta.Length + (long)sources.Count * PspFormat.SlotEntrySize;
             foreach (var source in sources)
             {
-                var tar = Path.Combine(scratch, source.Name + ".tar");
-                using (var stream = File.Create(tar))
-                    PspTar.Write(source.Folder, stream, source.Name);
+                var tar = source.Tar;
                 var packed = Path.Combine(scratch, source.Name + ".tar.zst");
                 using (var input = File.OpenRead(tar))
                 using (var stream = File.Create(packed))
@@ -52,7 +82,6 @@ public static class PspWriter
                     throw new PspException($"slot {source.Name}", $"its tar is {raw} bytes, more than 16 GiB");
                 slots.Add(new PspSlot(source.Name, source.Purpose, offset, size, raw, Sha256.OfFile(packed), Sha256.OfFile(tar)));
                 files.Add(packed);
-                File.Delete(tar);
                 offset += size;
             }
             var table = PspFormat.WriteTable(slots);
