@@ -18,7 +18,12 @@ public static partial class ToolProbe
     public static (bool Ok, int ExitCode, string Output, string Expected) Probe(Toolchain toolchain, string file, string binary, VerifyProbe probe, string version)
     {
         string[] command = [.. toolchain.Emulator ?? [], file, .. probe.Args];
-        var (exit, output) = Run(command[0], command[1..]);
+        // A program that execs another (a PSP's launcher, a compressed binary's stub) reaches qemu
+        // again through binfmt_misc, which takes the sysroot -L gave from QEMU_LD_PREFIX.
+        var emulator = toolchain.Emulator ?? [];
+        var sysroot = emulator.ToList().IndexOf("-L") is var at and >= 0 && at + 1 < emulator.Count ? emulator[at + 1] : null;
+        var (exit, output) = RunIn(null, TimeSpan.FromSeconds(60), sysroot is null ? null : new Dictionary<string, string> { ["QEMU_LD_PREFIX"] = sysroot },
+            command[0], command[1..]);
         var expected = probe.Expected(binary, version);
         return (exit == 0 && output.Contains(expected, StringComparison.Ordinal), exit, output, expected);
     }
@@ -29,7 +34,10 @@ public static partial class ToolProbe
     public static (int ExitCode, string Output) RunIn(string? workingDirectory, string file, params string[] args) =>
         RunIn(workingDirectory, TimeSpan.FromSeconds(60), file, args);
 
-    public static (int ExitCode, string Output) RunIn(string? workingDirectory, TimeSpan timeout, string file, params string[] args)
+    public static (int ExitCode, string Output) RunIn(string? workingDirectory, TimeSpan timeout, string file, params string[] args) =>
+        RunIn(workingDirectory, timeout, null, file, args);
+
+    private static (int ExitCode, string Output) RunIn(string? workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, string file, string[] args)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -40,6 +48,8 @@ public static partial class ToolProbe
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new BuildFailedException($"could not start {file}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();

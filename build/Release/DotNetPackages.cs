@@ -42,17 +42,20 @@ public static class DotNetPackages
         var folder = Path.Combine(temp, ".stubs");
         try
         {
-            foreach (var unit in stubs)
+            // The PSP launcher rides along where it was built: btm psp pack finds it beside the stub.
+            var launchers = context.Units.Where(u => u.Package.Name == PackageManifest.PspLauncherPackage).ToList();
+            foreach (var unit in stubs.Concat(launchers))
             {
-                var binary = Path.Combine(unit.OutputDir(CheckpointStage.Final), unit.BinaryFileName(PackageManifest.StubPackage));
+                var binary = Path.Combine(unit.OutputDir(CheckpointStage.Final), unit.BinaryFileName(unit.Package.Name));
                 if (!File.Exists(binary))
-                    throw new BuildFailedException($"{unit}: {binary} is missing after Build; run ./build.sh --target=Build --package={PackageManifest.StubPackage} again");
+                    throw new BuildFailedException($"{unit}: {binary} is missing after Build; run ./build.sh --target=Build --package={unit.Package.Name} again");
                 var into = Path.Combine(folder, unit.Platform.ToString());
                 Directory.CreateDirectory(into);
                 File.Copy(binary, Path.Combine(into, Path.GetFileName(binary)));
             }
             packed.Add(PackOne(context, ToolProject, temp, folder));
-            context.Info($"the btm tool carries {PackageManifest.StubPackage} ({context.Options.Mode.Id}) for {string.Join(", ", stubs.Select(u => u.Platform.ToString()).Order(StringComparer.Ordinal))}");
+            context.Info($"the btm tool carries {PackageManifest.StubPackage} ({context.Options.Mode.Id}) for {string.Join(", ", stubs.Select(u => u.Platform.ToString()).Order(StringComparer.Ordinal))}" +
+                (launchers.Count > 0 ? $", {PackageManifest.PspLauncherPackage} for {string.Join(", ", launchers.Select(u => u.Platform.ToString()).Order(StringComparer.Ordinal))}" : ""));
         }
         finally
         {

@@ -86,6 +86,7 @@ public sealed class ReleasePacking : IDisposable
         var name = NpmNames.Platform(settings, unit.Package, unit.Platform);
         var dir = Path.Combine(Stage, NpmNames.Flat(name));
         var glibc = PackageStager.StagePlatform(_context, unit, dir);
+        PspSigning.SignPrograms(unit, Path.Combine(dir, "bin"), _key);
         _authenticode?.SignPrograms(unit, Path.Combine(dir, "bin"));
         _apple?.SignPrograms(unit, Path.Combine(dir, "bin"));
         var installers = Installers.Installers.MakeFor(_context, unit, dir, InstallersDir, _source.BuildTime, glibc, _authenticode);

@@ -191,9 +191,9 @@ public static class PspCommand
         {
             throw new CommandLine.UsageError($"psp pack: {(sign is null ? "BTM_SIGNING_KEY" : "--sign " + sign)}: not an Ed25519 private key ({e.Message})");
         }
-        launcherPath ??= StubLocator.FindBuilt(PspLauncherPackage, platform)
-            ?? throw new CommandLine.UsageError($"psp pack: no {PspLauncherPackage} for {platform}: inside a BTM repo build one with " +
-                $"./build.sh --target=Build --package={PspLauncherPackage} --mode=prod --platform={platform}, or pass --launcher <file>");
+        launcherPath ??= StubLocator.FindBuilt(Core.Model.PackageManifest.PspLauncherPackage, platform)
+            ?? throw new CommandLine.UsageError($"psp pack: no {Core.Model.PackageManifest.PspLauncherPackage} for {platform}: inside a BTM repo build one with " +
+                $"./build.sh --target=Build --package={Core.Model.PackageManifest.PspLauncherPackage} --mode=prod --platform={platform}, or pass --launcher <file>");
         if (!File.Exists(launcherPath))
             throw new CommandLine.UsageError($"psp pack: --launcher {launcherPath} does not exist");
         var keys = new List<byte[]> { key.PublicKey };
@@ -215,8 +215,6 @@ public static class PspCommand
             $"({string.Join(", ", package.Slots.Select(s => $"{s.Name} {s.Size:N0} B"))}), launcher trusts {keys.Count} key(s), checksum {package.Checksum[..16]}…");
         return CommandLine.ExitOk;
     }
-
-    public const string PspLauncherPackage = "psp-launcher";
 
     private static PspSlotSource ParseSlot(string text)
     {

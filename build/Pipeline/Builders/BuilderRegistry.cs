@@ -14,6 +14,7 @@ public sealed class BuilderRegistry
         new AutotoolsPackageBuilder(),
         new GoPackageBuilder(),
         new BunPackageBuilder(),
+        new PspPackageBuilder(),
     ]);
 
     private readonly Dictionary<string, IPackageBuilder> _byName = new(StringComparer.Ordinal);

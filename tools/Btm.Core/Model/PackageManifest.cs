@@ -64,7 +64,23 @@ public sealed record PackageManifest(
     /// <summary>The package whose stub makes compressed binaries; every compressing package needs it.</summary>
     public const string StubPackage = "bin-stub";
 
-    /// <summary>dependsOn plus what the settings imply: bin-stub for a package that sets "compress".</summary>
-    public IReadOnlyList<string> AllDependencies =>
-        Compress && Name != StubPackage && !DependsOn.Contains(StubPackage) ? [.. DependsOn, StubPackage] : DependsOn;
+    /// <summary>The launcher of signed self-contained packages (docs/psp-format.md); the btm tool carries it like the stub.</summary>
+    public const string PspLauncherPackage = "psp-launcher";
+
+    /// <summary>The builder of signed self-contained packages, whose launcher comes from <see cref="PspLauncherPackage"/>.</summary>
+    public const string PspBuilder = "psp";
+
+    /// <summary>dependsOn plus what the settings imply: bin-stub for a package that sets "compress", psp-launcher for a psp package.</summary>
+    public IReadOnlyList<string> AllDependencies
+    {
+        get
+        {
+            var all = DependsOn.ToList();
+            if (Compress && Name != StubPackage && !all.Contains(StubPackage))
+                all.Add(StubPackage);
+            if (Builder == PspBuilder && !all.Contains(PspLauncherPackage))
+                all.Add(PspLauncherPackage);
+            return all;
+        }
+    }
 }

@@ -130,6 +130,25 @@ public static class PspWriter
         }
     }
 
+    /// <summary>
+    /// Signs a package again with <paramref name="key"/>, its launcher trusting exactly
+    /// <paramref name="trusted"/> (the key first): the launcher's key block, the launcher hash, the
+    /// key id and the signature change; metadata, table, slots and the package checksum stay. The
+    /// package must verify under <paramref name="current"/> first. Temp file, then rename.
+    /// </summary>
+    public static void Resign(string path, IReadOnlyList<byte[]> current, Ed25519Keys.KeyPair key, IReadOnlyList<byte[]> trusted)
+    {
+        var package = PspReader.Read(path, current);
+        var bytes = File.ReadAllBytes(path);
+        var launcher = PspLauncher.WithKeys(bytes[..(int)package.LauncherSize], trusted, path);
+        launcher.CopyTo(bytes, 0);
+        var index = bytes.Length - PspFormat.IndexSize;
+        SHA256.HashData(key.PublicKey).CopyTo(bytes, index + 144);
+        SHA256.HashData(launcher).CopyTo(bytes, index + 176);
+        Ed25519Keys.Sign(key.PrivateSeed, bytes[..(bytes.Length - 64)]).CopyTo(bytes, bytes.Length - 64);
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+
     /// <summary>Writes through to the output and keeps the bytes for the signature (pure Ed25519 needs the whole message).</summary>
     private sealed class IncrementalSigner(Stream output) : IDisposable
     {
