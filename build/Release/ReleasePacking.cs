@@ -48,7 +48,7 @@ public sealed class ReleasePacking : IDisposable
         _apple = apple;
         // Begun once the signers are known: a refused certificate leaves no temp folder behind.
         _temp = ReleaseFolder.Begin(context);
-        if (units.Any(u => u.Package.Installers is not null))
+        if (units.Any(u => u.Package.Installers is not null || Installers.PspAsset.Wanted(u)))
             Directory.CreateDirectory(InstallersDir);
         // The .NET packs compile BTM in Release (most of a minute on 2 cores): the templates pack while
         // units build, the tool (which carries the built stubs) while the wrappers pack.

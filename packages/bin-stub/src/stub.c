@@ -19,22 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
-/* getrandom() and memfd_create() came with glibc 2.25 and 2.27; the stub runs on glibc 2.17 (the
- * release floor), so it asks the kernel directly. */
+/* memfd_create() came with glibc 2.27; the stub runs on glibc 2.17 (the release floor), so it asks
+ * the kernel directly. */
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#ifndef GRND_NONBLOCK
-#define GRND_NONBLOCK 1
-#endif
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 1U
 #endif
 #endif
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
 
 #include "btm_format.h"
+#include "cachedir.h"
 #ifdef __linux__
 #include "inplace.h"
 #endif
@@ -69,33 +64,6 @@ static btm_inplace_status try_in_place(int fd, const char *what, char **argv, ch
 }
 #endif
 
-static int self_path(char *path, size_t size) {
-#ifdef __APPLE__
-  char raw[PATH_MAX];
-  uint32_t n = sizeof raw;
-  if (_NSGetExecutablePath(raw, &n) != 0 || realpath(raw, path) == NULL) return -1;
-  (void)size;
-  return 0;
-#else
-  ssize_t n = readlink("/proc/self/exe", path, size - 1);
-  if (n <= 0) return -1;
-  path[n] = '\0';
-  return 0;
-#endif
-}
-
-static int mkdirs(const char *path) {
-  char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* $BTM_DLX_DIR, else $XDG_CACHE_HOME/btm/dlx, else ~/.cache/btm/dlx. */
 static int cache_root(char *out, size_t size) {
   const char *dlx = getenv("BTM_DLX_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -107,14 +75,6 @@ static int cache_root(char *out, size_t size) {
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-#ifdef __APPLE__
-#define MTIM(st) (st).st_mtimespec
-#define CTIM(st) (st).st_ctimespec
-#else
-#define MTIM(st) (st).st_mtim
-#define CTIM(st) (st).st_ctim
-#endif
-
 /*
  * The record written beside an entry at extraction (docs/binpress-format.md): what the file must
  * still be for a warm run to execute it. A replaced file has another inode; a modified one a new
@@ -122,19 +82,8 @@ static int cache_root(char *out, size_t size) {
  */
 static void entry_record(const struct stat *st, char *out, size_t size) {
   snprintf(out, size, "btm-dlx-entry 1 %llu %llu %llu %lld.%09ld %lld.%09ld %lu %o\n", (unsigned long long)st->st_dev,
-           (unsigned long long)st->st_ino, (unsigned long long)st->st_size, (long long)MTIM(*st).tv_sec, (long)MTIM(*st).tv_nsec,
-           (long long)CTIM(*st).tv_sec, (long)CTIM(*st).tv_nsec, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
-}
-
-/* A folder only this user can change: not a symlink, owned by us, not group- or other-writable. */
-static const char *unsafe_dir(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return strerror(errno);
-  if (S_ISLNK(st.st_mode)) return "it is a symbolic link";
-  if (!S_ISDIR(st.st_mode)) return "it is not a folder";
-  if (st.st_uid != geteuid()) return "another user owns it";
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "others can write to it";
-  return NULL;
+           (unsigned long long)st->st_ino, (unsigned long long)st->st_size, (long long)BTM_MTIM(*st).tv_sec, (long)BTM_MTIM(*st).tv_nsec,
+           (long long)BTM_CTIM(*st).tv_sec, (long)BTM_CTIM(*st).tv_nsec, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
 }
 
 /* The entry opened once, without following links, and checked against its record; -1 if it does not match. */
@@ -155,19 +104,6 @@ static int open_verified(const char *entry, const char *marker, uint64_t size) {
 mismatch:
   close(fd);
   return -1;
-}
-
-static unsigned long long random_suffix(void) {
-  unsigned long long r = 0;
-#ifdef __linux__
-  if (syscall(SYS_getrandom, &r, sizeof r, GRND_NONBLOCK) == (long)sizeof r) return r;
-#else
-  arc4random_buf(&r, sizeof r);
-  if (r) return r;
-#endif
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32) ^ (unsigned long long)(uintptr_t)&r;
 }
 
 /* Under the lock nobody else is extracting here: every temp file is a killed run's. */
@@ -193,7 +129,7 @@ static void fsync_dir(const char *dir) {
 static btm_status extract(int self_fd, const btm_trailer *t, const char *dir, const char *entry, const char *marker,
                           char *error, size_t error_size) {
   char temp[PATH_MAX];
-  int n = snprintf(temp, sizeof temp, "%s/.extract.tmp-%ld-%016llx", dir, (long)getpid(), random_suffix());
+  int n = snprintf(temp, sizeof temp, "%s/.extract.tmp-%ld-%016llx", dir, (long)getpid(), btm_random_suffix());
   if (n < 0 || (size_t)n >= sizeof temp) {
     snprintf(error, error_size, "cache path too long");
     return BTM_IO;
@@ -284,10 +220,10 @@ static int run_verified(int fd, int self_fd, const char *entry, char **argv) {
 /* The cache folders exist and only this user can change them; else why not. */
 static const char *prepare_cache(const char *root, const char *dir) {
   const char *why;
-  if (mkdirs(root) != 0) return strerror(errno);
-  if ((why = unsafe_dir(root)) != NULL) return why;
+  if (btm_mkdirs(root) != 0) return strerror(errno);
+  if ((why = btm_unsafe_dir(root)) != NULL) return why;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) return strerror(errno);
-  return unsafe_dir(dir);
+  return btm_unsafe_dir(dir);
 }
 
 int main(int argc, char **argv, char **envp) {
@@ -302,7 +238,7 @@ int main(int argc, char **argv, char **envp) {
     const char *slash = strrchr(argv[0], '/');
     self_name = slash ? slash + 1 : argv[0];
   }
-  if (self_path(self, sizeof self) != 0) return die(BTM_EXIT_SELF, "cannot find its own executable", strerror(errno));
+  if (btm_self_path(self, sizeof self) != 0) return die(BTM_EXIT_SELF, "cannot find its own executable", strerror(errno));
   int self_fd = open(self, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (self_fd < 0 || fstat(self_fd, &st) != 0) return die(BTM_EXIT_SELF, "cannot read its own executable", strerror(errno));
@@ -324,7 +260,7 @@ int main(int argc, char **argv, char **envp) {
 
   /* Warm: both folders safe, the entry matching its record, then that very descriptor executed. */
   int fd = -1;
-  if (unsafe_dir(root) == NULL && unsafe_dir(dir) == NULL) fd = open_verified(entry, marker, t.uncompressed_size);
+  if (btm_unsafe_dir(root) == NULL && btm_unsafe_dir(dir) == NULL) fd = open_verified(entry, marker, t.uncompressed_size);
   if (fd < 0) {
     const char *why = prepare_cache(root, dir);
     if (why != NULL) {

@@ -21,13 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/syscall.h>
-#endif
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
 
+#include "cachedir.h"
 #include "psp.h"
 #include "psp_tar.h"
 
@@ -51,29 +46,32 @@ __attribute__((used)) static const volatile uint8_t key_block[16 + 8 + KEY_SLOTS
 
 static const char *self_name = "psp";
 
+static void say(const char *format, va_list args) {
+  fprintf(stderr, "%s: ", self_name);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+}
+
 static int die(int code, const char *format, ...) {
   va_list args;
-  fprintf(stderr, "%s: ", self_name);
   va_start(args, format);
-  vfprintf(stderr, format, args);
+  say(format, args);
   va_end(args);
-  fputc('\n', stderr);
   return code;
 }
 
-static int trace_on = -1;
+/* BTM_PSP_TRACE=1: which slots were extracted or reused, and what ran. */
 static void trace(const char *format, ...) {
-  if (trace_on < 0) {
+  static int on = -1;
+  if (on < 0) {
     const char *t = getenv("BTM_PSP_TRACE");
-    trace_on = t && t[0] == '1';
+    on = t && t[0] == '1';
   }
-  if (!trace_on) return;
+  if (!on) return;
   va_list args;
-  fprintf(stderr, "%s: ", self_name);
   va_start(args, format);
-  vfprintf(stderr, format, args);
+  say(format, args);
   va_end(args);
-  fputc('\n', stderr);
 }
 
 static int load_keys(uint8_t keys[KEY_SLOTS][32]) {
@@ -83,29 +81,6 @@ static int load_keys(uint8_t keys[KEY_SLOTS][32]) {
     for (int i = 0; i < 32; i++) keys[k][i] = key_block[24 + k * 32 + i];
   return (int)count;
 }
-
-static int self_path(char *path, size_t size) {
-#ifdef __APPLE__
-  char raw[PATH_MAX];
-  uint32_t n = sizeof raw;
-  if (_NSGetExecutablePath(raw, &n) != 0 || realpath(raw, path) == NULL) return -1;
-  (void)size;
-  return 0;
-#else
-  ssize_t n = readlink("/proc/self/exe", path, size - 1);
-  if (n <= 0) return -1;
-  path[n] = '\0';
-  return 0;
-#endif
-}
-
-#ifdef __APPLE__
-#define MTIM(st) (st).st_mtimespec
-#define CTIM(st) (st).st_ctimespec
-#else
-#define MTIM(st) (st).st_mtim
-#define CTIM(st) (st).st_ctim
-#endif
 
 static int path_of(char *out, const char *format, ...) {
   va_list args;
@@ -122,29 +97,6 @@ static int workenv_root(char *out) {
   if (xdg && xdg[0]) return path_of(out, "%s/btm/workenv", xdg);
   if (home && home[0]) return path_of(out, "%s/.cache/btm/workenv", home);
   return -1;
-}
-
-/* A folder only this user can change: not a symlink, ours, not group- or other-writable. */
-static const char *unsafe_dir(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return strerror(errno);
-  if (S_ISLNK(st.st_mode)) return "it is a symbolic link";
-  if (!S_ISDIR(st.st_mode)) return "it is not a folder";
-  if (st.st_uid != geteuid()) return "another user owns it";
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "others can write to it";
-  return NULL;
-}
-
-static int mkdirs(const char *path) {
-  char tmp[PATH_MAX];
-  if (path_of(tmp, "%s", path) != 0) return -1;
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 static int remove_tree(const char *path) {
@@ -164,31 +116,18 @@ static int remove_tree(const char *path) {
   return rmdir(path) == 0 ? result : -1;
 }
 
-static unsigned long long random_suffix(void) {
-  unsigned long long r = 0;
-#ifdef __linux__
-  if (syscall(SYS_getrandom, &r, sizeof r, 1) == (long)sizeof r) return r;
-#else
-  arc4random_buf(&r, sizeof r);
-  if (r) return r;
-#endif
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32) ^ (unsigned long long)(uintptr_t)&r;
-}
-
 /* What the entry must still be for a warm run to execute it: a replaced file has another inode, a
  * changed one a new mtime and ctime (which only the kernel sets). */
 static void stat_record(const struct stat *st, char *out, size_t size) {
   snprintf(out, size, "entry %llu %llu %llu %lld.%09ld %lld.%09ld %lu %o\n", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-           (unsigned long long)st->st_size, (long long)MTIM(*st).tv_sec, (long)MTIM(*st).tv_nsec, (long long)CTIM(*st).tv_sec,
-           (long)CTIM(*st).tv_nsec, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
+           (unsigned long long)st->st_size, (long long)BTM_MTIM(*st).tv_sec, (long)BTM_MTIM(*st).tv_nsec, (long long)BTM_CTIM(*st).tv_sec,
+           (long)BTM_CTIM(*st).tv_nsec, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
 }
 
 /* Writes path through a temp file and a rename: a reader sees the old record or the whole new one. */
 static int write_atomically(const char *dir, const char *path, const char *text) {
   char temp[PATH_MAX];
-  if (path_of(temp, "%s/rec-%ld-%016llx", dir, (long)getpid(), random_suffix()) != 0) return -1;
+  if (path_of(temp, "%s/rec-%ld-%016llx", dir, (long)getpid(), btm_random_suffix()) != 0) return -1;
   int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   size_t n = strlen(text);
@@ -253,7 +192,7 @@ static int expected_record(const workenv *w, const psp_package *p, char *out, si
  * Returns the record's descriptor, -1 when the environment is missing, -2 when it is damaged.
  */
 static int open_warm(const workenv *w, const psp_package *p) {
-  if (unsafe_dir(w->root) || unsafe_dir(w->envs) || unsafe_dir(w->slots)) return -1;
+  if (btm_unsafe_dir(w->root) || btm_unsafe_dir(w->envs) || btm_unsafe_dir(w->slots)) return -1;
   int fd = open(w->env_record, O_RDONLY | O_NOFOLLOW);
   if (fd < 0) return -1;
   flock(fd, LOCK_SH);
@@ -284,8 +223,8 @@ typedef struct {
 static int extract_slot(const workenv *w, const psp_package *p, const psp_slot *s, psp_error *e) {
   char dir[PATH_MAX], record[PATH_MAX], temp[PATH_MAX], aside[PATH_MAX];
   if (slot_dir(w, s, dir) != 0 || path_of(record, "%s.ok", dir) != 0 ||
-      path_of(temp, "%s/slot-%ld-%016llx", w->tmp, (long)getpid(), random_suffix()) != 0 ||
-      path_of(aside, "%s/old-%ld-%016llx", w->tmp, (long)getpid(), random_suffix()) != 0) {
+      path_of(temp, "%s/slot-%ld-%016llx", w->tmp, (long)getpid(), btm_random_suffix()) != 0 ||
+      path_of(aside, "%s/old-%ld-%016llx", w->tmp, (long)getpid(), btm_random_suffix()) != 0) {
     snprintf(e->region, sizeof e->region, "work environment");
     snprintf(e->message, sizeof e->message, "its path is too long");
     return -1;
@@ -337,9 +276,9 @@ static int link_env(const workenv *w, const psp_package *p) {
     ssize_t n = path_of(link, "%s/%s", w->env, p->slots[i].name) == 0 ? readlink(link, target, sizeof target - 1) : -1;
     intact = n > 0 && (target[n] = '\0', strcmp(target, want) == 0);
   }
-  if (intact && !unsafe_dir(w->env)) return 0;
+  if (intact && !btm_unsafe_dir(w->env)) return 0;
   char temp[PATH_MAX];
-  if (path_of(temp, "%s/env-%ld-%016llx", w->tmp, (long)getpid(), random_suffix()) != 0 || mkdir(temp, 0700) != 0) return -1;
+  if (path_of(temp, "%s/env-%ld-%016llx", w->tmp, (long)getpid(), btm_random_suffix()) != 0 || mkdir(temp, 0700) != 0) return -1;
   for (int i = 0; i < p->count; i++) {
     char link[PATH_MAX], want[128], hex[65];
     psp_hex(p->slots[i].content, 32, hex);
@@ -452,7 +391,7 @@ static void clean_up(const workenv *w) {
       int free_to_remove = flock(fd, LOCK_EX | LOCK_NB) == 0;
       close(fd);
       if (!free_to_remove) continue;
-      struct timespec t = MTIM(st);
+      struct timespec t = BTM_MTIM(st);
       if (!oldest[0] || t.tv_sec < oldest_time.tv_sec || (t.tv_sec == oldest_time.tv_sec && t.tv_nsec < oldest_time.tv_nsec)) {
         snprintf(oldest, sizeof oldest, "%s", record);
         oldest_time = t;
@@ -488,12 +427,12 @@ static void remove_stale_temps(const workenv *w) {
 
 static const char *prepare(const workenv *w) {
   static const char *why;
-  if (mkdirs(w->root) != 0) return strerror(errno);
-  if ((why = unsafe_dir(w->root)) != NULL) return why;
+  if (btm_mkdirs(w->root) != 0) return strerror(errno);
+  if ((why = btm_unsafe_dir(w->root)) != NULL) return why;
   const char *dirs[] = {w->slots, w->envs, w->tmp};
   for (int i = 0; i < 3; i++) {
     if (mkdir(dirs[i], 0700) != 0 && errno != EEXIST) return strerror(errno);
-    if ((why = unsafe_dir(dirs[i])) != NULL) return why;
+    if ((why = btm_unsafe_dir(dirs[i])) != NULL) return why;
   }
   /* A read-only mount passes every check above. */
   if (access(w->tmp, W_OK) != 0) return strerror(errno);
@@ -505,7 +444,7 @@ static const char *prepare(const workenv *w) {
  * found damaged, compared with the package and extracted again), the links, then the record.
  * Returns the record's descriptor share-locked, or -1 with the reason in e.
  */
-static int make_env(const workenv *w, const psp_package *p, int full_check, int entry_damaged, psp_error *e) {
+static int make_env(const workenv *w, const psp_package *p, int full_check, int entry_damaged, int clean, psp_error *e) {
   char lock_path[PATH_MAX];
   if (path_of(lock_path, "%s/.lock", w->root) != 0) return -1;
   int lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -562,7 +501,7 @@ static int make_env(const workenv *w, const psp_package *p, int full_check, int 
   if (full_check) fprintf(stderr, "%s: work environment checked: %d slot(s) intact, %d extracted again\n", self_name, counts.reused, counts.extracted);
   result = open(w->env_record, O_RDONLY | O_NOFOLLOW);
   if (result >= 0) flock(result, LOCK_SH);
-  clean_up(w);
+  if (clean) clean_up(w);
 done:
   close(lock);
   return result;
@@ -642,10 +581,8 @@ static int run_privately(const psp_package *p, int argc, char **argv, const char
     if (path_of(root, "%s/btm-psp-XXXXXX", bases[b]) != 0 || mkdtemp(root) == NULL) continue;
     fprintf(stderr, "%s: %s; running from a private copy in %s (removed on exit)\n", self_name, why, root);
     workenv w;
-    psp_error e;
-    setenv("BTM_WORKENV_MAX", "18446744073709551615", 1);
-    int record = workenv_paths(&w, root, p) == 0 && prepare(&w) == NULL ? make_env(&w, p, 0, 0, &e) : -1;
-    unsetenv("BTM_WORKENV_MAX");
+    psp_error e = {"", ""};
+    int record = workenv_paths(&w, root, p) == 0 && prepare(&w) == NULL ? make_env(&w, p, 0, 0, 0, &e) : -1;
     if (record < 0) {
       remove_tree(root);
       if (strncmp(e.region, "slot", 4) == 0 || strcmp(e.region, "metadata") == 0)
@@ -695,7 +632,7 @@ int main(int argc, char **argv) {
     self_name = slash ? slash + 1 : argv[0];
   }
   char self[PATH_MAX];
-  if (self_path(self, sizeof self) != 0) return die(EXIT_SELF, "cannot find its own executable: %s", strerror(errno));
+  if (btm_self_path(self, sizeof self) != 0) return die(EXIT_SELF, "cannot find its own executable: %s", strerror(errno));
   int fd = open(self, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) return die(EXIT_SELF, "cannot read its own executable %s: %s", self, strerror(errno));
@@ -741,7 +678,7 @@ int main(int argc, char **argv) {
     snprintf(reason, sizeof reason, "cannot use the work environment %s (%s)", have_root ? w.root : "", why);
     return run_privately(&p, argc, argv, reason);
   }
-  int record = make_env(&w, &p, full_check, entry_damaged, &e);
+  int record = make_env(&w, &p, full_check, entry_damaged, 1, &e);
   if (record < 0) {
     if (strncmp(e.region, "slot", 4) == 0 || strcmp(e.region, "metadata") == 0)
       return die(EXIT_REFUSED, "refused %s: %s: %s (nothing was run)", self, e.region, e.message);

@@ -65,6 +65,9 @@ int psp_path_ok(const char *path, size_t length);
 
 void psp_close(psp_package *p);
 
+/* Fills e with the region and the formatted problem; returns -1. */
+int psp_fail(psp_error *e, const char *region, const char *format, ...);
+
 void psp_hex(const uint8_t *bytes, size_t n, char *out);
 
 #endif

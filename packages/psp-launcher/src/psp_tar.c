@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +26,6 @@ typedef struct {
   psp_error *e;
 } reader;
 
-static int fail(psp_error *e, const char *region, const char *format, ...) {
-  va_list args;
-  snprintf(e->region, sizeof e->region, "%s", region);
-  va_start(args, format);
-  vsnprintf(e->message, sizeof e->message, format, args);
-  va_end(args);
-  return -1;
-}
-
 /* Refills buf; 0 at the end of the frame, -1 on damage. */
 static int refill(reader *r) {
   r->at = r->have = 0;
@@ -43,15 +33,15 @@ static int refill(reader *r) {
     if (r->frame_done) return 0;
     ZSTD_outBuffer out = {r->buf, r->cap, 0};
     size_t ret = ZSTD_decompressStream(r->z, &out, &r->in);
-    if (ZSTD_isError(ret)) return fail(r->e, r->region, "its zstd frame is damaged: %s", ZSTD_getErrorName(ret));
+    if (ZSTD_isError(ret)) return psp_fail(r->e, r->region, "its zstd frame is damaged: %s", ZSTD_getErrorName(ret));
     r->have = out.pos;
     r->produced += out.pos;
-    if (r->produced > r->limit) return fail(r->e, r->region, "decompresses to more than the table's %llu bytes", (unsigned long long)r->limit);
+    if (r->produced > r->limit) return psp_fail(r->e, r->region, "decompresses to more than the table's %llu bytes", (unsigned long long)r->limit);
     if (ret == 0) {
       r->frame_done = 1;
-      if (r->in.pos != r->in.size) return fail(r->e, r->region, "bytes follow its zstd frame");
+      if (r->in.pos != r->in.size) return psp_fail(r->e, r->region, "bytes follow its zstd frame");
     } else if (out.pos == 0 && r->in.pos == r->in.size) {
-      return fail(r->e, r->region, "its zstd frame is cut short (truncated)");
+      return psp_fail(r->e, r->region, "its zstd frame is cut short (truncated)");
     }
   }
   return 1;
@@ -63,7 +53,7 @@ static int take(reader *r, uint8_t *dst, size_t n) {
     if (r->at == r->have) {
       int got = refill(r);
       if (got < 0) return -1;
-      if (got == 0) return fail(r->e, r->region, "its tar is cut short (truncated)");
+      if (got == 0) return psp_fail(r->e, r->region, "its tar is cut short (truncated)");
     }
     size_t k = r->have - r->at < n ? r->have - r->at : n;
     if (dst) {
@@ -154,7 +144,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
   size_t root_length = strlen(folder);
   memset(counts, 0, sizeof *counts);
   if (!r.buf || !r.z || !chunk || ZSTD_isError(ZSTD_initDStream(r.z))) {
-    fail(e, region, "out of memory");
+    psp_fail(e, region, "out of memory");
     goto done;
   }
   for (;;) {
@@ -163,33 +153,33 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
     if (all_zero(h, BLOCK)) {
       if (take(&r, h, BLOCK) != 0) goto done;
       if (!all_zero(h, BLOCK)) {
-        fail(e, region, "its tar has data after an end block");
+        psp_fail(e, region, "its tar has data after an end block");
         goto done;
       }
       /* Nothing may follow the two zero blocks. */
       int more = r.at != r.have ? 1 : refill(&r);
       if (more != 0) {
-        if (more > 0) fail(e, region, "bytes follow its tar's end");
+        if (more > 0) psp_fail(e, region, "bytes follow its tar's end");
         goto done;
       }
       if (r.produced != slot->raw_size) {
-        fail(e, region, "decompresses to %llu bytes, the table says %llu", (unsigned long long)r.produced, (unsigned long long)slot->raw_size);
+        psp_fail(e, region, "decompresses to %llu bytes, the table says %llu", (unsigned long long)r.produced, (unsigned long long)slot->raw_size);
         goto done;
       }
       break;
     }
     uint64_t stored, size, mode_bits, sum = 0;
     if (octal(h, 148, 8, &stored) != 0) {
-      fail(e, region, "tar checksum field is not octal");
+      psp_fail(e, region, "tar checksum field is not octal");
       goto done;
     }
     for (int i = 0; i < BLOCK; i++) sum += (i >= 148 && i < 156) ? ' ' : h[i];
     if (sum != stored) {
-      fail(e, region, "a tar header has a wrong checksum");
+      psp_fail(e, region, "a tar header has a wrong checksum");
       goto done;
     }
     if (memcmp(h + 257, "ustar\0", 6) != 0) {
-      fail(e, region, "a tar header is not ustar");
+      psp_fail(e, region, "a tar header is not ustar");
       goto done;
     }
     char path[260];
@@ -204,28 +194,28 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
     path[length] = '\0';
     char type = (char)h[156];
     if (octal(h, 124, 12, &size) != 0 || octal(h, 100, 8, &mode_bits) != 0) {
-      fail(e, region, "entry %s: a size or mode field is not octal", path);
+      psp_fail(e, region, "entry %s: a size or mode field is not octal", path);
       goto done;
     }
     if (type != '0' && type != '\0' && type != '5') {
       const char *what = type == '1' ? "a hard link" : type == '2' ? "a symbolic link" : (type == '3' || type == '4') ? "a device" : type == '6' ? "a fifo"
                        : (type == 'x' || type == 'g') ? "a PAX header" : (type == 'L' || type == 'K') ? "a GNU long-name header" : "of an unknown type";
-      fail(e, region, "entry %s is %s: a slot holds regular files and folders only", path, what);
+      psp_fail(e, region, "entry %s is %s: a slot holds regular files and folders only", path, what);
       goto done;
     }
     int is_folder = type == '5';
     if (is_folder && length > 0 && path[length - 1] == '/') path[--length] = '\0';
     if (memchr(h, '\\', 100) || !psp_path_ok(path, length)) {
-      fail(e, region, "entry path '%s' is absolute or has an empty, '.' or '..' segment or a backslash", path);
+      psp_fail(e, region, "entry path '%s' is absolute or has an empty, '.' or '..' segment or a backslash", path);
       goto done;
     }
     if (is_folder && size != 0) {
-      fail(e, region, "folder %s has a size", path);
+      psp_fail(e, region, "folder %s has a size", path);
       goto done;
     }
     char full[PATH_MAX];
     if (snprintf(full, sizeof full, "%s/%s", folder, path) >= (int)sizeof full) {
-      fail(e, region, "entry %s makes a path longer than this system allows", path);
+      psp_fail(e, region, "entry %s makes a path longer than this system allows", path);
       goto done;
     }
     int executable = (mode_bits & 0111) != 0;
@@ -234,11 +224,11 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
       struct stat st;
       if (mode == PSP_TAR_EXTRACT) {
         if (make_parents(full, root_length) != 0 || (mkdir(full, 0755) != 0 && errno != EEXIST)) {
-          fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
+          psp_fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
           goto done;
         }
       } else if (lstat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fail(e, where, "%s is missing or not a folder", full);
+        psp_fail(e, where, "%s is missing or not a folder", full);
         goto done;
       }
       continue;
@@ -248,13 +238,13 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
     int fd;
     if (mode == PSP_TAR_EXTRACT) {
       if (make_parents(full, root_length) != 0) {
-        fail(e, "work environment", "cannot create the folders of %s: %s", full, strerror(errno));
+        psp_fail(e, "work environment", "cannot create the folders of %s: %s", full, strerror(errno));
         goto done;
       }
       fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, executable ? 0755 : 0644);
       if (fd < 0) {
-        if (errno == EEXIST) fail(e, region, "entry %s appears twice", path);
-        else fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
+        if (errno == EEXIST) psp_fail(e, region, "entry %s appears twice", path);
+        else psp_fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
         goto done;
       }
       /* The umask may have narrowed the mode; the format fixes it. */
@@ -265,7 +255,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
       if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size ||
           ((st.st_mode & 0111) != 0) != executable) {
         if (fd >= 0) close(fd);
-        fail(e, where, "%s is missing, or its size or mode changed", full);
+        psp_fail(e, where, "%s is missing, or its size or mode changed", full);
         goto done;
       }
     }
@@ -277,7 +267,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
         if (r.at == r.have) {
           int got = refill(&r);
           if (got <= 0) {
-            if (got == 0) fail(e, region, "entry %s is cut short (truncated)", path);
+            if (got == 0) psp_fail(e, region, "entry %s is cut short (truncated)", path);
             close(fd);
             goto done;
           }
@@ -289,7 +279,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
           ssize_t k = write(fd, p + w, n - w);
           if (k < 0 && errno == EINTR) continue;
           if (k <= 0) {
-            fail(e, "work environment", "cannot write %s: %s", full, strerror(errno));
+            psp_fail(e, "work environment", "cannot write %s: %s", full, strerror(errno));
             close(fd);
             goto done;
           }
@@ -310,14 +300,14 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
         }
         if (got != n || memcmp(want, chunk, n) != 0) {
           close(fd);
-          fail(e, where, "%s differs from the package", full);
+          psp_fail(e, where, "%s differs from the package", full);
           goto done;
         }
       }
       left -= n;
     }
     if (close(fd) != 0 && mode == PSP_TAR_EXTRACT) {
-      fail(e, "work environment", "cannot write %s: %s", full, strerror(errno));
+      psp_fail(e, "work environment", "cannot write %s: %s", full, strerror(errno));
       goto done;
     }
     size_t pad = (size_t)((BLOCK - size % BLOCK) % BLOCK);
@@ -326,7 +316,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
   if (mode == PSP_TAR_COMPARE) {
     uint64_t files = 0, folders = 0;
     if (count_tree(folder, &files, &folders) != 0 || files != counts->files || folders < counts->folders) {
-      fail(e, where, "%s holds files the package does not", folder);
+      psp_fail(e, where, "%s holds files the package does not", folder);
       goto done;
     }
   }
