@@ -25,9 +25,12 @@ public static class IsolatedRun
     /// <summary>The result of one isolated run; <c>Unavailable</c> says why this host cannot make the root (then nothing was run).</summary>
     public sealed record Result(int ExitCode, string Output, IReadOnlyList<string> Root, string? Unavailable = null);
 
-    /// <summary>Runs <paramref name="program"/> with <paramref name="args"/> in a root of its own.</summary>
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="args"/> in a root of its own, holding
+    /// also the libraries of the programs it starts from inside itself (<paramref name="inner"/>).
+    /// </summary>
     [UnsupportedOSPlatform("windows")]
-    public static Result Run(string unshare, string program, IReadOnlyList<string> args, IReadOnlyList<string> libraryFolders)
+    public static Result Run(string unshare, string program, IReadOnlyList<string> args, IReadOnlyList<string> libraryFolders, IReadOnlyList<string>? inner = null)
     {
         var root = Directory.CreateTempSubdirectory("btm-isolated-").FullName;
         try
@@ -35,11 +38,12 @@ public static class IsolatedRun
             var placed = new List<string> { "/" + Path.GetFileName(program) };
             File.Copy(program, Path.Combine(root, Path.GetFileName(program)));
             File.SetUnixFileMode(Path.Combine(root, Path.GetFileName(program)), (UnixFileMode)0x1ED);
-            var (_, interpreter) = ElfInterpreter.Read(program);
-            if (interpreter is not null)
-            {
+            string[] loaders = [program, .. inner ?? []];
+            foreach (var interpreter in loaders.Select(l => ElfInterpreter.Read(l).Interpreter).OfType<string>().Distinct())
                 Place(root, interpreter, placed);
-                var queue = new Queue<string>(ElfNeeded.Read(program));
+            if (placed.Count > 1)
+            {
+                var queue = new Queue<string>(loaders.SelectMany(ElfNeeded.Read));
                 var seen = new HashSet<string>(StringComparer.Ordinal);
                 while (queue.TryDequeue(out var name))
                 {

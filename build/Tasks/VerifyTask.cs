@@ -355,7 +355,9 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
             SafeArchive.Extract(Path.Combine(releaseDir, package.Tarball), Path.GetFileName(package.Tarball), dir, 1);
             foreach (var binary in declared.Binaries)
             {
-                var run = IsolatedRun.Run(unshare, Path.Combine(dir, "bin", binary), probe.Args, IsolatedRun.LibraryFolders(platform));
+                var file = Path.Combine(dir, "bin", binary);
+                var inner = context.Builders.For(declared).InnerPrograms(file, Path.Combine(dir, "inner"));
+                var run = IsolatedRun.Run(unshare, file, probe.Args, IsolatedRun.LibraryFolders(platform), inner);
                 if (run.Unavailable is { } why)
                 {
                     outcome[platform.ToString()] = $"not run: unshare cannot make a root here ({Clip(why)})";

@@ -198,7 +198,7 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64\s+maxStartupMs\s+500 ms\s+[\d.]+ ms \(binflate, median of 11\)\s+met"));
         Assert.That(_release.Output, Does.Match(@"@btm/hello-sea-linux-x64\s+maxRssMiB\s+100 MiB\s+[\d.]+ MiB \(hello-sea\)\s+met"));
         Assert.That(_release.Output, Does.Not.Contain("MISSED"));
-        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-bun \([^)]*\), hello-go \(static, alone\), hello-sea \("));
+        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-bun \([^)]*\), hello-go \(static, alone\), hello-psp-node \([^)]*libc\.so\.6[^)]*\), hello-sea \("));
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64-musl\s+maxStartupMs\s+500 ms\s+[\d.]+ ms"), "musl programs run natively here");
     }
 

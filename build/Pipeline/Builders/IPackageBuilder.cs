@@ -35,6 +35,13 @@ public interface IPackageBuilder
     /// <summary>Shared libraries the shipped binaries load from the user's system on <paramref name="platform"/> (Bun's musl runtimes: libstdc++, libgcc_s).</summary>
     IReadOnlyList<string> SystemLibraries(PlatformId platform) => [];
 
+    /// <summary>
+    /// Programs a shipped binary starts from inside itself (a psp's entry point), written under
+    /// <paramref name="scratch"/>: the libraries they load from the system are the binary's runtime
+    /// dependencies too, and Verify's isolated root must hold them.
+    /// </summary>
+    IReadOnlyList<string> InnerPrograms(string binary, string scratch) => [];
+
     /// <summary>Why the Strip stage must leave this builder's binaries as built, or null to strip them.</summary>
     string? KeepUnstripped => null;
 

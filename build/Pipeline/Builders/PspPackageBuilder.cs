@@ -97,6 +97,18 @@ public sealed class PspPackageBuilder : IPackageBuilder
 
     public string Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
 
+    public IReadOnlyList<string> InnerPrograms(string binary, string scratch)
+    {
+        // A shipped program of this release (the manifest's hashes vouch for it), read under the key
+        // its launcher trusts to find the entry point and unpack the slot holding it.
+        var package = PspReader.Read(binary, PspLauncher.Keys(File.ReadAllBytes(binary)));
+        var slash = package.Metadata.Entry.IndexOf('/');
+        var slot = package.Slots.Single(s => s.Name == package.Metadata.Entry[..slash]);
+        var into = Path.Combine(scratch, "psp-" + slot.Name);
+        PspReader.Extract(package, slot, into);
+        return [Path.Combine(into, package.Metadata.Entry[(slash + 1)..])];
+    }
+
     public BuilderSection Section { get; } = new("psp", """
         {
           "type": "object",
