@@ -58,6 +58,12 @@ public sealed class UnitSteps(BuildContext context)
         }
     }
 
+    /// <summary>The step of the task class <typeparamref name="TTask"/>, by its [TaskName].</summary>
+    public UnitStep? Of<TTask>() where TTask : IPerUnitTask => Of(TaskName<TTask>());
+
+    private static string TaskName<TTask>() =>
+        typeof(TTask).GetCustomAttributes(typeof(TaskNameAttribute), inherit: false).OfType<TaskNameAttribute>().Single().Name;
+
     /// <summary>Does the unit's step unless it has none or it is done; the caller holds the unit's lock.</summary>
     public void Do(UnitStep step, BuildUnit unit)
     {

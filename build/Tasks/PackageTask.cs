@@ -24,7 +24,7 @@ public sealed class PackageTask : UnitTask, IPerUnitTask
 
     public override void Run(BuildContext context)
     {
-        var step = context.Steps.Of("Package")!;
+        var step = context.Steps.Of<PackageTask>()!;
         using var packing = context.Packing!;
         context.Packing = null;
         context.Steps.Finish(step, (_, _) => { });

@@ -24,7 +24,7 @@ public sealed class TestTask : BtmTask, IPerUnitTask
         ShouldRun(context).ShouldRun ? new UnitStep("Test", u => u.Package.Test, unit => TestUnit(context, unit)) : null;
 
     public override void Run(BuildContext context) =>
-        context.Steps.Finish(context.Steps.Of("Test")!, (unit, why) => Record(context, unit, StageOutcome.Skipped, why, TimeSpan.Zero));
+        context.Steps.Finish(context.Steps.Of<TestTask>()!, (unit, why) => Record(context, unit, StageOutcome.Skipped, why, TimeSpan.Zero));
 
     private static void TestUnit(BuildContext context, BuildUnit unit)
     {
@@ -41,14 +41,14 @@ public sealed class TestTask : BtmTask, IPerUnitTask
         try
         {
             var result = unit.Builder.Test(context, unit);
-            if (result.StartsWith(IPackageBuilder.NotRun, StringComparison.Ordinal))
+            if (!result.Ran)
             {
-                context.Warn($"{unit}: tests {result}");
-                Record(context, unit, StageOutcome.Skipped, result, watch.Elapsed);
+                context.Warn($"{unit}: tests not run: {result.Detail}");
+                Record(context, unit, StageOutcome.Skipped, "not run: " + result.Detail, watch.Elapsed);
                 return;
             }
-            Record(context, unit, StageOutcome.Passed, result, watch.Elapsed);
-            context.Success($"{unit}: {result}");
+            Record(context, unit, StageOutcome.Passed, result.Detail, watch.Elapsed);
+            context.Success($"{unit}: {result.Detail}");
         }
         catch (Btm.Cake.Tooling.ToolFailedException e)
         {

@@ -222,7 +222,7 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
     public UnitStep? Step(BuildContext context)
     {
         // Only for a run that packs: the step runs the tarball its unit's Package step just packed.
-        if (context.Steps.Of("Package") is null || context.Packing is not { } packing)
+        if (context.Steps.Of<PackageTask>() is null || context.Packing is not { } packing)
             return null;
         return new UnitStep("Verify", u => packing.Ships(u) && u.Platform != context.Host, unit =>
         {

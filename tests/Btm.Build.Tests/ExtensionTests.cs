@@ -16,7 +16,7 @@ public class ExtensionTests
         public string Description => "throws what a bug in BTM would throw";
         public ToolRequirement Tool { get; } = new("sh", "sh", null, null, new Dictionary<string, string>());
         public BuildResult Build(BuildContext context, BuildUnit unit) => throw new NullReferenceException("simulated bug");
-        public string Test(BuildContext context, BuildUnit unit) => "";
+        public TestResult Test(BuildContext context, BuildUnit unit) => TestResult.Passed("");
     }
 
     /// <summary>Runs the host in this process (Cake moves the process's working folder; it is put back).</summary>

@@ -10,15 +10,15 @@ namespace Btm.Build.Pipeline;
 /// </summary>
 public static class AppProbe
 {
-    public static string Run(BuildContext context, BuildUnit unit)
+    public static TestResult Run(BuildContext context, BuildUnit unit)
     {
         if (!unit.Toolchain.Runnable(context.Host))
-            return $"not run: nothing runs {unit.Platform} programs here (Verify checks them structurally)";
+            return TestResult.NotRun($"nothing runs {unit.Platform} programs here (Verify checks them structurally)");
         if (MuslLibraries.Missing(unit.Platform, unit.Builder.SystemLibraries(unit.Platform)) is { } why)
-            return $"not run: {why}";
+            return TestResult.NotRun(why);
         var probe = unit.Package.Verify;
         if (!probe.Enabled)
-            return $"not run: {probe.DisabledReason}";
+            return TestResult.NotRun(probe.DisabledReason ?? "btm.json \"verify\" is off");
         foreach (var binary in unit.Package.Binaries)
         {
             var file = Path.Combine(unit.OutputDir(CheckpointStage.Compiled), unit.BinaryFileName(binary));
@@ -27,6 +27,6 @@ public static class AppProbe
                 throw new BuildFailedException($"{unit}: `{string.Join(" ", new[] { binary }.Concat(probe.Args))}` exited {exit} printing '{output.Trim()}'; expected '{expected}'");
         }
         var emulated = !HostPlatform.CanRun(context.Host, unit.Platform) && unit.Toolchain.Emulator is { Count: > 0 } emulator ? $" under {Path.GetFileName(emulator[0])}" : "";
-        return $"the app ran{emulated} and printed its version";
+        return TestResult.Passed($"the app ran{emulated} and printed its version");
     }
 }

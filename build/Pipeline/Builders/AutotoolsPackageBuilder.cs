@@ -67,17 +67,17 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         return new BuildResult([Path.Combine(stage, "usr", "bin"), Path.Combine(stage, "usr", "sbin")], stage, tree);
     }
 
-    public string Test(BuildContext context, BuildUnit unit)
+    public TestResult Test(BuildContext context, BuildUnit unit)
     {
         var options = unit.Package.OptionsOf<AutotoolsOptions>();
         if (options.TestTarget is null)
-            return "not run: btm.json autotools.testTarget is false";
+            return TestResult.NotRun("btm.json autotools.testTarget is false");
         // A cross-configured project runs its tests' programs directly: only where they run natively.
         if (!HostPlatform.CanRun(context.Host, unit.Platform) && !unit.Toolchain.RunsHere)
-            return $"not run: make {options.TestTarget} runs {unit.Platform} programs directly, and this machine runs them only through an emulator (Verify runs the shipped binary)";
+            return TestResult.NotRun($"make {options.TestTarget} runs {unit.Platform} programs directly, and this machine runs them only through an emulator (Verify runs the shipped binary)");
         var (_, build, _) = Configured(context, unit);
         Run(context, unit, $"make {options.TestTarget}", build, ["make", options.TestTarget]);
-        return $"make {options.TestTarget} passed";
+        return TestResult.Passed($"make {options.TestTarget} passed");
     }
 
     /// <summary>The source tree, the configured build folder (configured once per work tree) and the staging folder.</summary>

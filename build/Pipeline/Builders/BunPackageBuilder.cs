@@ -189,7 +189,7 @@ public sealed class BunPackageBuilder : IPackageBuilder
             $"npm {runtime?.Package ?? NpmPackage(unit.Platform)}@{options.Version}, sha256 {runtime?.Sha256 ?? "(not pinned)"}", "bun.runtimes");
     }
 
-    public string Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
+    public TestResult Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
 
     /// <summary>bun build's --target: bun-linux-x64, bun-linux-arm64-musl, bun-windows-x64 …</summary>
     public static string Target(PlatformId platform) =>

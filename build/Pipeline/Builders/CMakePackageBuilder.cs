@@ -43,7 +43,7 @@ public sealed class CMakePackageBuilder : IPackageBuilder
         return new BuildResult([binDir, Path.Combine(binDir, BuildType(unit))], buildDir, unit.Package.Sources.Count == 0 ? null : sourceRoot);
     }
 
-    public string Test(BuildContext context, BuildUnit unit)
+    public TestResult Test(BuildContext context, BuildUnit unit)
     {
         var (_, buildDir, _) = BuildTree(context, unit);
         IReadOnlyList<string> output;
@@ -57,7 +57,7 @@ public sealed class CMakePackageBuilder : IPackageBuilder
             throw new BuildFailedException("the CMake project defines no tests (ctest: \"No tests were found\"). " +
                 $"Fix: set \"test\": false in {Path.GetRelativePath(context.RepoRoot, unit.Package.ManifestPath).Replace('\\', '/')}, or define a test (enable_testing() and add_test(), or a cmake.cacheVariables switch that turns the project's tests on)");
         }
-        return output.LastOrDefault(l => l.Contains("tests passed", StringComparison.Ordinal))?.Trim() ?? "tests passed";
+        return TestResult.Passed(output.LastOrDefault(l => l.Contains("tests passed", StringComparison.Ordinal))?.Trim() ?? "tests passed");
     }
 
     /// <summary>Configures and builds the unit's CMake tree; returns where executables land, the build folder and the source tree.</summary>

@@ -102,13 +102,13 @@ public sealed partial class GoPackageBuilder : IPackageBuilder
         };
     }
 
-    public string Test(BuildContext context, BuildUnit unit)
+    public TestResult Test(BuildContext context, BuildUnit unit)
     {
         var options = unit.Package.OptionsOf<GoOptions>();
         if (options.Test.Count == 0)
-            return "not run: go.test is empty";
+            return TestResult.NotRun("go.test is empty");
         if (!unit.Toolchain.Runnable(context.Host))
-            return $"not run: nothing runs {unit.Platform} programs here (Verify checks the binaries structurally)";
+            return TestResult.NotRun($"nothing runs {unit.Platform} programs here (Verify checks the binaries structurally)");
         var tree = SourceTree.PathFor(unit);
         var module = Module(unit, Directory.Exists(tree) ? tree : SourceTree.Prepare(context, unit));
         var emulator = HostPlatform.CanRun(context.Host, unit.Platform) ? [] : unit.Toolchain.Emulator ?? [];
@@ -117,7 +117,7 @@ public sealed partial class GoPackageBuilder : IPackageBuilder
         IReadOnlyList<string> output = [];
         Run(() => output = context.GoTest(settings));
         var passed = output.Count(l => l.StartsWith("ok ", StringComparison.Ordinal));
-        return $"go test passed ({passed} package(s){(emulator.Count > 0 ? $" under {Path.GetFileName(emulator[0])}" : "")})";
+        return TestResult.Passed($"go test passed ({passed} package(s){(emulator.Count > 0 ? $" under {Path.GetFileName(emulator[0])}" : "")})");
     }
 
     public IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit)

@@ -53,12 +53,18 @@ public interface IPackageBuilder
     BuildResult Build(BuildContext context, BuildUnit unit);
 
     /// <summary>
-    /// Runs the package's tests; returns a one-line result for the log. A result beginning
-    /// <see cref="NotRun"/> says why no test ran: the unit's test is recorded as skipped, never passed.
+    /// Runs the package's tests; returns what ran in one line, or <see cref="TestResult.NotRun"/>
+    /// with why no test ran: the unit's test is then recorded as skipped, never passed.
     /// </summary>
-    string Test(BuildContext context, BuildUnit unit);
+    TestResult Test(BuildContext context, BuildUnit unit);
+}
 
-    public const string NotRun = "not run: ";
+/// <summary>A unit's tests: passed (<see cref="Ran"/>) with what ran, or not run with why.</summary>
+public sealed record TestResult(bool Ran, string Detail)
+{
+    public static TestResult Passed(string detail) => new(true, detail);
+
+    public static TestResult NotRun(string why) => new(false, why);
 }
 
 /// <summary>Where a builder's build left its results.</summary>

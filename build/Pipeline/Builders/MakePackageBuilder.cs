@@ -53,12 +53,12 @@ public sealed class MakePackageBuilder : IPackageBuilder
         return new BuildResult([binDir], tree, tree);
     }
 
-    public string Test(BuildContext context, BuildUnit unit)
+    public TestResult Test(BuildContext context, BuildUnit unit)
     {
         var (_, directory, binDir) = Tree(context, unit);
         var target = unit.Package.OptionsOf<MakeOptions>().TestTarget;
         context.Make(Settings(context, unit, directory, binDir, [target]));
-        return $"make {target} passed";
+        return TestResult.Passed($"make {target} passed");
     }
 
     /// <summary>The unit's source tree (made afresh with its work tree), the makefile's folder in it, and BTM_OUT_DIR.</summary>

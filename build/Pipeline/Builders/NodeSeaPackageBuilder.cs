@@ -104,7 +104,7 @@ public sealed class NodeSeaPackageBuilder : IPackageBuilder
             yield return new ShippedComponent("node", sea.Node, "MIT", $"npm {NpmPackage(unit.Platform)}@{sea.Node}, sha256 (not pinned)", "sea.runtimes");
     }
 
-    public string Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
+    public TestResult Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
 
     private static SeaOptions Options(PackageManifest package) => package.OptionsOf<SeaOptions>();
 

@@ -95,7 +95,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
         }
     }
 
-    public string Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
+    public TestResult Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);
 
     public IReadOnlyList<string> InnerPrograms(string binary, string scratch)
     {

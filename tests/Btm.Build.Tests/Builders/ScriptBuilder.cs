@@ -36,7 +36,7 @@ public sealed class ScriptBuilder : IPackageBuilder
         return new BuildResult([unit.WorkDir], unit.WorkDir, null);
     }
 
-    public string Test(BuildContext context, BuildUnit unit) => "no tests";
+    public TestResult Test(BuildContext context, BuildUnit unit) => TestResult.Passed("no tests");
 }
 
 /// <summary>btm.json "script" (builder script).</summary>
