@@ -1,5 +1,6 @@
 using Btm.Build.Pipeline.Sources;
 using Btm.Build.Release;
+using Btm.Cake.Psp;
 using Btm.Core;
 using Btm.Core.Checkpoints;
 using Btm.Core.IO;
@@ -74,15 +75,16 @@ public sealed class PspPackageBuilder : IPackageBuilder
         var version = context.VersionOf(unit.Package);
         var environment = psp.Environment.Select(e => $"{e.Key}={e.Value}")
             .Append($"BTM_PACKAGE_NAME={unit.Package.Name}").Append($"BTM_PACKAGE_VERSION={version}").ToList();
-        var key = SigningKey.Local(context, create: true)!;
-        var launcher = PspLauncher.WithKeys(File.ReadAllBytes(launcherFile), [key.PublicKey, .. psp.Keys], launcherFile);
-        foreach (var binary in unit.Package.Binaries)
+        context.PspPack(new PspPackSettings
         {
-            var output = Path.Combine(bin, unit.BinaryFileName(binary));
-            PspWriter.Write(output, launcher, new PspMetadata(unit.Package.Name, version, unit.Platform.ToString(), psp.Entry, psp.Args, environment), slots, key, psp.Level);
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(output, (UnixFileMode)0x1ed);
-        }
+            Output = Path.Combine(bin, unit.BinaryFileName(unit.Package.Binaries[0])),
+            Launcher = launcherFile,
+            Metadata = new PspMetadata(unit.Package.Name, version, unit.Platform.ToString(), psp.Entry, psp.Args, environment),
+            Slots = slots,
+            Key = SigningKey.Local(context, create: true)!,
+            AlsoTrusted = psp.Keys,
+            Level = psp.Level,
+        });
         return new BuildResult([bin], work, null) { RuntimeLicences = licences };
     }
 
