@@ -358,8 +358,11 @@ public class FreshMachineTests
         using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(ReleaseDir, nuget["Btm.Cli"])))
         {
             var stubs = zip.Entries.Select(e => e.FullName).Where(n => n.Contains("/any/stubs/")).Select(n => n[(n.IndexOf("/stubs/", StringComparison.Ordinal) + 7)..]).Order().ToList();
-            Assert.That(stubs, Is.EqualTo(new[] { "darwin-arm64/bin-stub", "darwin-x64/bin-stub", "linux-arm64-musl/bin-stub", "linux-arm64/bin-stub",
+            Assert.That(stubs.Where(n => n.Contains("/bin-stub")), Is.EqualTo(new[] { "darwin-arm64/bin-stub", "darwin-x64/bin-stub", "linux-arm64-musl/bin-stub", "linux-arm64/bin-stub",
                 "linux-x64-musl/bin-stub", "linux-x64/bin-stub", "win32-x64/bin-stub.exe" }), "a prod stub for each of the seven targets");
+            Assert.That(stubs.Where(n => n.Contains("/psp-launcher")), Is.EqualTo(new[] { "darwin-arm64/psp-launcher", "darwin-x64/psp-launcher",
+                "linux-arm64-musl/psp-launcher", "linux-arm64/psp-launcher", "linux-x64-musl/psp-launcher", "linux-x64/psp-launcher" }), "the PSP launcher of each target it is built for");
+            Assert.That(stubs, Has.Count.EqualTo(13));
         }
 
         // Outside any repo: nothing above /tmp/<folder> has a cake.config.
@@ -399,6 +402,17 @@ public class FreshMachineTests
                 Assert.That(restored.ExitCode, Is.Zero, restored.Output);
                 Assert.That(File.ReadAllBytes(packed + ".restored"), Is.EqualTo(File.ReadAllBytes(Path.Combine(outside, program))), target);
             }
+
+            // A signed self-contained package, packed outside any repo with the launcher the tool carries.
+            var slot = Path.Combine(outside, "slot", "bin");
+            Directory.CreateDirectory(slot);
+            File.Copy(Path.Combine(outside, "hello"), Path.Combine(slot, "hello"));
+            File.WriteAllText(Path.Combine(outside, "key.pem"), Btm.Core.Release.Ed25519Keys.PrivatePem(Btm.Core.Release.Ed25519Keys.Generate().PrivateSeed));
+            var psp = ProcessResult.Run(btm, ["psp", "pack", "-o", "hello.psp", "--name", "hello", "--version", "1.0.0", "--platform", "linux-x64",
+                "--entry", "app/bin/hello", "--slot", "app=" + Path.Combine(outside, "slot"), "--sign", "key.pem", "--level", "3"], outside);
+            Assert.That(psp.ExitCode, Is.Zero, psp.Output);
+            var fromPsp = ProcessResult.Run(Path.Combine(outside, "hello.psp"), ["from-psp"], outside, new Dictionary<string, string?> { ["BTM_WORKENV_DIR"] = Path.Combine(outside, "workenv") });
+            Assert.That((fromPsp.ExitCode, fromPsp.Stdout.Trim()), Is.EqualTo((3, "hello from-psp")), fromPsp.Output);
         }
         finally
         {
