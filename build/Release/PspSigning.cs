@@ -26,7 +26,7 @@ public static class PspSigning
             var built = PspLauncher.Keys(bytes);
             if (built.Count == 0)
                 throw new Btm.Core.BuildFailedException($"{unit}: {file} has a launcher that trusts no key: build it again (./build.sh --target=Build --package={unit.Package.Name} --force)");
-            PspWriter.Resign(file, [built[0]], releaseKey, [releaseKey.PublicKey, .. extra.Where(k => !k.AsSpan().SequenceEqual(releaseKey.PublicKey))]);
+            PspWriter.Resign(file, [built[0]], releaseKey, PspLauncher.Trusting(releaseKey.PublicKey, extra));
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(file, (UnixFileMode)0x1ed);
         }

@@ -45,15 +45,7 @@ public static class PspCommand
                     stdout.WriteLine(Help);
                     return CommandLine.ExitOk;
                 case "--key" when i + 1 < args.Length:
-                    var text = args[++i];
-                    try
-                    {
-                        keys.Add(Ed25519Keys.ReadPublic(File.Exists(text) ? File.ReadAllText(text) : text));
-                    }
-                    catch (FormatException e)
-                    {
-                        throw new CommandLine.UsageError($"psp {verb}: --key {text}: not an Ed25519 public key ({e.Message})");
-                    }
+                    keys.Add(ReadKey(verb, "--key", args[++i]));
                     break;
                 case "-o" when i + 1 < args.Length && verb == "extract":
                     output = args[++i];
@@ -196,23 +188,19 @@ public static class PspCommand
                 $"./build.sh --target=Build --package={Core.Model.PackageManifest.PspLauncherPackage} --mode=prod --platform={platform}, or pass --launcher <file>");
         if (!File.Exists(launcherPath))
             throw new CommandLine.UsageError($"psp pack: --launcher {launcherPath} does not exist");
-        var keys = new List<byte[]> { key.PublicKey };
-        keys.AddRange(trust.Where(t => !t.AsSpan().SequenceEqual(key.PublicKey)));
-        var launcher = PspLauncher.WithKeys(File.ReadAllBytes(launcherPath), keys, launcherPath);
         var metadata = new PspMetadata(metadataName, Required(version, "--version"), platform.ToString(), Required(entry, "--entry"), arguments, environment);
+        int trusted;
         try
         {
-            PspWriter.Write(output!, launcher, metadata, slots, key, level);
+            trusted = PspWriter.Pack(output!, launcherPath, metadata, slots, key, trust, level);
         }
         catch (ArgumentException e)
         {
             throw new CommandLine.UsageError($"psp pack: {e.Message}");
         }
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(output!, (UnixFileMode)0x1ed);
         var package = PspReader.Read(output!, [key.PublicKey]);
         stdout.WriteLine($"ok      {output}: {metadata.Name} {metadata.Version} for {platform}, {package.Slots.Count} slot(s) " +
-            $"({string.Join(", ", package.Slots.Select(s => $"{s.Name} {s.Size:N0} B"))}), launcher trusts {keys.Count} key(s), checksum {package.Checksum[..16]}…");
+            $"({string.Join(", ", package.Slots.Select(s => $"{s.Name} {s.Size:N0} B"))}), launcher trusts {trusted} key(s), checksum {package.Checksum[..16]}…");
         return CommandLine.ExitOk;
     }
 

@@ -16,13 +16,8 @@ public static class PspAliases
     public static PspPackage PspPack(this ICakeContext context, PspPackSettings settings)
     {
         var output = settings.Output.MakeAbsolute(context.Environment).FullPath;
-        var launcherFile = settings.Launcher.MakeAbsolute(context.Environment).FullPath;
-        var trusted = new List<byte[]> { settings.Key.PublicKey };
-        trusted.AddRange(settings.AlsoTrusted.Where(k => !k.AsSpan().SequenceEqual(settings.Key.PublicKey)));
-        var launcher = PspLauncher.WithKeys(File.ReadAllBytes(launcherFile), trusted, launcherFile);
-        PspWriter.Write(output, launcher, settings.Metadata, settings.Slots, settings.Key, settings.Level);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(output, (UnixFileMode)0x1ed);
+        PspWriter.Pack(output, settings.Launcher.MakeAbsolute(context.Environment).FullPath, settings.Metadata, settings.Slots, settings.Key,
+            settings.AlsoTrusted, settings.Level);
         return PspReader.Read(output, [settings.Key.PublicKey]);
     }
 

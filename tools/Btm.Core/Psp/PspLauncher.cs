@@ -33,6 +33,10 @@ public static class PspLauncher
         return copy;
     }
 
+    /// <summary>What a launcher packed by <paramref name="signer"/> trusts: the signer's key first, then the others once each.</summary>
+    public static IReadOnlyList<byte[]> Trusting(byte[] signer, IEnumerable<byte[]> others) =>
+        [signer, .. others.Where(k => !k.AsSpan().SequenceEqual(signer))];
+
     /// <summary>The keys a launcher's block holds (empty for one never packed).</summary>
     public static IReadOnlyList<byte[]> Keys(ReadOnlySpan<byte> launcher)
     {

@@ -56,6 +56,20 @@ public static class PspWriter
     }
 
     /// <summary>
+    /// A package whose launcher is <paramref name="launcherFile"/> trusting <paramref name="key"/> and
+    /// <paramref name="alsoTrusted"/>, written executable; returns the number of keys it trusts.
+    /// </summary>
+    public static int Pack(string output, string launcherFile, PspMetadata metadata, IReadOnlyList<PspSlotSource> sources, Ed25519Keys.KeyPair key,
+        IEnumerable<byte[]> alsoTrusted, int level = DefaultLevel)
+    {
+        var trusted = PspLauncher.Trusting(key.PublicKey, alsoTrusted);
+        Write(output, PspLauncher.WithKeys(File.ReadAllBytes(launcherFile), trusted, launcherFile), metadata, sources, key, level);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(output, (UnixFileMode)0x1ed);
+        return trusted.Count;
+    }
+
+    /// <summary>
     /// A package from slot tars as given, unchecked: for tars made elsewhere, and for the tests'
     /// crafted hostile slots, which every reader must refuse.
     /// </summary>
