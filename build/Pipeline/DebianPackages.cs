@@ -30,6 +30,9 @@ public static partial class DebianPackages
     /// <summary>What a builder's own program needs ("builder:name"): go for the go builder.</summary>
     public static IReadOnlyList<string> ForBuilder(string builder) => List.Value.GetValueOrDefault($"builder:{builder}", []);
 
+    /// <summary>What one package of this repo needs on the build host ("package:name"): cpython's cross builds run Debian's python3.11.</summary>
+    public static IReadOnlyList<string> ForPackage(string package) => List.Value.GetValueOrDefault($"package:{package}", []);
+
     /// <summary>What an installer format's program needs ("installer:format"): rpm for rpm, nsis for nsis.</summary>
     public static IReadOnlyList<string> ForInstaller(string format) => List.Value.GetValueOrDefault($"installer:{format}", []);
 

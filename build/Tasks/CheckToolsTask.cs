@@ -137,6 +137,7 @@ public sealed class CheckToolsTask : BtmTask
         foreach (var unit in context.Plan.Units)
         {
             needed.AddRange(DebianPackages.ForBuilder(unit.Builder.Name));
+            needed.AddRange(DebianPackages.ForPackage(unit.Package.Name));
             if (unit.Builder.NeedsCompiler && !unit.Toolchain.Impossible)
                 needed.AddRange(DebianPackages.ForToolchain(unit.Toolchain.Id, unit.Platform.ToString()));
             if (!HostPlatform.CanRun(context.Host, unit.Platform))

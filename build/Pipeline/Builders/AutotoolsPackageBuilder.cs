@@ -34,6 +34,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
             "configureArgs": { "type": "array", "items": { "type": "string" }, "description": "Added to configure after --prefix=/usr, --host and the toolchain's CC." },
             "env": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Environment for every step." },
             "makeTargets": { "type": "array", "items": { "type": "string" }, "description": "make's targets (default: its default)." },
+            "installTargets": { "type": "array", "items": { "type": "string" }, "minItems": 1, "description": "The targets that install into the staging folder (default install), for a project whose install also writes what does not ship (CPython: altbininstall libinstall sharedinstall, without headers and the static library)." },
             "testTarget": { "type": [ "string", "boolean" ], "description": "The target Test runs where the target's programs run natively (default check); false for none." }
           }
         }
@@ -42,11 +43,15 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
 
     private static AutotoolsOptions ReadOptions(SectionReader section)
     {
-        section.Known("directory", "inTree", "autoreconf", "configureArgs", "env", "makeTargets", "testTarget");
+        section.Known("directory", "inTree", "autoreconf", "configureArgs", "env", "makeTargets", "installTargets", "testTarget");
         var test = section.Element.TryGetProperty("testTarget", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.False
             ? null : section.String("testTarget", "check");
         return new AutotoolsOptions(section.RelativePath("directory", "the source tree"), section.Flag("autoreconf", false),
-            section.Strings("configureArgs"), section.Map("env"), section.Strings("makeTargets"), test) { InTree = section.Flag("inTree", false) };
+            section.Strings("configureArgs"), section.Map("env"), section.Strings("makeTargets"), test)
+        {
+            InTree = section.Flag("inTree", false),
+            InstallTargets = section.Strings("installTargets") is { Count: > 0 } install ? install : AutotoolsOptions.Default.InstallTargets,
+        };
     }
 
     public ToolRequirement Tool { get; } = new("make", "make", null, null, new Dictionary<string, string>
@@ -63,7 +68,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         Run(context, unit, "make", build, ["make", "-j", Math.Max(1, Environment.ProcessorCount).ToString(), .. options.MakeTargets]);
         if (Directory.Exists(stage))
             Directory.Delete(stage, recursive: true);
-        Run(context, unit, "make install", build, ["make", "install", $"DESTDIR={stage}"]);
+        Run(context, unit, "make install", build, ["make", .. options.InstallTargets, $"DESTDIR={stage}"]);
         return new BuildResult([Path.Combine(stage, "usr", "bin"), Path.Combine(stage, "usr", "sbin")], stage, tree);
     }
 
@@ -103,7 +108,8 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         string[] configure =
         [
             Path.Combine(source, "configure"), "--prefix=/usr",
-            .. Triple(unit.Platform) is { } host && unit.Toolchain.Cross ? new[] { $"--host={host}" } : [],
+            // --build with --host: configure's documented way to say "cross" (some, like CPython's, refuse --host alone).
+            .. Triple(unit.Platform) is { } host && unit.Toolchain.Cross ? new[] { $"--host={host}", $"--build={Triple(context.Host)}" } : [],
             $"CC={unit.Toolchain.CCompiler} {own}".TrimEnd(),
             .. unit.Toolchain.CxxCompiler is { } cxx ? new[] { $"CXX={cxx} {own}".TrimEnd() } : [],
             .. unit.Toolchain.Cross ? new[] { $"AR={unit.Toolchain.Ar}", $"RANLIB={unit.Toolchain.Ranlib}", $"STRIP={unit.Toolchain.Strip}" } : [],
@@ -184,6 +190,9 @@ public sealed record AutotoolsOptions(
 {
     /// <summary>"inTree": configure and build in the source tree's copy instead of a folder beside it.</summary>
     public bool InTree { get; init; }
+
+    /// <summary>"installTargets": what <c>make … DESTDIR=</c> runs to fill the staging folder.</summary>
+    public IReadOnlyList<string> InstallTargets { get; init; } = ["install"];
 
     public static readonly AutotoolsOptions Default = new(".", false, [], new Dictionary<string, string>(), [], "check");
 }

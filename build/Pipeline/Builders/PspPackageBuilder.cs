@@ -12,7 +12,7 @@ namespace Btm.Build.Pipeline;
 
 /// <summary>
 /// A signed self-contained package (docs/psp-format.md): the target's psp-launcher, then slots from
-/// btm.json "psp" (a folder of this package, or a runtime from npm pinned by sha256 per target),
+/// btm.json "psp" (a folder of this package, another package's output, or a runtime from npm pinned by sha256 per target),
 /// one executable per binary. Built signed by the repo's local key; the Package step signs it
 /// again with the release key (<see cref="PspSigning"/>), as it Authenticode-signs win32 programs.
 /// </summary>
@@ -58,6 +58,13 @@ public sealed class PspPackageBuilder : IPackageBuilder
             string folder;
             if (slot.Folder is { } relative)
                 folder = PathGuard.ResolveNoLinks(unit.Package.Directory, relative);
+            else if (slot.Package is { } name)
+            {
+                var from = unit.Dependencies.Single(d => d.Package.Name == name);
+                folder = Path.Combine(work, "slots", slot.Name);
+                ShippedTree(from, folder);
+                licences[slot.Name] = Directory.EnumerateFiles(folder).Where(f => UnitOutputs.IsLegal(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
+            }
             else
             {
                 if (!slot.Npm!.TryGetValue(unit.Platform.ToString(), out var runtime))
@@ -94,6 +101,29 @@ public sealed class PspPackageBuilder : IPackageBuilder
         {
             if (slot.Npm?.TryGetValue(unit.Platform.ToString(), out var runtime) == true)
                 yield return new ShippedComponent(slot.Name, runtime.Version, slot.License ?? "NOASSERTION", $"npm {runtime.Package}@{runtime.Version}, sha256 {runtime.Sha256}", $"psp.slots.{slot.Name}");
+            else if (slot.Package is { } name && unit.Dependencies.FirstOrDefault(d => d.Package.Name == name) is { } from)
+                yield return new ShippedComponent(slot.Name, from.Package.Version ?? "", from.Package.License ?? "NOASSERTION",
+                    $"package {name} of this repo, built for {unit.Platform}", $"psp.slots.{slot.Name}");
+        }
+    }
+
+    /// <summary>
+    /// Another package's unit as its platform npm package lays it out: its shipped binaries in bin/,
+    /// its other shipped files (install, files, licences) at their package paths.
+    /// </summary>
+    private static void ShippedTree(BuildUnit from, string into)
+    {
+        if (Directory.Exists(into))
+            Directory.Delete(into, recursive: true);
+        BinaryCollector.CopyBetweenStages(from, from.Layout.ShippedDir, Path.Combine(into, "bin"));
+        var files = Path.Combine(from.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
+        if (!Directory.Exists(files))
+            return;
+        foreach (var file in Directory.EnumerateFiles(files, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(into, Path.GetRelativePath(files, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
         }
     }
 
@@ -134,6 +164,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
                   "name": { "type": "string", "pattern": "^[a-z0-9._-]{1,31}$", "description": "The slot's name: its folder in the work environment." },
                   "purpose": { "enum": [ "runtime", "app", "resources", "native" ], "description": "What it holds (default: app)." },
                   "folder": { "type": "string", "description": "A folder of this package, relative to it." },
+                  "package": { "type": "string", "description": "Another package of this repo, built first for the same target: the slot holds what its platform npm package would (bin/<binaries>, its installed files, its licences)." },
                   "npm": {
                     "type": "object",
                     "additionalProperties": {
@@ -151,7 +182,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
                   "license": { "type": "string", "description": "The SPDX licence of an npm slot (its LICENSE file ships in licenses/<slot>/)." }
                 }
               },
-              "description": "The slots, in order; each has exactly one of folder and npm."
+              "description": "The slots, in order; each has exactly one of folder, package and npm."
             }
           },
           "description": "a signed self-contained package: docs/psp-format.md."
@@ -188,7 +219,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
         foreach (var item in slotsElement.EnumerateArray())
         {
             var at = new SectionReader(item, section.File, section.PathOf($"slots[{i++}]"));
-            at.Known("name", "purpose", "folder", "npm", "license");
+            at.Known("name", "purpose", "folder", "package", "npm", "license");
             var name = at.String("name");
             if (!PspFormat.IsName(name, 31))
                 throw at.Error("name", $"'{name}' is not a slot name", "use 1-31 characters of a-z, 0-9, '.', '_', '-'");
@@ -204,9 +235,11 @@ public sealed class PspPackageBuilder : IPackageBuilder
             };
             var folder = at.Has("folder") ? at.Relative(at.String("folder"), "folder", "the package folder") : null;
             var npm = at.Object("npm") is { } runtimes ? ReadNpm(runtimes) : null;
-            if ((folder is null) == (npm is null))
-                throw at.Error($"slot '{name}' needs exactly one of \"folder\" and \"npm\"", "give the folder holding the slot, or the pinned npm tarball per target");
-            slots.Add(new PspSlotOption(name, purpose, folder, npm, at.OptionalString("license")));
+            var package = at.OptionalString("package");
+            if (new object?[] { folder, npm, package }.Count(o => o is not null) != 1)
+                throw at.Error($"slot '{name}' needs exactly one of \"folder\", \"package\" and \"npm\"",
+                    "give the folder holding the slot, the package of this repo whose output it holds, or the pinned npm tarball per target");
+            slots.Add(new PspSlotOption(name, purpose, folder, npm, at.OptionalString("license")) { Package = package, PackageField = at.PathOf("package") });
         }
         if (!slots.Any(s => entry.StartsWith(s.Name + "/", StringComparison.Ordinal)))
             throw section.Error("entry", $"'{entry}' does not start with a slot's name ({string.Join(", ", slots.Select(s => s.Name))})", "write <slot name>/<path inside the slot>");
@@ -232,10 +265,22 @@ public sealed class PspPackageBuilder : IPackageBuilder
 }
 
 /// <summary>btm.json "psp": the entry point, its arguments and environment, extra trusted keys, and the slots.</summary>
-public sealed record PspOptions(string Entry, int Level, IReadOnlyList<string> Args, IReadOnlyList<KeyValuePair<string, string>> Environment, IReadOnlyList<byte[]> Keys, IReadOnlyList<PspSlotOption> Slots);
+public sealed record PspOptions(string Entry, int Level, IReadOnlyList<string> Args, IReadOnlyList<KeyValuePair<string, string>> Environment, IReadOnlyList<byte[]> Keys, IReadOnlyList<PspSlotOption> Slots)
+    : IImpliedDependencies
+{
+    public IEnumerable<(string Package, string Field)> Dependencies =>
+        Slots.Where(s => s.Package is not null).Select(s => (s.Package!, s.PackageField));
+}
 
-/// <summary>One slot: a folder of the package, or per target an npm tarball pinned by sha256.</summary>
-public sealed record PspSlotOption(string Name, PspPurpose Purpose, string? Folder, IReadOnlyDictionary<string, NpmRuntime>? Npm, string? License);
+/// <summary>One slot: a folder of the package, another package's output, or per target an npm tarball pinned by sha256.</summary>
+public sealed record PspSlotOption(string Name, PspPurpose Purpose, string? Folder, IReadOnlyDictionary<string, NpmRuntime>? Npm, string? License)
+{
+    /// <summary>"package": the repo's package whose shipped output the slot holds.</summary>
+    public string? Package { get; init; }
+
+    /// <summary>Where "package" is written, for errors about it.</summary>
+    public string PackageField { get; init; } = "";
+}
 
 /// <summary>An npm tarball: package@version with that sha256.</summary>
 public sealed record NpmRuntime(string Package, string Version, string Sha256);

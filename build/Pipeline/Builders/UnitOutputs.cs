@@ -51,7 +51,7 @@ public static partial class UnitOutputs
             if (matches.Count == 0)
                 throw new BuildFailedException($"{package.ManifestPath}: files: '{entry.From}' matched nothing in the source tree ({sourceTree}). Fix: correct the path");
             foreach (var match in matches)
-                Place(Path.Combine(sourceTree, match), Path.Combine(files, Destination(entry.To, match, matches.Count, package.ManifestPath, "files")), entry.Mode);
+                Place(Path.Combine(sourceTree, match), Path.Combine(files, Destination(entry.To, entry.From, match, matches.Count, package.ManifestPath, "files")), entry.Mode);
         }
         Licensing.Collect(context, unit, output.SourceTree, files, output.RuntimeLicences);
     }
@@ -77,16 +77,24 @@ public static partial class UnitOutputs
                     "Fix: give the path the build writes, relative to that folder");
             var to = pattern != glob && !given.EndsWith('/') && !given.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? given + suffix : given;
             foreach (var match in matches)
-                map[Destination(to, match, matches.Count, unit.Package.ManifestPath, $"install.{glob}")] = Path.Combine(tree, match);
+                map[Destination(to, pattern, match, matches.Count, unit.Package.ManifestPath, $"install.{glob}")] = Path.Combine(tree, match);
         }
         return map;
     }
 
-    /// <summary>A destination ending in '/' is a folder (the file keeps its name); otherwise a single file's path.</summary>
-    private static string Destination(string to, string match, int count, string manifest, string field)
+    /// <summary>
+    /// A destination ending in '/' is a folder: each match keeps its path below the glob's literal
+    /// folders ("usr/lib/python3.11/**" → "lib/python3.11/" ships a whole tree); otherwise a single file's path.
+    /// </summary>
+    private static string Destination(string to, string glob, string match, int count, string manifest, string field)
     {
         if (to.EndsWith('/'))
-            return to + Path.GetFileName(match);
+        {
+            var literal = glob.Replace('\\', '/').Split('/').TakeWhile(s => s.IndexOfAny(['*', '?', '[']) < 0).ToList();
+            // A glob without wildcards names the file itself: its folder is the base.
+            var depth = literal.Count == glob.Split('/').Length ? literal.Count - 1 : literal.Count;
+            return to + string.Join('/', match.Replace('\\', '/').Split('/').Skip(depth));
+        }
         if (count > 1)
             throw new BuildFailedException($"{manifest}: {field}: {count} files match but '{to}' names one file. Fix: end it with '/' to ship them into a folder");
         return to;

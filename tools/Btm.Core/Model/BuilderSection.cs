@@ -25,6 +25,16 @@ public sealed record BuilderSection(string Key, string SchemaJson, Func<SectionR
 }
 
 /// <summary>
+/// Builder options that name other packages of the repo (a psp slot holding another package's
+/// output): each becomes a dependency, built first for the same platform, as if in "dependsOn".
+/// </summary>
+public interface IImpliedDependencies
+{
+    /// <summary>Each package named, with the btm.json field that names it (for errors).</summary>
+    IEnumerable<(string Package, string Field)> Dependencies { get; }
+}
+
+/// <summary>
 /// One JSON object of btm.json and the path to it, with readers that throw a
 /// <see cref="ConfigException"/> naming the file, the field and the fix.
 /// </summary>

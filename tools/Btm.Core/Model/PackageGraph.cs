@@ -69,6 +69,14 @@ public sealed class PackageGraph
                     throw new ConfigException(Display(m, repoRoot), $"dependsOn[{i}]", $"unknown package '{m.DependsOn[i]}'",
                         $"create packages/{m.DependsOn[i]}/btm.json or remove the entry (known: {string.Join(", ", byName.Keys.Order())})");
             }
+            foreach (var (name, field) in (m.BuilderOptions as IImpliedDependencies)?.Dependencies ?? [])
+            {
+                if (!byName.ContainsKey(name))
+                    throw new ConfigException(Display(m, repoRoot), field, $"unknown package '{name}'",
+                        $"name a package of this repo (known: {string.Join(", ", byName.Keys.Order())}), or add its folder to cake.config Packages=");
+                if (name == m.Name)
+                    throw new ConfigException(Display(m, repoRoot), field, "names the package itself", "name another package of this repo");
+            }
             if (m.Compress && !byName.ContainsKey(PackageManifest.StubPackage))
                 throw new ConfigException(Display(m, repoRoot), "compress", $"compressed binaries need packages/{PackageManifest.StubPackage}, which this repo does not have",
                     $"add packages/{PackageManifest.StubPackage} (BTM's self-extracting stub) or remove \"compress\"");

@@ -70,7 +70,7 @@ public sealed record PackageManifest(
     /// <summary>The builder of signed self-contained packages, whose launcher comes from <see cref="PspLauncherPackage"/>.</summary>
     public const string PspBuilder = "psp";
 
-    /// <summary>dependsOn plus what the settings imply: bin-stub for a package that sets "compress", psp-launcher for a psp package.</summary>
+    /// <summary>dependsOn plus what the settings imply: bin-stub for a package that sets "compress", psp-launcher for a psp package, and the packages its builder's section names.</summary>
     public IReadOnlyList<string> AllDependencies
     {
         get
@@ -80,6 +80,8 @@ public sealed record PackageManifest(
                 all.Add(StubPackage);
             if (Builder == PspBuilder && !all.Contains(PspLauncherPackage))
                 all.Add(PspLauncherPackage);
+            if (BuilderOptions is IImpliedDependencies implied)
+                all.AddRange(implied.Dependencies.Select(d => d.Package).Where(d => !all.Contains(d)).Distinct());
             return all;
         }
     }
