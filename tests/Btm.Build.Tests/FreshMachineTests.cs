@@ -357,6 +357,8 @@ public class FreshMachineTests
                 "binflate" => (new[] { "licenses/zstd/LICENSE", "licenses/zstd/COPYING" }, "MIT AND (BSD-3-Clause OR GPL-2.0-only)"),
                 "hello-go" => (["licenses/go/copyright"], "MIT AND BSD-3-Clause"),
                 "hello-bun" => (["licenses/bun/LICENSE.md"], "MIT AND (MIT AND LGPL-2.0-or-later)"),
+                // The CPython runtime slot is the repo's cpython package: its licence, its version.
+                "hello-psp-python" => (["licenses/python/LICENSE"], "MIT AND PSF-2.0"),
                 _ => (["licenses/node/LICENSE"], "MIT"),
             };
             foreach (var text in texts)
@@ -365,6 +367,11 @@ public class FreshMachineTests
                 Assert.That(notices, Does.Contain(text), name);
             }
             Assert.That(license, Is.EqualTo(expected), name);
+            if (component == "hello-psp-python")
+            {
+                Assert.That(File.ReadAllText(Path.Combine(dir, "licenses", "python", "LICENSE")), Does.Contain("PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2"), name);
+                Assert.That(notices, Does.Contain("| python | 3.11.2 | PSF-2.0 | package cpython of this repo"), name);
+            }
         }
     }
 
