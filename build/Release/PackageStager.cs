@@ -38,7 +38,7 @@ public static class PackageStager
         var license = Licensing.Expression(settings, unit);
         if (Directory.Exists(extras))
         {
-            CopyTree(extras, dir);
+            UnitOutputs.PlaceExtras(unit, dir);
             files.AddRange(Directory.EnumerateFileSystemEntries(extras).Select(e => Directory.Exists(e) ? Path.GetFileName(e) + "/" : Path.GetFileName(e))
                 .Where(e => e != "bin/").Order(StringComparer.Ordinal));
         }
@@ -217,23 +217,6 @@ public static class PackageStager
             "\n\nThe client installs the matching `" + name + "-<platform>` package as an optional dependency: npm, yarn 4 and bun install only that one; " +
             "pnpm 9 and yarn 1 may also install the musl package on a glibc machine, and the command still runs the right binary. " +
             "Installing with optional dependencies left out (`--omit=optional`, `--no-optional`, `--ignore-optional`) leaves the binary out, and the command then says how to reinstall.\n");
-    }
-
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(from))
-        {
-            var target = Path.Combine(to, Path.GetFileName(entry));
-            if (Directory.Exists(entry))
-            {
-                Directory.CreateDirectory(target);
-                CopyTree(entry, target);
-            }
-            else
-            {
-                File.Copy(entry, target, overwrite: true);
-            }
-        }
     }
 
     private static void WriteText(string path, string text) => AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(text));

@@ -95,6 +95,11 @@ public class FreshMachineTests
             Directory.Delete(_clone, recursive: true);
     }
 
+    /// <summary>The glibc symbol versions an ELF file needs (objdump -T).</summary>
+    private static List<Version> GlibcVersions(string elf) =>
+        Regex.Matches(ProcessResult.Run("objdump", ["-T", elf], Path.GetDirectoryName(elf)!).Stdout, @"GLIBC_(\d+\.\d+(?:\.\d+)?)")
+            .Select(m => Version.Parse(m.Groups[1].Value)).ToList();
+
     private JsonElement Manifest() => JsonDocument.Parse(File.ReadAllText(Path.Combine(ReleaseDir, "manifest.json"))).RootElement;
 
     private IEnumerable<(string Name, string? Platform, string Tarball, string Component)> Tarballs() =>
@@ -190,9 +195,7 @@ public class FreshMachineTests
             Assert.That(programs, Is.Not.Empty);
             foreach (var elf in programs)
             {
-                var table = ProcessResult.Run("objdump", ["-T", elf], dir).Stdout;
-                var versions = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).ToList();
-                Assert.That(versions.DefaultIfEmpty(new Version(2, 0)).Max(), Is.LessThanOrEqualTo(Version.Parse(floor)), Path.GetRelativePath(slot, elf));
+                Assert.That(GlibcVersions(elf).DefaultIfEmpty(new Version(2, 0)).Max(), Is.LessThanOrEqualTo(Version.Parse(floor)), Path.GetRelativePath(slot, elf));
             }
         }
         finally
@@ -234,8 +237,7 @@ public class FreshMachineTests
             Assert.That(floor, Is.EqualTo(component is "hello-sea" or "hello-psp-node" ? "2.28" : "2.17"), name);
             foreach (var binary in Directory.GetFiles(Path.Combine(dir, "bin")))
             {
-                var table = ProcessResult.Run("objdump", ["-T", binary], dir).Stdout;
-                var versions = Regex.Matches(table, @"GLIBC_(\d+\.\d+(?:\.\d+)?)").Select(m => Version.Parse(m.Groups[1].Value)).ToList();
+                var versions = GlibcVersions(binary);
                 if (component == "hello-go")
                 {
                     Assert.That(versions, Is.Empty, $"{name}: Go's binary is static (CGO_ENABLED=0)");

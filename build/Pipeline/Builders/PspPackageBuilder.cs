@@ -116,15 +116,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
         if (Directory.Exists(into))
             Directory.Delete(into, recursive: true);
         BinaryCollector.CopyBetweenStages(from, from.Layout.ShippedDir, Path.Combine(into, "bin"));
-        var files = Path.Combine(from.OutputDir(CheckpointStage.Compiled), UnitOutputs.FilesFolder);
-        if (!Directory.Exists(files))
-            return;
-        foreach (var file in Directory.EnumerateFiles(files, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(into, Path.GetRelativePath(files, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
+        UnitOutputs.PlaceExtras(from, into);
     }
 
     public TestResult Test(BuildContext context, BuildUnit unit) => AppProbe.Run(context, unit);

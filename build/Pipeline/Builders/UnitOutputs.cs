@@ -21,6 +21,23 @@ public static partial class UnitOutputs
 
     public static bool IsLegal(string fileName) => LegalFile().IsMatch(fileName);
 
+    /// <summary>
+    /// Copies a unit's extra shipped files (install, files, licences) from its Compiled output into
+    /// a package folder at their package paths: the npm package's layout, and a psp slot's.
+    /// </summary>
+    public static void PlaceExtras(BuildUnit unit, string dir)
+    {
+        var extras = Path.Combine(unit.OutputDir(Btm.Core.Checkpoints.CheckpointStage.Compiled), FilesFolder);
+        if (!Directory.Exists(extras))
+            return;
+        foreach (var file in Directory.EnumerateFiles(extras, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(dir, Path.GetRelativePath(extras, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to, overwrite: true);
+        }
+    }
+
     /// <summary>The one way every builder's results become the Compiled output.</summary>
     public static void Collect(BuildContext context, BuildUnit unit, BuildResult output, string outDir)
     {
@@ -90,9 +107,10 @@ public static partial class UnitOutputs
     {
         if (to.EndsWith('/'))
         {
-            var literal = glob.Replace('\\', '/').Split('/').TakeWhile(s => s.IndexOfAny(['*', '?', '[']) < 0).ToList();
+            var segments = glob.Replace('\\', '/').Split('/');
+            var literal = segments.TakeWhile(s => s.IndexOfAny(['*', '?', '[']) < 0).Count();
             // A glob without wildcards names the file itself: its folder is the base.
-            var depth = literal.Count == glob.Split('/').Length ? literal.Count - 1 : literal.Count;
+            var depth = literal == segments.Length ? literal - 1 : literal;
             return to + string.Join('/', match.Replace('\\', '/').Split('/').Skip(depth));
         }
         if (count > 1)
