@@ -99,8 +99,33 @@ def read_tar(name, raw):
     return entries
 
 
+def as_packed(data):
+    """A PE's Authenticode signature, read away as the spec says: the optional header's checksum and
+    certificate-table entry as zero, the table (and up to 7 zero bytes aligning it) not part of the package."""
+    data = bytearray(data)
+    if len(data) < 0x40 or data[:2] != b"MZ":
+        return bytes(data)
+    pe = struct.unpack_from("<I", data, 0x3C)[0]
+    opt = pe + 24
+    if opt + 2 > len(data) or data[pe:pe + 4] != b"PE\0\0":
+        return bytes(data)
+    dirs = {0x20B: 112, 0x10B: 96}.get(struct.unpack_from("<H", data, opt)[0])
+    if dirs is None or opt + dirs + 40 > len(data) or struct.unpack_from("<I", data, opt + dirs - 4)[0] < 5:
+        return bytes(data)
+    security = opt + dirs + 32
+    at, length = struct.unpack_from("<II", data, security)
+    end = len(data)
+    if at and length and at + length == len(data) and at >= INDEX:
+        end = at
+        while at - end < 7 and end > INDEX and data[end - INDEX:end - INDEX + 8] != b"BTMPSP01" and data[end - 1] == 0:
+            end -= 1
+    data[opt + 64:opt + 68] = bytes(4)
+    data[security:security + 8] = bytes(8)
+    return bytes(data[:end])
+
+
 def read(path, trusted):
-    data = open(path, "rb").read()
+    data = as_packed(open(path, "rb").read())
     if len(data) < INDEX or data[-INDEX:-INDEX + 8] != b"BTMPSP01":
         raise Refused("index", "not a PSP package, or truncated")
     index = data[-INDEX:]

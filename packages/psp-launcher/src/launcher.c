@@ -23,64 +23,9 @@
 #include <unistd.h>
 
 #include "cachedir.h"
+#include "launcher_common.h"
 #include "psp.h"
 #include "psp_tar.h"
-
-extern char **environ;
-
-enum {
-  EXIT_REFUSED = 120, /* the package is damaged, or not signed by a key this launcher trusts */
-  EXIT_CACHE = 122, /* no work environment could be made, not even a private one */
-  EXIT_EXEC = 123,
-  EXIT_SELF = 124,
-};
-
-/*
- * The public keys this launcher trusts, written in by the packer (tools/Btm.Core/Psp/PspLauncher):
- * a 16-byte marker, a count, then up to eight Ed25519 keys. volatile: the compiler must read what
- * the file holds, not the zeros it was built with.
- */
-#define KEY_SLOTS 8
-__attribute__((used)) static const volatile uint8_t key_block[16 + 8 + KEY_SLOTS * 32] = {
-    'B', 'T', 'M', 'P', 'S', 'P', '-', 'K', 'E', 'Y', 'S', '-', 'v', '1', '\0', '\0'};
-
-static const char *self_name = "psp";
-
-static void say(const char *format, va_list args) {
-  fprintf(stderr, "%s: ", self_name);
-  vfprintf(stderr, format, args);
-  fputc('\n', stderr);
-}
-
-static int die(int code, const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  say(format, args);
-  va_end(args);
-  return code;
-}
-
-/* BTM_PSP_TRACE=1: which slots were extracted or reused, and what ran. */
-static void trace(const char *format, ...) {
-  static int on = -1;
-  if (on < 0) {
-    const char *t = getenv("BTM_PSP_TRACE");
-    on = t && t[0] == '1';
-  }
-  if (!on) return;
-  va_list args;
-  va_start(args, format);
-  say(format, args);
-  va_end(args);
-}
-
-static int load_keys(uint8_t keys[KEY_SLOTS][32]) {
-  uint32_t count = (uint32_t)key_block[16] | (uint32_t)key_block[17] << 8 | (uint32_t)key_block[18] << 16 | (uint32_t)key_block[19] << 24;
-  if (count > KEY_SLOTS) return 0;
-  for (uint32_t k = 0; k < count; k++)
-    for (int i = 0; i < 32; i++) keys[k][i] = key_block[24 + k * 32 + i];
-  return (int)count;
-}
 
 static int path_of(char *out, const char *format, ...) {
   va_list args;
@@ -296,19 +241,6 @@ static int link_env(const workenv *w, const psp_package *p) {
   return 0;
 }
 
-static uint64_t parse_size(const char *text) {
-  char *end;
-  unsigned long long v = strtoull(text, &end, 10);
-  switch (*end) {
-  case 'k': case 'K': v <<= 10; break;
-  case 'm': case 'M': v <<= 20; break;
-  case 'g': case 'G': v <<= 30; break;
-  case 't': case 'T': v <<= 40; break;
-  default: break;
-  }
-  return v;
-}
-
 static uint64_t slots_size(const workenv *w) {
   uint64_t total = 0;
   DIR *d = opendir(w->slots);
@@ -369,8 +301,7 @@ static void remove_unreferenced_slots(const workenv *w) {
  * use, never this run's and never one a running program holds, then the slots nobody links to.
  */
 static void clean_up(const workenv *w) {
-  const char *max_text = getenv("BTM_WORKENV_MAX");
-  uint64_t max = max_text && max_text[0] ? parse_size(max_text) : UINT64_C(2) << 30;
+  uint64_t max = workenv_max();
   if (slots_size(w) <= max) return;
   for (;;) {
     remove_unreferenced_slots(w);
@@ -505,28 +436,6 @@ static int make_env(const workenv *w, const psp_package *p, int full_check, int 
 done:
   close(lock);
   return result;
-}
-
-/* value with every {workenv} replaced by the environment's path; malloc'd. */
-static char *substitute(const char *value, const char *env) {
-  static const char token[] = "{workenv}";
-  size_t count = 0, tl = sizeof token - 1, el = strlen(env);
-  for (const char *p = strstr(value, token); p; p = strstr(p + tl, token)) count++;
-  char *out = malloc(strlen(value) + count * el + 1), *o = out;
-  if (!out) return NULL;
-  for (const char *p = value;;) {
-    const char *hit = strstr(p, token);
-    if (!hit) {
-      strcpy(o, p);
-      break;
-    }
-    memcpy(o, p, (size_t)(hit - p));
-    o += hit - p;
-    memcpy(o, env, el);
-    o += el;
-    p = hit + tl;
-  }
-  return out;
 }
 
 /* The entry's argv: the entry, the package's arguments, then the user's. */

@@ -46,6 +46,14 @@ typedef struct {
 } psp_error;
 
 /*
+ * For a PE (the win32 launcher): reads the fields Authenticode sets (checksum, certificate-table
+ * entry) as the packer wrote them, zero, in base (a private, writable view of the file), and
+ * returns where the package ends: before the certificate table when one was appended. Any other
+ * file: size, untouched.
+ */
+uint64_t psp_pe_normalize(uint8_t *base, uint64_t size);
+
+/*
  * Reads the index, the metadata and the table of the size bytes at base (layout, the metadata's
  * and the table's hashes, every record and row). Nothing here vouches for the bytes: psp_verify does.
  */

@@ -1,16 +1,17 @@
 #define _GNU_SOURCE
 #include "psp_tar.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
+#include "psp_fs.h"
 #include "zstd.h"
 
 #define BLOCK 512
@@ -92,38 +93,13 @@ static int all_zero(const uint8_t *b, size_t n) {
 /* Creates the folders leading to path (relative, already checked) under root. */
 static int make_parents(char *full, size_t root_length) {
   for (char *p = full + root_length + 1; *p; p++) {
-    if (*p != '/') continue;
+    if (*p != PSP_SEP) continue;
     *p = '\0';
-    int ok = mkdir(full, 0755) == 0 || errno == EEXIST;
-    *p = '/';
+    int ok = psp_fs_mkdir(full) == 0 || errno == EEXIST;
+    *p = PSP_SEP;
     if (!ok) return -1;
   }
   return 0;
-}
-
-static int count_tree(const char *path, uint64_t *files, uint64_t *folders) {
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return -1;
-  DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return -1;
-  }
-  struct dirent *entry;
-  int result = 0;
-  while (result == 0 && (entry = readdir(d)) != NULL) {
-    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-    char child[PATH_MAX];
-    struct stat st;
-    if (snprintf(child, sizeof child, "%s/%s", path, entry->d_name) >= (int)sizeof child || lstat(child, &st) != 0) result = -1;
-    else if (S_ISDIR(st.st_mode)) {
-      ++*folders;
-      result = count_tree(child, files, folders);
-    } else if (S_ISREG(st.st_mode)) ++*files;
-    else result = -1; /* anything else was never extracted */
-  }
-  closedir(d);
-  return result;
 }
 
 int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, psp_tar_mode mode, psp_tar_counts *counts, psp_error *e) {
@@ -209,25 +185,33 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
       psp_fail(e, region, "entry path '%s' is absolute or has an empty, '.' or '..' segment or a backslash", path);
       goto done;
     }
+    const char *unnamable = psp_fs_name_problem(path);
+    if (unnamable) {
+      psp_fail(e, region, "entry path '%s' cannot be created here: %s", path, unnamable);
+      goto done;
+    }
     if (is_folder && size != 0) {
       psp_fail(e, region, "folder %s has a size", path);
       goto done;
     }
-    char full[PATH_MAX];
-    if (snprintf(full, sizeof full, "%s/%s", folder, path) >= (int)sizeof full) {
+    char full[PSP_PATH_MAX];
+    if (snprintf(full, sizeof full, "%s%c%s", folder, PSP_SEP, path) >= (int)sizeof full) {
       psp_fail(e, region, "entry %s makes a path longer than this system allows", path);
       goto done;
     }
+#ifdef _WIN32
+    for (char *c = full; *c; c++)
+      if (*c == '/') *c = PSP_SEP;
+#endif
     int executable = (mode_bits & 0111) != 0;
     if (is_folder) {
       counts->folders++;
-      struct stat st;
       if (mode == PSP_TAR_EXTRACT) {
-        if (make_parents(full, root_length) != 0 || (mkdir(full, 0755) != 0 && errno != EEXIST)) {
+        if (make_parents(full, root_length) != 0 || (psp_fs_mkdir(full) != 0 && errno != EEXIST)) {
           psp_fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
           goto done;
         }
-      } else if (lstat(full, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      } else if (!psp_fs_is_folder(full)) {
         psp_fail(e, where, "%s is missing or not a folder", full);
         goto done;
       }
@@ -241,20 +225,15 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
         psp_fail(e, "work environment", "cannot create the folders of %s: %s", full, strerror(errno));
         goto done;
       }
-      fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, executable ? 0755 : 0644);
+      fd = psp_fs_create(full, executable);
       if (fd < 0) {
         if (errno == EEXIST) psp_fail(e, region, "entry %s appears twice", path);
         else psp_fail(e, "work environment", "cannot create %s: %s", full, strerror(errno));
         goto done;
       }
-      /* The umask may have narrowed the mode; the format fixes it. */
-      fchmod(fd, executable ? 0755 : 0644);
     } else {
-      struct stat st;
-      fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size ||
-          ((st.st_mode & 0111) != 0) != executable) {
-        if (fd >= 0) close(fd);
+      fd = psp_fs_open_matching(full, size, executable);
+      if (fd < 0) {
         psp_fail(e, where, "%s is missing, or its size or mode changed", full);
         goto done;
       }
@@ -276,7 +255,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
         const uint8_t *p = r.buf + r.at;
         size_t w = 0;
         while (w < n) {
-          ssize_t k = write(fd, p + w, n - w);
+          long k = (long)write(fd, p + w, (unsigned)(n - w));
           if (k < 0 && errno == EINTR) continue;
           if (k <= 0) {
             psp_fail(e, "work environment", "cannot write %s: %s", full, strerror(errno));
@@ -294,7 +273,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
         }
         size_t got = 0;
         while (got < n) {
-          ssize_t k = read(fd, chunk + got, n - got);
+          long k = (long)read(fd, chunk + got, (unsigned)(n - got));
           if (k <= 0) break;
           got += (size_t)k;
         }
@@ -315,7 +294,7 @@ int psp_tar_walk(const psp_slot *slot, const uint8_t *base, const char *folder, 
   }
   if (mode == PSP_TAR_COMPARE) {
     uint64_t files = 0, folders = 0;
-    if (count_tree(folder, &files, &folders) != 0 || files != counts->files || folders < counts->folders) {
+    if (psp_fs_count_tree(folder, &files, &folders) != 0 || files != counts->files || folders < counts->folders) {
       psp_fail(e, where, "%s holds files the package does not", folder);
       goto done;
     }

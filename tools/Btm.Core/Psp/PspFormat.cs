@@ -40,6 +40,37 @@ public static class PspFormat
 
     private const byte NameTag = 1, VersionTag = 2, PlatformTag = 3, EntryTag = 4, ArgTag = 5, EnvTag = 6;
 
+    /// <summary>
+    /// For a PE (a win32 launcher): zeroes the fields Authenticode sets when it signs (the optional
+    /// header's checksum and certificate-table entry), as the packer wrote them, and returns where
+    /// the package ends: before the certificate table when one was appended, and the zeros that
+    /// align it to 8. Any other file: its length, untouched. The C launcher does the same (psp.c).
+    /// </summary>
+    public static long NormalizePe(Span<byte> file)
+    {
+        if (file.Length < 0x40 || file[0] != 'M' || file[1] != 'Z')
+            return file.Length;
+        long pe = BinaryPrimitives.ReadUInt32LittleEndian(file[0x3c..]), opt = pe + 24;
+        if (opt + 2 > file.Length || !file.Slice((int)pe, 4).SequenceEqual("PE\0\0"u8))
+            return file.Length;
+        var optMagic = BinaryPrimitives.ReadUInt16LittleEndian(file[(int)opt..]);
+        long dirs = optMagic == 0x20b ? 112 : optMagic == 0x10b ? 96 : 0;
+        if (dirs == 0 || opt + dirs + 5 * 8 > file.Length || BinaryPrimitives.ReadUInt32LittleEndian(file[(int)(opt + dirs - 4)..]) < 5)
+            return file.Length;
+        var security = (int)(opt + dirs + 4 * 8);
+        long at = BinaryPrimitives.ReadUInt32LittleEndian(file[security..]), length = BinaryPrimitives.ReadUInt32LittleEndian(file[(security + 4)..]);
+        long end = file.Length;
+        if (at != 0 && length != 0 && at + length == file.Length && at >= IndexSize)
+        {
+            end = at;
+            for (var pad = 0; pad < 7 && end > IndexSize && !file.Slice((int)end - IndexSize, 8).SequenceEqual(Magic) && file[(int)end - 1] == 0; pad++)
+                end--;
+        }
+        file.Slice((int)opt + 64, 4).Clear();
+        file.Slice(security, 8).Clear();
+        return end;
+    }
+
     public static bool IsName(string name, int max) =>
         name.Length >= 1 && name.Length <= max && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '.' or '_' or '-');
 

@@ -25,6 +25,8 @@ public static class PspLauncher
         if (launcher.AsSpan(at + 1).IndexOf(Marker) >= 0)
             throw new BuildFailedException($"{name} has two key blocks: not a launcher BTM built");
         var copy = (byte[])launcher.Clone();
+        // A PE launcher's Authenticode fields are packed as zero: the package reads the same signed or not.
+        PspFormat.NormalizePe(copy);
         var block = copy.AsSpan(at + Marker.Length, BlockSize - Marker.Length);
         block.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(block, (uint)keys.Count);

@@ -20,10 +20,12 @@ public static class PspReader
 {
     public static PspPackage Read(string path, IReadOnlyList<byte[]> trustedKeys)
     {
-        var bytes = File.ReadAllBytes(path);
+        var file = File.ReadAllBytes(path);
+        // An Authenticode-signed win32 package is read as packed: the signature's fields zeroed, its table left off.
+        var bytes = file.AsSpan(0, (int)PspFormat.NormalizePe(file));
         if (bytes.Length < PspFormat.IndexSize)
             throw new PspException("index", "not a PSP package, or truncated: shorter than its index");
-        var index = bytes.AsSpan(bytes.Length - PspFormat.IndexSize);
+        var index = bytes[^PspFormat.IndexSize..];
         if (!index[..8].SequenceEqual(PspFormat.Magic))
             throw new PspException("index", "not a PSP package, or truncated: no BTMPSP01 at the start of the last 256 bytes");
         var version = BinaryPrimitives.ReadUInt16LittleEndian(index[8..]);
@@ -43,12 +45,12 @@ public static class PspReader
             || tableSize != (long)count * PspFormat.SlotEntrySize || tableSize > end - tableOffset)
             throw new PspException("index", "its launcher, metadata and table sizes do not lay the regions out one after another inside the file");
 
-        if (!SHA256.HashData(bytes.AsSpan(0, (int)launcher)).AsSpan().SequenceEqual(index[176..208]))
+        if (!SHA256.HashData(bytes.Slice(0, (int)launcher)).AsSpan().SequenceEqual(index[176..208]))
             throw new PspException("launcher", "its SHA-256 differs from the index's");
-        var meta = bytes.AsSpan((int)launcher, (int)metaSize);
+        var meta = bytes.Slice((int)launcher, (int)metaSize);
         if (!SHA256.HashData(meta).AsSpan().SequenceEqual(index[48..80]))
             throw new PspException("metadata", "its SHA-256 differs from the index's");
-        var table = bytes.AsSpan((int)tableOffset, (int)tableSize);
+        var table = bytes.Slice((int)tableOffset, (int)tableSize);
         if (!SHA256.HashData(table).AsSpan().SequenceEqual(index[80..112]))
             throw new PspException("table", "its SHA-256 differs from the index's");
         var metadata = PspFormat.ReadMetadata(meta);
@@ -58,13 +60,13 @@ public static class PspReader
         {
             if (slot.Offset != at || slot.Size < 0 || slot.Size > end - at)
                 throw new PspException($"slot {slot.Name}", $"does not start where the previous region ends ({at}) or runs past the index");
-            if (!SHA256.HashData(bytes.AsSpan((int)slot.Offset, (int)slot.Size)).AsSpan().SequenceEqual(slot.Sha256))
+            if (!SHA256.HashData(bytes.Slice((int)slot.Offset, (int)slot.Size)).AsSpan().SequenceEqual(slot.Sha256))
                 throw new PspException($"slot {slot.Name}", "its SHA-256 differs from the table's");
             at += slot.Size;
         }
         if (at != end)
             throw new PspException("index", $"{end - at} byte(s) lie between the last slot and the index");
-        if (!SHA256.HashData(bytes.AsSpan((int)launcher, (int)(end - launcher))).AsSpan().SequenceEqual(index[112..144]))
+        if (!SHA256.HashData(bytes.Slice((int)launcher, (int)(end - launcher))).AsSpan().SequenceEqual(index[112..144]))
             throw new PspException("index", "the package checksum differs from the bytes it covers");
         // Last, so a changed byte is named by its region's hash; nothing read is acted on before it holds:
         // every byte before it, under a key the caller trusts.
@@ -75,7 +77,7 @@ public static class PspReader
             throw new PspException("signature", trustedKeys.Count == 0
                 ? "no trusted key was given: pass the public key the package was signed with"
                 : $"signed by key {Convert.ToHexStringLower(keyId)[..16]}…, which is none of the {trustedKeys.Count} trusted key(s)");
-        if (!Ed25519Keys.Verify(key, bytes.AsSpan(0, bytes.Length - 64).ToArray(), signature))
+        if (!Ed25519Keys.Verify(key, bytes[..^64].ToArray(), signature))
             throw new PspException("signature", "does not verify: a byte of the launcher, metadata, table, slots or index changed since it was signed");
 
         return new PspPackage(path, launcher, metadata, slots, index[112..144].ToArray(), keyId, signature);

@@ -1,0 +1,90 @@
+#include "launcher_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The public keys this launcher trusts, written in by the packer (tools/Btm.Core/Psp/PspLauncher):
+ * a 16-byte marker, a count, then up to eight Ed25519 keys. volatile: the compiler must read what
+ * the file holds, not the zeros it was built with.
+ */
+__attribute__((used)) static const volatile uint8_t key_block[16 + 8 + KEY_SLOTS * 32] = {
+    'B', 'T', 'M', 'P', 'S', 'P', '-', 'K', 'E', 'Y', 'S', '-', 'v', '1', '\0', '\0'};
+
+const char *self_name = "psp";
+
+int load_keys(uint8_t keys[KEY_SLOTS][32]) {
+  uint32_t count = (uint32_t)key_block[16] | (uint32_t)key_block[17] << 8 | (uint32_t)key_block[18] << 16 | (uint32_t)key_block[19] << 24;
+  if (count > KEY_SLOTS) return 0;
+  for (uint32_t k = 0; k < count; k++)
+    for (int i = 0; i < 32; i++) keys[k][i] = key_block[24 + k * 32 + i];
+  return (int)count;
+}
+
+static void say(const char *format, va_list args) {
+  fprintf(stderr, "%s: ", self_name);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+}
+
+int die(int code, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  say(format, args);
+  va_end(args);
+  return code;
+}
+
+void trace(const char *format, ...) {
+  static int on = -1;
+  if (on < 0) {
+    const char *t = getenv("BTM_PSP_TRACE");
+    on = t && t[0] == '1';
+  }
+  if (!on) return;
+  va_list args;
+  va_start(args, format);
+  say(format, args);
+  va_end(args);
+}
+
+char *substitute(const char *value, const char *env) {
+  static const char token[] = "{workenv}";
+  size_t count = 0, tl = sizeof token - 1, el = strlen(env);
+  for (const char *p = strstr(value, token); p; p = strstr(p + tl, token)) count++;
+  char *out = malloc(strlen(value) + count * el + 1), *o = out;
+  if (!out) return NULL;
+  for (const char *p = value;;) {
+    const char *hit = strstr(p, token);
+    if (!hit) {
+      strcpy(o, p);
+      break;
+    }
+    memcpy(o, p, (size_t)(hit - p));
+    o += hit - p;
+    memcpy(o, env, el);
+    o += el;
+    p = hit + tl;
+  }
+  return out;
+}
+
+uint64_t parse_size(const char *text) {
+  char *end;
+  unsigned long long v = strtoull(text, &end, 10);
+  switch (*end) {
+  case 'k': case 'K': v <<= 10; break;
+  case 'm': case 'M': v <<= 20; break;
+  case 'g': case 'G': v <<= 30; break;
+  case 't': case 'T': v <<= 40; break;
+  default: break;
+  }
+  return v;
+}
+
+uint64_t workenv_max(void) {
+  const char *text = getenv("BTM_WORKENV_MAX");
+  return text && text[0] ? parse_size(text) : UINT64_C(2) << 30;
+}

@@ -1,0 +1,40 @@
+#ifndef BTM_LAUNCHER_COMMON_H
+#define BTM_LAUNCHER_COMMON_H
+
+/* What the POSIX launcher (launcher.c) and the Windows one (launcher_win32.c) share: the trusted
+ * keys written in at pack time, messages, {workenv} substitution and the size cap's syntax. */
+#include <stdint.h>
+
+#include "psp.h"
+
+enum {
+  EXIT_REFUSED = 120, /* the package is damaged, or not signed by a key this launcher trusts */
+  EXIT_CACHE = 122, /* no work environment could be made, not even a private one */
+  EXIT_EXEC = 123,
+  EXIT_SELF = 124,
+};
+
+#define KEY_SLOTS 8
+
+/* The program's name in its messages (argv[0]'s file name). */
+extern const char *self_name;
+
+/* The keys written into this launcher's key block; their count. */
+int load_keys(uint8_t keys[KEY_SLOTS][32]);
+
+/* "<self>: <message>" on stderr; returns code. */
+int die(int code, const char *format, ...);
+
+/* With BTM_PSP_TRACE=1: which slots were extracted or reused, and what ran. */
+void trace(const char *format, ...);
+
+/* value with every {workenv} replaced by env; malloc'd, NULL when out of memory. */
+char *substitute(const char *value, const char *env);
+
+/* BTM_WORKENV_MAX's syntax: bytes, or a number with k, m, g or t. */
+uint64_t parse_size(const char *text);
+
+/* The cap on extracted slots: BTM_WORKENV_MAX, else 2 GiB. */
+uint64_t workenv_max(void);
+
+#endif
