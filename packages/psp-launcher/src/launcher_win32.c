@@ -1,5 +1,5 @@
 /*
- * BTM's PSP launcher for Windows: the contract of launcher.c (docs/psp-launcher.md) with what
+ * BTM's PSP launcher for Windows: the contract of launcher.c (docs/psp-format.md, "On Windows") with what
  * Windows has. Without privileges a folder symlink cannot be made, so an environment
  * (envs\<checksum>\<slot>\...) is a tree of hard links into the content-addressed slots: a new
  * version still extracts only the slots that changed, and nothing is copied. Windows has no exec:
