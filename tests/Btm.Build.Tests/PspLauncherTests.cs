@@ -174,6 +174,28 @@ public class PspLauncherTests
         Assert.That(Launch(both, FreshWorkenv()).ExitCode, Is.EqualTo(7));
     }
 
+    /// <summary>
+    /// A package the writer would refuse, signed all the same: the runtime slot from a folder, an app
+    /// slot holding main.txt and the hand-made <paramref name="hostile"/> entry.
+    /// </summary>
+    internal static string Crafted(string work, string runtime, string launcher, PspMetadata metadata, Ed25519Keys.KeyPair key, TarEntry hostile, string suffix)
+    {
+        var runtimeTar = Path.Combine(work, $"runtime-{Guid.NewGuid():N}.tar");
+        using (var stream = File.Create(runtimeTar))
+            PspTar.Write(runtime, stream, "runtime");
+        var appTar = Path.Combine(work, $"app-{Guid.NewGuid():N}.tar");
+        using (var stream = File.Create(appTar))
+        using (var writer = new TarWriter(stream, TarEntryFormat.Ustar))
+        {
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "main.txt") { DataStream = new MemoryStream("ok\n"u8.ToArray()) });
+            writer.WriteEntry(hostile);
+        }
+        var package = Path.Combine(work, $"crafted-{Guid.NewGuid():N}{suffix}");
+        PspWriter.WriteTars(package, PspLauncher.WithKeys(File.ReadAllBytes(launcher), [key.PublicKey], launcher), metadata,
+            [new PspTarSlot("runtime", PspPurpose.Runtime, runtimeTar), new PspTarSlot("app", PspPurpose.App, appTar)], key, level: 3);
+        return package;
+    }
+
     [TestCase("../escape", TarEntryType.RegularFile, "absolute or has an empty, '.' or '..' segment")]
     [TestCase("/tmp/psp-absolute-escape", TarEntryType.RegularFile, "absolute or has an empty, '.' or '..' segment")]
     [TestCase("link", TarEntryType.SymbolicLink, "is a symbolic link")]
@@ -182,25 +204,12 @@ public class PspLauncherTests
     [TestCase("dev", TarEntryType.CharacterDevice, "is a device")]
     public void A_crafted_slot_is_refused_at_launch(string name, TarEntryType type, string expected)
     {
-        var tree = Tree("crafted", "crafted");
-        var runtimeTar = Path.Combine(_work, $"runtime-{Guid.NewGuid():N}.tar");
-        using (var stream = File.Create(runtimeTar))
-            PspTar.Write(Path.Combine(tree, "runtime"), stream, "runtime");
-        var appTar = Path.Combine(_work, $"app-{Guid.NewGuid():N}.tar");
-        using (var stream = File.Create(appTar))
-        using (var writer = new TarWriter(stream, TarEntryFormat.Ustar))
-        {
-            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "main.txt") { DataStream = new MemoryStream("ok\n"u8.ToArray()) });
-            var entry = new UstarTarEntry(type, name);
-            if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink)
-                entry.LinkName = "/etc/passwd";
-            if (type == TarEntryType.RegularFile)
-                entry.DataStream = new MemoryStream("escaped\n"u8.ToArray());
-            writer.WriteEntry(entry);
-        }
-        var package = Path.Combine(_work, $"crafted-{Guid.NewGuid():N}.psp");
-        PspWriter.WriteTars(package, PspLauncher.WithKeys(File.ReadAllBytes(_launcher), [Key.PublicKey], _launcher), Metadata(),
-            [new PspTarSlot("runtime", PspPurpose.Runtime, runtimeTar), new PspTarSlot("app", PspPurpose.App, appTar)], Key, level: 3);
+        var entry = new UstarTarEntry(type, name);
+        if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+            entry.LinkName = "/etc/passwd";
+        if (type == TarEntryType.RegularFile)
+            entry.DataStream = new MemoryStream("escaped\n"u8.ToArray());
+        var package = Crafted(_work, Path.Combine(Tree("crafted", "crafted"), "runtime"), _launcher, Metadata(), Key, entry, ".psp");
         File.SetUnixFileMode(package, (UnixFileMode)0x1ed);
         var mark = Path.Combine(_work, $"mark-{Guid.NewGuid():N}");
         var workenv = FreshWorkenv();

@@ -185,20 +185,8 @@ public class PspLauncherWin32Tests
     [TestCase("../escape", "absolute or has an empty, '.' or '..' segment")]
     public void A_slot_path_Windows_would_read_otherwise_is_refused_at_launch(string name, string expected)
     {
-        var tree = Tree("crafted", "crafted");
-        var runtimeTar = Path.Combine(_work, $"runtime-{Guid.NewGuid():N}.tar");
-        using (var stream = File.Create(runtimeTar))
-            PspTar.Write(Path.Combine(tree, "runtime"), stream, "runtime");
-        var appTar = Path.Combine(_work, $"app-{Guid.NewGuid():N}.tar");
-        using (var stream = File.Create(appTar))
-        using (var writer = new TarWriter(stream, TarEntryFormat.Ustar))
-        {
-            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "main.txt") { DataStream = new MemoryStream("ok\n"u8.ToArray()) });
-            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream("escaped\n"u8.ToArray()) });
-        }
-        var package = Path.Combine(_work, $"crafted-{Guid.NewGuid():N}.exe");
-        PspWriter.WriteTars(package, PspLauncher.WithKeys(File.ReadAllBytes(_launcher), [Key.PublicKey], _launcher), Metadata(),
-            [new PspTarSlot("runtime", PspPurpose.Runtime, runtimeTar), new PspTarSlot("app", PspPurpose.App, appTar)], Key, level: 3);
+        var hostile = new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream("escaped\n"u8.ToArray()) };
+        var package = PspLauncherTests.Crafted(_work, Path.Combine(Tree("crafted", "crafted"), "runtime"), _launcher, Metadata(), Key, hostile, ".exe");
         var mark = Path.Combine(_work, $"mark-{Guid.NewGuid():N}");
         var workenv = FreshWorkenv();
         var r = Launch(package, workenv, mark);

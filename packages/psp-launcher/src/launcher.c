@@ -27,14 +27,6 @@
 #include "psp.h"
 #include "psp_tar.h"
 
-static int path_of(char *out, const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(out, PATH_MAX, format, args);
-  va_end(args);
-  return n > 0 && n < PATH_MAX ? 0 : -1;
-}
-
 /* $BTM_WORKENV_DIR, else $XDG_CACHE_HOME/btm/workenv, else ~/.cache/btm/workenv. */
 static int workenv_root(char *out) {
   const char *dir = getenv("BTM_WORKENV_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -85,18 +77,6 @@ static int write_atomically(const char *dir, const char *path, const char *text)
   return 0;
 }
 
-typedef struct {
-  char root[PATH_MAX], slots[PATH_MAX], envs[PATH_MAX], tmp[PATH_MAX], env[PATH_MAX], env_record[PATH_MAX];
-  char checksum[65];
-} workenv;
-
-static int workenv_paths(workenv *w, const char *root, const psp_package *p) {
-  psp_hex(p->index + 112, 32, w->checksum);
-  return path_of(w->root, "%s", root) | path_of(w->slots, "%s/slots", root) | path_of(w->envs, "%s/envs", root) |
-         path_of(w->tmp, "%s/tmp", root) | path_of(w->env, "%s/envs/%s", root, w->checksum) |
-         path_of(w->env_record, "%s/envs/%s.ok", root, w->checksum);
-}
-
 /* The slot the entry point lies in (its first segment names it) and the path inside that slot. */
 static const psp_slot *entry_slot(const psp_package *p, const char **rest) {
   const char *slash = strchr(p->entry, '/');
@@ -107,12 +87,6 @@ static const psp_slot *entry_slot(const psp_package *p, const char **rest) {
       return &p->slots[i];
     }
   return NULL;
-}
-
-static int slot_dir(const workenv *w, const psp_slot *s, char *out) {
-  char hex[65];
-  psp_hex(s->content, 32, hex);
-  return path_of(out, "%s/%s", w->slots, hex);
 }
 
 /* The record this run expects: the exact index (so metadata and table are as signed) and the entry's stat. */

@@ -88,3 +88,25 @@ uint64_t workenv_max(void) {
   const char *text = getenv("BTM_WORKENV_MAX");
   return text && text[0] ? parse_size(text) : UINT64_C(2) << 30;
 }
+
+int path_of(char *out, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(out, PSP_PATH_MAX, format, args);
+  va_end(args);
+  return n > 0 && n < PSP_PATH_MAX ? 0 : -1;
+}
+
+int workenv_paths(workenv *w, const char *root, const psp_package *p) {
+  const char s = PSP_SEP;
+  psp_hex(p->index + 112, 32, w->checksum);
+  return path_of(w->root, "%s", root) | path_of(w->slots, "%s%cslots", root, s) | path_of(w->envs, "%s%cenvs", root, s) |
+         path_of(w->tmp, "%s%ctmp", root, s) | path_of(w->env, "%s%cenvs%c%s", root, s, s, w->checksum) |
+         path_of(w->env_record, "%s%cenvs%c%s.ok", root, s, s, w->checksum);
+}
+
+int slot_dir(const workenv *w, const psp_slot *s, char *out) {
+  char hex[65];
+  psp_hex(s->content, 32, hex);
+  return path_of(out, "%s%c%s", w->slots, PSP_SEP, hex);
+}

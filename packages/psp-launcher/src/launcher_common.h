@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "psp.h"
+#include "psp_fs.h"
 
 enum {
   EXIT_REFUSED = 120, /* the package is damaged, or not signed by a key this launcher trusts */
@@ -36,5 +37,19 @@ uint64_t parse_size(const char *text);
 
 /* The cap on extracted slots: BTM_WORKENV_MAX, else 2 GiB. */
 uint64_t workenv_max(void);
+
+/* printf into a PSP_PATH_MAX buffer; -1 when it does not fit. */
+int path_of(char *out, const char *format, ...);
+
+/* A work environment's places for one package (docs/psp-format.md, "Work environment"). */
+typedef struct {
+  char root[PSP_PATH_MAX], slots[PSP_PATH_MAX], envs[PSP_PATH_MAX], tmp[PSP_PATH_MAX], env[PSP_PATH_MAX], env_record[PSP_PATH_MAX];
+  char checksum[65];
+} workenv;
+
+int workenv_paths(workenv *w, const char *root, const psp_package *p);
+
+/* slots/<content address> of slot s. */
+int slot_dir(const workenv *w, const psp_slot *s, char *out);
 
 #endif

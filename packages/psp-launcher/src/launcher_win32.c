@@ -24,14 +24,6 @@
 
 #define W PSP_PATH_MAX
 
-static int path_of(char *out, const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(out, W, format, args);
-  va_end(args);
-  return n > 0 && n < W ? 0 : -1;
-}
-
 static const char *last_error(void) {
   static char text[256];
   DWORD code = GetLastError();
@@ -147,18 +139,6 @@ static int lock(HANDLE h, DWORD flags) {
   return LockFileEx(h, flags, 0, MAXDWORD, MAXDWORD, &whole) ? 0 : -1;
 }
 
-typedef struct {
-  char root[W], slots[W], envs[W], tmp[W], env[W], env_record[W];
-  char checksum[65];
-} workenv;
-
-static int workenv_paths(workenv *w, const char *root, const psp_package *p) {
-  psp_hex(p->index + 112, 32, w->checksum);
-  return path_of(w->root, "%s", root) | path_of(w->slots, "%s\\slots", root) | path_of(w->envs, "%s\\envs", root) |
-         path_of(w->tmp, "%s\\tmp", root) | path_of(w->env, "%s\\envs\\%s", root, w->checksum) |
-         path_of(w->env_record, "%s\\envs\\%s.ok", root, w->checksum);
-}
-
 /* %BTM_WORKENV_DIR%, else %LOCALAPPDATA%\btm\workenv. */
 static int workenv_root(char *out) {
   wchar_t value[W];
@@ -168,12 +148,6 @@ static int workenv_root(char *out) {
   n = GetEnvironmentVariableW(L"LOCALAPPDATA", value, W);
   if (n == 0 || n >= W || psp_fs_utf8(value, utf8, W) != 0) return -1;
   return path_of(out, "%s\\btm\\workenv", utf8);
-}
-
-static int slot_dir(const workenv *w, const psp_slot *s, char *out) {
-  char hex[65];
-  psp_hex(s->content, 32, hex);
-  return path_of(out, "%s\\%s", w->slots, hex);
 }
 
 /* The entry's path in the environment, '\' between segments. */
