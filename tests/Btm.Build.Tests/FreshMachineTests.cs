@@ -408,8 +408,9 @@ public class FreshMachineTests
             Assert.That(stubs.Where(n => n.Contains("/bin-stub")), Is.EqualTo(new[] { "darwin-arm64/bin-stub", "darwin-x64/bin-stub", "linux-arm64-musl/bin-stub", "linux-arm64/bin-stub",
                 "linux-x64-musl/bin-stub", "linux-x64/bin-stub", "win32-x64/bin-stub.exe" }), "a prod stub for each of the seven targets");
             Assert.That(stubs.Where(n => n.Contains("/psp-launcher")), Is.EqualTo(new[] { "darwin-arm64/psp-launcher", "darwin-x64/psp-launcher",
-                "linux-arm64-musl/psp-launcher", "linux-arm64/psp-launcher", "linux-x64-musl/psp-launcher", "linux-x64/psp-launcher" }), "the PSP launcher of each target it is built for");
-            Assert.That(stubs, Has.Count.EqualTo(13));
+                "linux-arm64-musl/psp-launcher", "linux-arm64/psp-launcher", "linux-x64-musl/psp-launcher", "linux-x64/psp-launcher", "win32-x64/psp-launcher.exe" }),
+                "the PSP launcher of each of the seven targets");
+            Assert.That(stubs, Has.Count.EqualTo(14));
         }
 
         // Outside any repo: nothing above /tmp/<folder> has a cake.config.
@@ -460,6 +461,17 @@ public class FreshMachineTests
             Assert.That(psp.ExitCode, Is.Zero, psp.Output);
             var fromPsp = ProcessResult.Run(Path.Combine(outside, "hello.psp"), ["from-psp"], outside, new Dictionary<string, string?> { ["BTM_WORKENV_DIR"] = Path.Combine(outside, "workenv") });
             Assert.That((fromPsp.ExitCode, fromPsp.Stdout.Trim()), Is.EqualTo((3, "hello from-psp")), fromPsp.Output);
+
+            // The same for win32, with the win32 launcher the tool carries, run under wine.
+            var winSlot = Path.Combine(outside, "winslot", "bin");
+            Directory.CreateDirectory(winSlot);
+            File.Copy(Path.Combine(outside, "hello.exe"), Path.Combine(winSlot, "hello.exe"));
+            var winPsp = ProcessResult.Run(btm, ["psp", "pack", "-o", "hello-psp.exe", "--name", "hello", "--version", "1.0.0", "--platform", "win32-x64",
+                "--entry", "app/bin/hello.exe", "--slot", "app=" + Path.Combine(outside, "winslot"), "--sign", "key.pem", "--level", "3"], outside);
+            Assert.That(winPsp.ExitCode, Is.Zero, winPsp.Output);
+            var fromWinPsp = ProcessResult.Run("/usr/lib/wine/wine64", [Path.Combine(outside, "hello-psp.exe"), "from-psp"], outside,
+                env.Where(e => e.Key != "BTM_DLX_DIR").ToDictionary(), timeoutSeconds: 300);
+            Assert.That((fromWinPsp.ExitCode, fromWinPsp.Stdout.Trim()), Is.EqualTo((3, "hello from-psp")), fromWinPsp.Output);
         }
         finally
         {

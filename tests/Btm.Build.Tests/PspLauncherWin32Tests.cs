@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Formats.Tar;
 using Btm.Core.Psp;
 using Btm.Core.Release;
@@ -292,20 +293,53 @@ public class PspLauncherWin32Tests
     }
 
     [Test]
-    public void Eight_concurrent_first_runs_all_run_the_package_and_leave_no_temp()
+    public void Twelve_concurrent_first_runs_a_third_killed_at_random_leave_every_finished_run_correct_and_nothing_half_made_in_use()
     {
-        var package = Pack(Tree("storm", "storm text", new string('y', 4 << 20)));
+        var package = Pack(Tree("storm", "storm text", string.Concat(Enumerable.Range(0, 400_000).Select(i => (i * 7919 % 10007).ToString()))));
         var workenv = FreshWorkenv();
-        var runs = Enumerable.Range(0, 8).Select(i => Task.Run(() => Launch(package, workenv, args: [$"run{i}"]))).ToArray();
-        Task.WaitAll(runs);
-        for (var i = 0; i < runs.Length; i++)
+        var random = new Random(20261206);
+        var runs = new List<(Process Process, bool Kill, Task<string> Stdout, Task<string> Stderr)>();
+        for (var i = 0; i < 12; i++)
         {
-            var r = runs[i].Result;
-            Assert.That(r.ExitCode, Is.EqualTo(7), r.Output);
-            Assert.That(r.Stdout, Does.Contain($"arg[5]=run{i}").And.Contain("storm text"));
-            Assert.That(r.Stderr, Does.Not.Contain("private copy"), "every run used the shared environment");
+            var start = new ProcessStartInfo(Wine) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _work };
+            start.ArgumentList.Add(package);
+            start.ArgumentList.Add($"run{i}");
+            foreach (var (k, v) in _wine)
+                start.Environment[k] = v;
+            start.Environment["BTM_WORKENV_DIR"] = Windows(workenv);
+            start.Environment["BTM_PSP_TRACE"] = "1";
+            var p = Process.Start(start)!;
+            runs.Add((p, i % 3 == 1, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
         }
-        Assert.That(runs.Sum(r => Count(r.Result.Stderr, " extracted (")), Is.EqualTo(2), "each slot extracted once");
+        foreach (var (p, _, _, _) in runs.Where(r => r.Kill))
+        {
+            Thread.Sleep(random.Next(50, 400));
+            try
+            {
+                // The whole wine process at once, as a user's kill or a power cut would: no clean-up runs.
+                p.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // already finished
+            }
+        }
+        var finished = 0;
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var (p, kill, stdout, stderr) = runs[i];
+            Assert.That(p.WaitForExit(120_000), "a run hung");
+            if (kill && p.ExitCode != 7)
+                continue;
+            finished++;
+            Assert.That(p.ExitCode, Is.EqualTo(7), stdout.Result + stderr.Result);
+            Assert.That(stdout.Result, Does.Contain($"arg[5]=run{i}").And.Contain("storm text"));
+        }
+        Assert.That(finished, Is.GreaterThanOrEqualTo(8));
+        // The next run that extracts (under the lock) removes what killed runs left, and finds every slot whole.
+        var next = Launch(package, workenv, extra: new Dictionary<string, string?> { ["BTM_PSP_VERIFY"] = "1" });
+        Assert.That(next.ExitCode, Is.EqualTo(7), next.Output);
+        Assert.That(next.Stderr, Does.Contain("work environment checked: 2 slot(s) intact, 0 extracted again"), next.Stderr);
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(workenv, "tmp")), Is.Empty);
     }
 }
