@@ -77,18 +77,6 @@ static int write_atomically(const char *dir, const char *path, const char *text)
   return 0;
 }
 
-/* The slot the entry point lies in (its first segment names it) and the path inside that slot. */
-static const psp_slot *entry_slot(const psp_package *p, const char **rest) {
-  const char *slash = strchr(p->entry, '/');
-  if (!slash) return NULL;
-  for (int i = 0; i < p->count; i++)
-    if (strlen(p->slots[i].name) == (size_t)(slash - p->entry) && strncmp(p->slots[i].name, p->entry, (size_t)(slash - p->entry)) == 0) {
-      *rest = slash + 1;
-      return &p->slots[i];
-    }
-  return NULL;
-}
-
 /* The record this run expects: the exact index (so metadata and table are as signed) and the entry's stat. */
 static int expected_record(const workenv *w, const psp_package *p, char *out, size_t size, int *entry_ok) {
   const char *rest;
@@ -366,19 +354,8 @@ static int make_env(const workenv *w, const psp_package *p, int full_check, int 
   int result = -1;
   for (int i = 0; i < p->count; i++) {
     const psp_slot *s = &p->slots[i];
-    int present = slot_present(w, s), again = 0;
-    if (present && (full_check || (entry_damaged && s == entry))) {
-      char dir[PATH_MAX];
-      psp_tar_counts c;
-      psp_error why;
-      if (slot_dir(w, s, dir) == 0 && psp_tar_walk(s, p->base, dir, PSP_TAR_COMPARE, &c, &why) != 0) {
-        fprintf(stderr, "%s: slot %s in the work environment was damaged (%s); extracting it again\n", self_name, s->name, why.message);
-        again = 1;
-      }
-    }
-    if (present && !again) {
+    if (slot_reusable(w, p, s, slot_present(w, s), full_check || (entry_damaged && s == entry))) {
       counts.reused++;
-      trace("slot %s reused (%02x%02x%02x%02x...)", s->name, s->content[0], s->content[1], s->content[2], s->content[3]);
       continue;
     }
     if (extract_slot(w, p, s, e) != 0) goto done;

@@ -1,5 +1,7 @@
 #include "launcher_common.h"
 
+#include "psp_tar.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,4 +111,31 @@ int slot_dir(const workenv *w, const psp_slot *s, char *out) {
   char hex[65];
   psp_hex(s->content, 32, hex);
   return path_of(out, "%s%c%s", w->slots, PSP_SEP, hex);
+}
+
+/* The slot the entry point lies in (its first segment names it) and the path inside that slot. */
+const psp_slot *entry_slot(const psp_package *p, const char **rest) {
+  const char *slash = strchr(p->entry, '/');
+  if (!slash) return NULL;
+  for (int i = 0; i < p->count; i++)
+    if (strlen(p->slots[i].name) == (size_t)(slash - p->entry) && strncmp(p->slots[i].name, p->entry, (size_t)(slash - p->entry)) == 0) {
+      *rest = slash + 1;
+      return &p->slots[i];
+    }
+  return NULL;
+}
+
+int slot_reusable(const workenv *w, const psp_package *p, const psp_slot *s, int present, int check) {
+  if (!present) return 0;
+  if (check) {
+    char dir[PSP_PATH_MAX];
+    psp_tar_counts c;
+    psp_error why;
+    if (slot_dir(w, s, dir) == 0 && psp_tar_walk(s, p->base, dir, PSP_TAR_COMPARE, &c, &why) != 0) {
+      fprintf(stderr, "%s: slot %s in the work environment was damaged (%s); extracting it again\n", self_name, s->name, why.message);
+      return 0;
+    }
+  }
+  trace("slot %s reused (%02x%02x%02x%02x...)", s->name, s->content[0], s->content[1], s->content[2], s->content[3]);
+  return 1;
 }

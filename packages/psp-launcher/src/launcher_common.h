@@ -52,4 +52,13 @@ int workenv_paths(workenv *w, const char *root, const psp_package *p);
 /* slots/<content address> of slot s. */
 int slot_dir(const workenv *w, const psp_slot *s, char *out);
 
+/* The slot the entry point lies in (its first segment names it) and the path inside that slot. */
+const psp_slot *entry_slot(const psp_package *p, const char **rest);
+
+/*
+ * 1 when the extracted copy of slot s can be used as it is: present and, when check is set,
+ * compared with the package file by file (a damaged one is said on stderr); 0 to extract it.
+ */
+int slot_reusable(const workenv *w, const psp_package *p, const psp_slot *s, int present, int check);
+
 #endif

@@ -518,23 +518,12 @@ static HANDLE make_env(const workenv *w, const psp_package *p, int full_check, i
     fail(e, "out of memory");
     goto done;
   }
-  const char *slash = strchr(p->entry, '/');
+  const char *rest;
+  const psp_slot *entry_in = entry_slot(p, &rest);
   for (int i = 0; i < p->count; i++) {
     const psp_slot *s = &p->slots[i];
-    int is_entry = slash && strlen(s->name) == (size_t)(slash - p->entry) && strncmp(s->name, p->entry, (size_t)(slash - p->entry)) == 0;
-    int present = slot_present(w, s), again = 0;
-    if (present && (full_check || (entry_damaged && is_entry))) {
-      char dir[W];
-      psp_tar_counts c;
-      psp_error why;
-      if (slot_dir(w, s, dir) == 0 && psp_tar_walk(s, p->base, dir, PSP_TAR_COMPARE, &c, &why) != 0) {
-        fprintf(stderr, "%s: slot %s in the work environment was damaged (%s); extracting it again\n", self_name, s->name, why.message);
-        again = 1;
-      }
-    }
-    if (present && !again) {
+    if (slot_reusable(w, p, s, slot_present(w, s), full_check || (entry_damaged && s == entry_in))) {
       reused++;
-      trace("slot %s reused (%02x%02x%02x%02x...)", s->name, s->content[0], s->content[1], s->content[2], s->content[3]);
       continue;
     }
     if (extract_slot(w, p, s, e) != 0) goto done;
