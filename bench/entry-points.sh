@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The entry points on a no-op target (Empty), in one run on one machine:
 #   dotnet cake --target=Empty ÷ ./build.sh --target=Empty   (goal <= 2)
-# and, as the peer that shows where the time goes, Cake.Tool running an empty cached script (the
-# least `dotnet cake` can cost with this Cake version): its ratio to build.sh, and what build.cake
-# adds on top of it. Needs hyperfine (apt-get install hyperfine).
+# and, as the peers that show where the time goes, Cake.Tool running an empty cached script (the
+# least any build.cake costs with this Cake version) and `dotnet cake --version` (the least any
+# `dotnet cake` costs: the SDK finding the local tool in the manifest and starting it, Cake
+# printing its version): their ratios to build.sh, and what build.cake adds on top of the empty
+# script. Needs hyperfine (apt-get install hyperfine).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v hyperfine >/dev/null || { echo "fail    hyperfine is needed: apt-get install hyperfine" >&2; exit 1; }
@@ -22,18 +24,21 @@ echo "info    warming up: the host and both cached scripts"
 dotnet cake --target=Empty >/dev/null
 
 out="$work/result.json"
-# Each through `bash -c 'cd … && exec …'`, so all three pay the same few ms and Cake finds its folder's cake.config.
+# Each through `bash -c 'cd … && exec …'`, so all four pay the same few ms and Cake finds its folder's cake.config.
 hyperfine --warmup 2 --runs 15 --export-json "$out" -N \
   "bash -c 'cd $root && exec ./build.sh --target=Empty'" \
   "bash -c 'cd $root && exec dotnet cake --target=Empty'" \
-  "bash -c 'cd $work && exec dotnet cake'" >&2
+  "bash -c 'cd $work && exec dotnet cake'" \
+  "bash -c 'cd $work && exec dotnet cake --version'" >&2
 python3 - "$out" <<'PY'
 import json, sys
-sh, cake, floor = (x["median"] for x in json.load(open(sys.argv[1]))["results"])
+sh, cake, floor, dispatch = (x["median"] for x in json.load(open(sys.argv[1]))["results"])
 print(f"./build.sh --target=Empty:           {sh * 1000:7.0f} ms (median)")
 print(f"dotnet cake --target=Empty:          {cake * 1000:7.0f} ms")
 print(f"Cake.Tool, empty cached script:      {floor * 1000:7.0f} ms")
+print(f"dotnet cake --version:               {dispatch * 1000:7.0f} ms")
 print(f"ratio dotnet cake / build.sh:        {cake / sh:.2f} (goal <= 2)")
 print(f"ratio Cake's floor / build.sh:       {floor / sh:.2f} (what any build.cake costs at least)")
+print(f"ratio dotnet cake --version / build.sh: {dispatch / sh:.2f} (what any dotnet cake costs at least)")
 print(f"build.cake's own share:              {(cake - floor) * 1000:.0f} ms (forwarding to the host included)")
 PY

@@ -240,16 +240,18 @@ public class OnboardingTests
     }
 
     [Test]
-    public void A_build_that_writes_into_the_package_folder_fails_naming_the_file()
+    public void A_build_that_writes_into_the_package_folder_fails_naming_new_and_changed_files()
     {
         Sandbox.RequireTools("make", "cc");
         using var box = new Sandbox();
         box.AddMakePackage("leaky");
         box.Write("packages/leaky/Makefile",
-            $"all:\n\t$(CC) -o $(BTM_OUT_DIR)/leaky src/main.c\n\techo x > {box.Package("leaky")}/leaked.txt\ntest: all\n");
+            $"all:\n\t$(CC) -o $(BTM_OUT_DIR)/leaky src/main.c\n\techo x > {box.Package("leaky")}/leaked.txt\n" +
+            $"\techo '/* edited */' >> {box.Package("leaky")}/src/main.c\ntest: all\n");
         var r = box.Run("--target=Build");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
-        Assert.That(r.Output, Does.Contain($"leaky {Host} dev: the build wrote into the package folder: leaked.txt"));
+        Assert.That(r.Output, Does.Contain($"leaky {Host} dev: the build wrote new files into the package folder: leaked.txt; " +
+            "files in the package folder changed while the build ran: src/main.c (edited during the build? then build again)"));
     }
 
     [Test]

@@ -24,12 +24,18 @@ public sealed class PackageFolderGuard
     public void Check(BuildUnit unit)
     {
         var after = Snapshot(_root);
-        var changed = after.Where(a => !_before.TryGetValue(a.Key, out var b) || b != a.Value).Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
-        if (changed.Count == 0)
+        var added = after.Keys.Where(k => !_before.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var changed = after.Where(a => _before.TryGetValue(a.Key, out var b) && b != a.Value).Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
+        if (added.Count == 0 && changed.Count == 0)
             return;
-        throw new BuildFailedException($"{unit}: the build wrote into the package folder: {string.Join(", ", changed.Take(5))}" +
-            (changed.Count > 5 ? $" and {changed.Count - 5} more" : "") +
-            ". BTM builds in the unit's work tree; output in the package folder would change the package's own key. " +
+        static string Names(List<string> files) => string.Join(", ", files.Take(5)) + (files.Count > 5 ? $" and {files.Count - 5} more" : "");
+        // A new file can only be the build's; a changed one may be an edit made while the build ran,
+        // and then the fix is to build again, not to change the build.
+        var what = (added.Count > 0 ? $"the build wrote new files into the package folder: {Names(added)}" : "") +
+            (added.Count > 0 && changed.Count > 0 ? "; " : "") +
+            (changed.Count > 0 ? $"files in the package folder changed while the build ran: {Names(changed)} (edited during the build? then build again)" : "");
+        throw new BuildFailedException($"{unit}: {what}. " +
+            "BTM builds in the unit's work tree; output in the package folder would change the package's own key. " +
             "Fix: write only under $(BTM_OUT_DIR)/$(BTM_WORK_DIR) (make) or the binary dir (CMake), or build from pinned \"sources\"");
     }
 
