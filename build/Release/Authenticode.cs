@@ -110,9 +110,6 @@ public sealed class Authenticode
     {
         if (unit.Platform.Os != "win32")
             return;
-        if (unit.Compresses)
-            throw new BuildFailedException($"{unit}: cannot Authenticode-sign a compressed win32 program yet: the bin-stub finds its payload at the end of the file, " +
-                $"where the signature goes. Fix: set \"compress\": false in {unit.Package.ManifestPath}, or release without a certificate");
         foreach (var file in Directory.EnumerateFiles(binDir).Order(StringComparer.Ordinal))
             Sign(file, $"{unit.Package.Name} {context.VersionOf(unit.Package)}", unit.Package.Installers?.Homepage);
     }

@@ -149,6 +149,64 @@ public class CompressedBinaryTests
     }
 
     [Test]
+    public void An_Authenticode_signed_compressed_PE_restores_through_both_binflates_for_every_alignment_and_a_changed_byte_is_refused()
+    {
+        Sandbox.RequireTools("x86_64-w64-mingw32-gcc", "osslsigncode", "openssl");
+        var work = Path.Combine(_work, "signed-pe");
+        Directory.CreateDirectory(work);
+        File.WriteAllText(Path.Combine(work, "hello.c"), "#include <stdio.h>\nint main(void) { puts(\"hello from a signed compressed program\"); return 0; }\n");
+        foreach (var (name, args) in new[] { ("hello.exe", new[] { "-O2", "-o", "hello.exe", "hello.c" }), ("stub.exe", new[] { "-Os", "-DSTUB", "-o", "stub.exe", "hello.c" }) })
+            Assert.That(ProcessResult.Run("x86_64-w64-mingw32-gcc", args, work).ExitCode, Is.Zero, name);
+        var (pkcs12, password) = Btm.Build.Release.Authenticode.MakeLocal("BTM test");
+        File.WriteAllBytes(Path.Combine(work, "local.p12"), pkcs12);
+        File.WriteAllText(Path.Combine(work, "pass"), password);
+        Assert.That(ProcessResult.Run("openssl", ["pkcs12", "-in", "local.p12", "-passin", "file:pass", "-nokeys", "-out", "chain.pem"], work).ExitCode, Is.Zero);
+        var original = File.ReadAllBytes(Path.Combine(work, "hello.exe"));
+        var pads = new HashSet<long>();
+        // The stub grown by 0-7 bytes moves the trailer's end through every remainder mod 8, so
+        // osslsigncode aligns the certificate table with each count of zeros once.
+        for (var grow = 0; grow < 8; grow++)
+        {
+            var stub = Path.Combine(work, $"stub-{grow}.exe");
+            File.WriteAllBytes(stub, [.. File.ReadAllBytes(Path.Combine(work, "stub.exe")), .. new byte[grow]]);
+            var pressed = Path.Combine(work, $"pressed-{grow}.exe");
+            var press = ProcessResult.Run("dotnet", [BtmCli, "binpress", Path.Combine(work, "hello.exe"), "-o", pressed, "--stub", stub], work);
+            Assert.That(press.ExitCode, Is.Zero, press.Output);
+            var signed = Path.Combine(work, $"signed-{grow}.exe");
+            var sign = ProcessResult.Run("osslsigncode", ["sign", "-pkcs12", "local.p12", "-readpass", "pass", "-h", "sha256", "-in", pressed, "-out", signed], work);
+            Assert.That(sign.ExitCode, Is.Zero, sign.Output);
+            Assert.That(ProcessResult.Run("osslsigncode", ["verify", "-CAfile", "chain.pem", "-in", signed], work).Output, Does.Contain("Signature verification: ok"));
+            var bytes = File.ReadAllBytes(signed);
+            var table = Btm.Core.Platforms.PeSignature.CertificateTable(bytes, bytes.Length, PressTrailer.Size);
+            Assert.That(table, Is.Not.Null, "a certificate table ends the signed file, after the trailer");
+            pads.Add(table!.Value - new FileInfo(pressed).Length);
+            Assert.That(PressTrailer.HasMagic(signed), Is.True, grow.ToString());
+
+            var viaCli = Path.Combine(work, $"restored-cs-{grow}.exe");
+            var cs = ProcessResult.Run("dotnet", [BtmCli, "binflate", signed, "-o", viaCli], work);
+            Assert.That(cs.ExitCode, Is.Zero, cs.Output);
+            var viaC = Path.Combine(work, $"restored-c-{grow}.exe");
+            var c = ProcessResult.Run(_binflate, [signed, "-o", viaC], work);
+            Assert.That(c.ExitCode, Is.Zero, c.Output);
+            Assert.That(File.ReadAllBytes(viaCli), Is.EqualTo(original), $"grow {grow}: btm binflate");
+            Assert.That(File.ReadAllBytes(viaC), Is.EqualTo(original), $"grow {grow}: binflate (C)");
+
+            // A payload byte changed after signing: both signatures catch it.
+            var trailer = PressTrailer.Read(new MemoryStream(bytes));
+            bytes[trailer.PayloadOffset + trailer.PayloadSize / 2] ^= 0x01;
+            var flipped = Path.Combine(work, $"flipped-{grow}.exe");
+            File.WriteAllBytes(flipped, bytes);
+            Assert.That(ProcessResult.Run("osslsigncode", ["verify", "-CAfile", "chain.pem", "-in", flipped], work).Output, Does.Not.Contain("Signature verification: ok"));
+            var cBad = ProcessResult.Run(_binflate, [flipped, "-o", Path.Combine(work, "never")], work);
+            Assert.That(cBad.ExitCode, Is.EqualTo(3), $"binflate (C): {cBad.Output}");
+            Assert.That(cBad.Stderr, Does.Contain("corrupt"), "binflate (C)");
+            Assert.That(ProcessResult.Run("dotnet", [BtmCli, "binflate", flipped, "-o", Path.Combine(work, "never")], work).ExitCode, Is.Not.Zero, "btm binflate");
+            Assert.That(File.Exists(Path.Combine(work, "never")), Is.False);
+        }
+        Assert.That(pads, Has.Count.GreaterThan(1), "the aligning zeros took more than one length");
+    }
+
+    [Test]
     public void A_payload_in_a_legacy_zstd_format_is_refused_not_decoded()
     {
         // The stub links no legacy (v0.5-v0.7) decoders: a frame with the v0.7 magic must be refused cleanly.

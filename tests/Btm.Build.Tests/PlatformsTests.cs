@@ -113,9 +113,9 @@ public class PlatformsTests
     }
 
     [Test]
-    public void Win32_builds_with_mingw_and_its_tests_and_Verify_run_under_wine()
+    public void Win32_builds_with_mingw_and_its_tests_and_Verify_run_under_wine_and_a_compressed_program_ships_Authenticode_signed()
     {
-        Sandbox.RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file");
+        Sandbox.RequireTools("make", "npm", "x86_64-w64-mingw32-gcc", "file", "osslsigncode", "openssl");
         if (!File.Exists("/usr/lib/wine/wine64") && (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').All(d => !File.Exists(Path.Combine(d, "wine64"))))
             Assert.Ignore("wine64 is not installed (apt-get install wine64)");
         using var box = new Sandbox("bin-stub");
@@ -157,5 +157,51 @@ public class PlatformsTests
         var entry = Directory.GetDirectories(cache).Single();
         Assert.That(File.ReadAllBytes(Path.Combine(entry, "win.exe")), Is.EqualTo(File.ReadAllBytes(exe)), "the cache holds the original, byte for byte");
         Assert.That(Directory.GetFiles(entry).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { ".lock", ".win.exe.complete", "win.exe" }));
+
+        // Compressed and Authenticode-signed by the pipeline: the certificate table follows the
+        // trailer, and the stub, Verify and binflate read the file as packed.
+        box.Write("packages/win/btm.json", """{ "name": "win", "description": "a Windows console program", "builder": "make", "binaries": ["win"], "targets": ["win32-x64"], "compress": true }""");
+        // A megabyte of table makes compressing worth its cold start (compress.minSaving).
+        box.Write("packages/win/src/main.c", "#include <stdio.h>\n#include <windows.h>\nstatic const char table[1 << 20] = \"win\";\n" +
+            "int main(int argc, char **argv) { (void)argv; printf(\"%s %s on %lu\\n\", table + (argc > 5), VERSION, (unsigned long)GetCurrentProcessId() > 0); return 0; }\n");
+        box.CommitAll();
+        var certs = Path.Combine(box.Root, "certs");
+        Directory.CreateDirectory(certs);
+        var (pkcs12, password) = Btm.Build.Release.Authenticode.MakeLocal("BTM test");
+        File.WriteAllBytes(Path.Combine(certs, "local.p12"), pkcs12);
+        var signing = new Dictionary<string, string?> { ["BTM_AUTHENTICODE_CERT"] = Path.Combine(certs, "local.p12"), ["BTM_AUTHENTICODE_PASSWORD"] = password };
+        var package = box.RunWith(signing, "--target=Package", "--platform=win32-x64", "--package=win", "--mode=prod");
+        Assert.That(package.ExitCode, Is.Zero, package.Output);
+        var verifySigned = box.RunWith(signing, "--target=Verify", "--mode=prod");
+        Assert.That(verifySigned.ExitCode, Is.Zero, verifySigned.Output);
+        Assert.That(verifySigned.Output, Does.Contain("Authenticode: 1 win32 file(s) verify against CN=BTM test")
+            .And.Contain("win --version on win32-x64 (under wine): win 0.1.0"));
+        var manifest = Btm.Core.Release.ReleaseManifestSerializer.Deserialize(File.ReadAllBytes(Path.Combine(box.ReleaseDir, Btm.Core.Release.ReleaseManifest.FileName)));
+        var tarball = manifest.Packages.Single(p => p.Platform == "win32-x64").Tarball;
+        var unpacked = Path.Combine(box.Root, "unpacked");
+        Btm.Core.IO.SafeArchive.Extract(Path.Combine(box.ReleaseDir, tarball), Path.GetFileName(tarball), unpacked, 1);
+        var shipped = Directory.GetFiles(unpacked, "win.exe", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(shipped);
+        Assert.That(Btm.Core.Platforms.PeSignature.CertificateTable(bytes, bytes.Length, Btm.Core.Press.PressTrailer.Size), Is.Not.Null, "signed");
+        Assert.That(Btm.Core.Press.PressTrailer.HasMagic(shipped), Is.True, "compressed");
+        var signedCache = Path.Combine(box.Root, "dlx-signed");
+        var signedEnv = new Dictionary<string, string?> { ["BTM_DLX_DIR"] = "Z:" + signedCache.Replace('/', '\\') };
+        foreach (var run in new[] { "cold", "warm" })
+        {
+            var r = ProcessResult.Run(wine, [shipped, "--version"], box.Root, signedEnv);
+            Assert.That((r.ExitCode, r.Stdout.Trim()), Is.EqualTo((0, "win 0.1.0 on 1")), $"signed, {run}: {r.Output}");
+        }
+        var restored = Path.Combine(box.Root, "restored.exe");
+        var original = Btm.Core.Press.Binpress.Restore(shipped, restored);
+        Assert.That(File.ReadAllBytes(Path.Combine(Directory.GetDirectories(signedCache).Single(), "win.exe")), Is.EqualTo(File.ReadAllBytes(restored)),
+            "the stub extracted what binflate restores");
+        bytes[original.PayloadOffset + original.PayloadSize / 2] ^= 0x01;
+        var flipped = Path.Combine(box.Root, "flipped", "win.exe");
+        Directory.CreateDirectory(Path.GetDirectoryName(flipped)!);
+        File.WriteAllBytes(flipped, bytes);
+        var refused = ProcessResult.Run(wine, [flipped, "--version"], box.Root,
+            new Dictionary<string, string?> { ["BTM_DLX_DIR"] = "Z:" + Path.Combine(box.Root, "dlx-flipped").Replace('/', '\\') });
+        Assert.That(refused.ExitCode, Is.EqualTo(120), refused.Output);
+        Assert.That(refused.Stderr, Does.Contain("corrupt"));
     }
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pe_signed.h"
 #include "sha256.h"
 #include "sodium/crypto_sign_ed25519.h"
 
@@ -183,30 +184,14 @@ static int read_table(psp_package *p, psp_error *e) {
   return 0;
 }
 
-/*
- * Where the certificate table's entry and the checksum of a PE's optional header lie: the fields
- * Authenticode writes when it signs, which the package's hashes and signature read as zero
- * (docs/psp-format.md, "Authenticode"). 0 when the file is no PE with them.
- */
-static uint64_t pe_fields(const uint8_t *base, uint64_t size, uint64_t *checksum) {
-  if (size < 0x40 || base[0] != 'M' || base[1] != 'Z') return 0;
-  uint64_t pe = u32(base + 0x3c), opt = pe + 24;
-  if (opt + 2 > size || memcmp(base + pe, "PE\0\0", 4) != 0) return 0;
-  uint64_t dirs = u16(base + opt) == 0x20b ? 112 : u16(base + opt) == 0x10b ? 96 : 0;
-  if (!dirs || opt + dirs + 5 * 8 > size || u32(base + opt + dirs - 4) < 5) return 0;
-  *checksum = opt + 64;
-  return opt + dirs + 4 * 8;
-}
-
 uint64_t psp_pe_normalize(uint8_t *base, uint64_t size) {
-  uint64_t checksum, security = pe_fields(base, size, &checksum);
+  uint64_t checksum, security = pe_signature_fields(base, size, &checksum);
   if (!security) return size;
-  uint64_t at = u32(base + security), length = u32(base + security + 4), end = size;
-  /* The table is the file's last bytes; the package ends before it and the zeros that align it to 8. */
-  if (at != 0 && length != 0 && at + length == size && at >= PSP_INDEX_SIZE) {
-    end = at;
+  uint64_t end = pe_certificate_table(base, size, size, PSP_INDEX_SIZE);
+  if (end)
     for (int pad = 0; pad < 7 && end > PSP_INDEX_SIZE && memcmp(base + end - PSP_INDEX_SIZE, magic, 8) != 0 && base[end - 1] == 0; pad++) end--;
-  }
+  else
+    end = size;
   memset(base + checksum, 0, 4);
   memset(base + security, 0, 8);
   return end;

@@ -70,26 +70,46 @@ public sealed record PressTrailer(
         return t;
     }
 
-    /// <summary>Whether the file ends with a BTMPRESS magic: a compressed binary, sound or not.</summary>
+    /// <summary>Whether the file ends with a BTMPRESS magic (as packed, when Authenticode signed it): a compressed binary, sound or not.</summary>
     public static bool HasMagic(string path)
     {
         using var file = File.OpenRead(path);
-        if (file.Length < Size)
-            return false;
-        var b = new byte[Magic.Length];
-        file.Seek(-Size, SeekOrigin.End);
-        file.ReadExactly(b);
-        return b.AsSpan().SequenceEqual(Magic);
+        var (trailer, _) = Locate(file);
+        return trailer is not null && trailer.AsSpan(0, Magic.Length).SequenceEqual(Magic);
     }
 
     public static PressTrailer Read(Stream file)
     {
-        if (file.Length < Size)
+        var (trailer, end) = Locate(file);
+        if (trailer is null)
             throw new NotPressedException("file too short for a trailer");
+        return Parse(trailer, end);
+    }
+
+    /// <summary>
+    /// The last 128 bytes of the file as packed, and where it ends: an Authenticode-signed program
+    /// ends where its certificate table (and the zeros aligning it) starts (docs/binpress-format.md,
+    /// "Authenticode").
+    /// </summary>
+    private static (byte[]? Trailer, long End) Locate(Stream file)
+    {
+        var head = new byte[(int)Math.Min(file.Length, Platforms.PeSignature.HeadSize)];
+        file.Seek(0, SeekOrigin.Begin);
+        file.ReadExactly(head);
+        var end = file.Length;
+        if (Platforms.PeSignature.CertificateTable(head, file.Length, Size) is { } table)
+        {
+            var before = new byte[(int)Math.Min(table, Size + 7)];
+            file.Seek(table - before.Length, SeekOrigin.Begin);
+            file.ReadExactly(before);
+            end = Platforms.PeSignature.PackedEnd(before, table, Size, Magic);
+        }
+        if (end < Size)
+            return (null, end);
         var b = new byte[Size];
-        file.Seek(-Size, SeekOrigin.End);
+        file.Seek(end - Size, SeekOrigin.Begin);
         file.ReadExactly(b);
-        return Parse(b, file.Length);
+        return (b, end);
     }
 }
 

@@ -48,26 +48,13 @@ public static class PspFormat
     /// </summary>
     public static long NormalizePe(Span<byte> file)
     {
-        if (file.Length < 0x40 || file[0] != 'M' || file[1] != 'Z')
+        if (Platforms.PeSignature.Fields(file) is not { } fields)
             return file.Length;
-        long pe = BinaryPrimitives.ReadUInt32LittleEndian(file[0x3c..]), opt = pe + 24;
-        if (opt + 2 > file.Length || !file.Slice((int)pe, 4).SequenceEqual("PE\0\0"u8))
-            return file.Length;
-        var optMagic = BinaryPrimitives.ReadUInt16LittleEndian(file[(int)opt..]);
-        long dirs = optMagic == 0x20b ? 112 : optMagic == 0x10b ? 96 : 0;
-        if (dirs == 0 || opt + dirs + 5 * 8 > file.Length || BinaryPrimitives.ReadUInt32LittleEndian(file[(int)(opt + dirs - 4)..]) < 5)
-            return file.Length;
-        var security = (int)(opt + dirs + 4 * 8);
-        long at = BinaryPrimitives.ReadUInt32LittleEndian(file[security..]), length = BinaryPrimitives.ReadUInt32LittleEndian(file[(security + 4)..]);
         long end = file.Length;
-        if (at != 0 && length != 0 && at + length == file.Length && at >= IndexSize)
-        {
-            end = at;
-            for (var pad = 0; pad < 7 && end > IndexSize && !file.Slice((int)end - IndexSize, 8).SequenceEqual(Magic) && file[(int)end - 1] == 0; pad++)
-                end--;
-        }
-        file.Slice((int)opt + 64, 4).Clear();
-        file.Slice(security, 8).Clear();
+        if (Platforms.PeSignature.CertificateTable(file, file.Length, IndexSize) is { } table)
+            end = Platforms.PeSignature.PackedEnd(file[..(int)table], table, IndexSize, Magic);
+        file.Slice(fields.Checksum, 4).Clear();
+        file.Slice(fields.Security, 8).Clear();
         return end;
     }
 
