@@ -6,6 +6,7 @@ namespace Btm.Build.Tests;
 /// Builds under what users do to them: clones copied elsewhere, two builds at once, Ctrl-C, long
 /// failing compiles, and the release job's defaults (prod, stripped, no build paths, signed).
 /// </summary>
+[NonParallelizable]
 public class RobustnessTests
 {
     private static string Host => Sandbox.Host;

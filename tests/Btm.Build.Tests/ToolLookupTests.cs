@@ -4,6 +4,7 @@ using Btm.Build.Pipeline;
 
 namespace Btm.Build.Tests;
 
+[NonParallelizable]
 public class ToolLookupTests
 {
     private string _dir = "";
