@@ -180,7 +180,10 @@ public sealed class Sandbox : IDisposable
             env[name] = value;
         if (File.Exists(SummaryPath))
             File.Delete(SummaryPath);
-        return ProcessResult.Run("dotnet", new[] { HostDll, $"--root={Root}", $"--summary={SummaryPath}" }.Concat(args), Root, env);
+        // A guard against a hung run, not a speed check: on a fresh 2-core machine, with a second
+        // fixture building beside it and zig building its C library for each new target once, a
+        // four-target Package takes over five minutes.
+        return ProcessResult.Run("dotnet", new[] { HostDll, $"--root={Root}", $"--summary={SummaryPath}" }.Concat(args), Root, env, timeoutSeconds: 1200);
     }
 
     public IReadOnlyList<StageResult> LastSummary() => Summary.Read(SummaryPath);
