@@ -83,26 +83,20 @@ btm_status btm_read_trailer(int fd, uint64_t file_size, btm_trailer *t, char *er
   uint8_t bytes[BTM_TRAILER_SIZE + 7];
   if (file_size < BTM_TRAILER_SIZE) return fail(error, error_size, BTM_NOT_PRESSED, "file too short for a trailer");
   /* An Authenticode-signed program: its trailer ends where the certificate table (and the zeros
-     aligning it) begins (docs/binpress-format.md, "Authenticode"). */
+     aligning it) begins (docs/binpress-format.md, "Authenticode"); any other file ends with it. */
   uint8_t head[4096];
   ssize_t got = pread(fd, head, sizeof head, 0);
-  uint64_t end = got > 0 ? pe_certificate_table(head, (uint64_t)got, file_size, BTM_TRAILER_SIZE) : 0;
-  if (end) {
-    uint64_t from = end >= sizeof bytes ? end - sizeof bytes : 0;
-    if (pread(fd, bytes, (size_t)(end - from), (off_t)from) != (ssize_t)(end - from)) {
-      snprintf(error, error_size, "cannot read the trailer: %s", strerror(errno));
-      return BTM_IO;
-    }
-    const uint8_t *last = bytes + (end - from);
-    int pad = 0;
-    while (pad < 7 && end - pad > BTM_TRAILER_SIZE && memcmp(last - pad - BTM_TRAILER_SIZE, MAGIC, sizeof MAGIC) != 0 && last[-pad - 1] == 0) pad++;
-    return btm_parse_trailer(last - pad - BTM_TRAILER_SIZE, end - pad, t, error, error_size);
-  }
-  if (pread(fd, bytes, BTM_TRAILER_SIZE, (off_t)(file_size - BTM_TRAILER_SIZE)) != BTM_TRAILER_SIZE) {
+  uint64_t table = got > 0 ? pe_certificate_table(head, (uint64_t)got, file_size, BTM_TRAILER_SIZE) : 0;
+  uint64_t end = table ? table : file_size;
+  uint64_t from = end >= sizeof bytes ? end - sizeof bytes : 0;
+  if (pread(fd, bytes, (size_t)(end - from), (off_t)from) != (ssize_t)(end - from)) {
     snprintf(error, error_size, "cannot read the trailer: %s", strerror(errno));
     return BTM_IO;
   }
-  return btm_parse_trailer(bytes, file_size, t, error, error_size);
+  const uint8_t *last = bytes + (end - from);
+  int pad = 0;
+  while (table && pad < 7 && end - pad > BTM_TRAILER_SIZE && memcmp(last - pad - BTM_TRAILER_SIZE, MAGIC, sizeof MAGIC) != 0 && last[-pad - 1] == 0) pad++;
+  return btm_parse_trailer(last - pad - BTM_TRAILER_SIZE, end - pad, t, error, error_size);
 }
 
 static btm_status write_all(int fd, const uint8_t *data, size_t size, char *error, size_t error_size) {
