@@ -49,6 +49,7 @@ public sealed class BuildContext : CakeContextAdapter
         _pipeline = new Lazy<UnitPipeline>(() => new UnitPipeline(this, new StageExecutor(this, Store, Keys, Summary, Options.Force)));
         Versions = new ToolVersionCache(Path.Combine(repoRoot, ".btm", "cache", "tool-versions.json"));
         Downloads = DownloadCache.FromEnvironment(environment);
+        _zig = new Lazy<string>(() => SharedZig.Resolve(repoRoot, Path.Combine(DownloadCache.CacheHome(environment), "tools")));
         WorkTrees = new WorkTrees(options.Force);
     }
 
@@ -69,16 +70,17 @@ public sealed class BuildContext : CakeContextAdapter
     /// </summary>
     public string? FindTool(string name)
     {
-        var pinned = name switch
-        {
-            "bun" => Path.Combine(RepoRoot, "node_modules", "bun", "bin", "bun.exe"),
-            "zig" => Path.Combine(RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig"),
-            _ => null,
-        };
         if (name == "bun")
-            return File.Exists(pinned) ? pinned : null;
-        return ToolLookup.Find(name) ?? (pinned is not null && File.Exists(pinned) ? pinned : null);
+        {
+            var bun = Path.Combine(RepoRoot, "node_modules", "bun", "bin", "bun.exe");
+            return File.Exists(bun) ? bun : null;
+        }
+        if (ToolLookup.Find(name) is { } found)
+            return found;
+        return name == "zig" && File.Exists(Path.Combine(RepoRoot, SharedZig.PackagePath, "zig")) ? _zig.Value : null;
     }
+
+    private readonly Lazy<string> _zig;
 
     /// <summary>The content-addressed cache of pinned source archives, shared by every clone.</summary>
     public DownloadCache Downloads { get; }

@@ -16,9 +16,15 @@ public sealed class DownloadCache(string root)
     {
         if (environment("BTM_DOWNLOAD_DIR") is { Length: > 0 } dir)
             return new DownloadCache(Path.GetFullPath(dir));
+        return new DownloadCache(Path.Combine(CacheHome(environment), "downloads"));
+    }
+
+    /// <summary>BTM's per-user cache, shared by every clone: $XDG_CACHE_HOME/btm, else ~/.cache/btm.</summary>
+    public static string CacheHome(Func<string, string?> environment)
+    {
         var xdg = environment("XDG_CACHE_HOME");
         var home = environment("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return new DownloadCache(Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "btm", "downloads"));
+        return Path.Combine(xdg is { Length: > 0 } ? xdg : Path.Combine(home, ".cache"), "btm");
     }
 
     public string PathFor(string sha256) => Path.Combine(Root, sha256);
