@@ -36,6 +36,16 @@ public sealed class FileServer : IDisposable
         return Url(path);
     }
 
+    private readonly Dictionary<string, Task> _holds = new(StringComparer.Ordinal);
+
+    /// <summary>Serves <paramref name="bytes"/> at <paramref name="path"/>: the first half at once, the rest when <paramref name="release"/> completes.</summary>
+    public string ServeHeld(string path, byte[] bytes, Task release)
+    {
+        lock (_files)
+            _holds[path] = release;
+        return Serve(path, bytes);
+    }
+
     private async Task Loop()
     {
         while (_listener.IsListening)
@@ -51,9 +61,28 @@ public sealed class FileServer : IDisposable
             }
             Interlocked.Increment(ref _requests);
             byte[]? bytes;
+            Task? hold;
+            var path = context.Request.Url!.AbsolutePath.TrimStart('/');
             lock (_files)
-                _files.TryGetValue(context.Request.Url!.AbsolutePath.TrimStart('/'), out bytes);
+            {
+                _files.TryGetValue(path, out bytes);
+                _holds.TryGetValue(path, out hold);
+            }
             context.Response.StatusCode = bytes is null ? 404 : 200;
+            if (bytes is not null && hold is not null)
+            {
+                // Answered on its own, so other requests go on while this one waits.
+                _ = Task.Run(async () =>
+                {
+                    context.Response.ContentLength64 = bytes.Length;
+                    await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                    await context.Response.OutputStream.FlushAsync();
+                    await hold;
+                    await context.Response.OutputStream.WriteAsync(bytes.AsMemory(bytes.Length / 2));
+                    context.Response.Close();
+                });
+                continue;
+            }
             if (bytes is not null)
                 await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();

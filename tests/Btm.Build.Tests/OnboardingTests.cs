@@ -103,6 +103,57 @@ public class OnboardingTests
     }
 
     [Test]
+    public void A_download_under_way_in_one_build_survives_another_build_fetching_into_the_same_cache()
+    {
+        Sandbox.RequireTools("make", "cc");
+        using var server = new FileServer();
+        // Big enough that the first build's temp file holds half of it while the server waits.
+        var noise = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20));
+        var slowTarball = FileServer.TarGz(("hello-2.1.0/", "", 0x1ED), ("hello-2.1.0/Makefile",
+            "all: hello\nhello: hello.c\n\t$(CC) -o hello hello.c\n", 0x1A4),
+            ("hello-2.1.0/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello 2.1.0\"); return 0; }\n", 0x1A4),
+            ("hello-2.1.0/COPYING", "GPL (fixture)\n", 0x1A4), ("hello-2.1.0/noise.txt", noise, 0x1A4));
+        var release = new TaskCompletionSource();
+        var slow = server.ServeHeld("slow/hello-2.1.0.tar.gz", slowTarball, release.Task);
+        var quickTarball = UpstreamTarball();
+        var quick = server.Serve("quick/hello-2.1.0.tar.gz", quickTarball);
+        var downloads = Path.Combine(Path.GetTempPath(), "btm-downloads-" + Guid.NewGuid().ToString("N")[..8]);
+        using var first = new Sandbox();
+        using var second = new Sandbox();
+        try
+        {
+            first.Write("packages/hello/btm.json", HelloJson($$"""{ "urls": ["{{slow}}"], "sha256": "{{FileServer.Sha256(slowTarball)}}", "stripComponents": 1, "into": "upstream" }"""));
+            second.Write("packages/hello/btm.json", HelloJson($$"""{ "urls": ["{{quick}}"], "sha256": "{{FileServer.Sha256(quickTarball)}}", "stripComponents": 1, "into": "upstream" }"""));
+            first.CommitAll();
+            second.CommitAll();
+            var env = new Dictionary<string, string?> { ["BTM_DOWNLOAD_DIR"] = downloads };
+            var held = Task.Run(() => first.RunWith(env, "--target=Build"));
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!(Directory.Exists(downloads) && Directory.EnumerateFiles(downloads).Any(f => new FileInfo(f).Length > 0 && Btm.Core.IO.AtomicFile.IsTemp(f))))
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the first build never started its download: " + (held.IsCompleted ? held.Result.Output : ""));
+                Thread.Sleep(100);
+            }
+            // The second build starts its own download into the same folder, and finishes, while the first one's is half-way.
+            var other = second.RunWith(env, "--target=Build");
+            Assert.That(other.ExitCode, Is.Zero, other.Output);
+            Assert.That(held.IsCompleted, Is.False, "the first download is still held");
+            release.SetResult();
+            var built = held.Result;
+            Assert.That(built.ExitCode, Is.Zero, built.Output);
+            Assert.That(built.Output, Does.Contain($"fetched hello-2.1.0.tar.gz from {slow} (sha256 verified)"));
+            Assert.That(Directory.GetFiles(downloads).Select(Path.GetFileName).Order(),
+                Is.EqualTo(new[] { FileServer.Sha256(quickTarball), FileServer.Sha256(slowTarball) }.Order()), "both archives, no temp file left");
+        }
+        finally
+        {
+            release.TrySetResult();
+            if (Directory.Exists(downloads))
+                Directory.Delete(downloads, recursive: true);
+        }
+    }
+
+    [Test]
     public void Patches_in_the_package_are_applied_in_order_and_one_that_does_not_apply_names_itself()
     {
         Sandbox.RequireTools("make", "cc", "patch");

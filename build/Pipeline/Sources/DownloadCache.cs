@@ -47,7 +47,8 @@ public sealed class DownloadCache(string root)
     public string TempFor(string sha256)
     {
         Directory.CreateDirectory(Root);
-        AtomicFile.RemoveLeftovers(Root);
+        // Other builds (other clones) may be downloading into this folder right now.
+        AtomicFile.RemoveLeftovers(Root, TimeSpan.FromHours(1));
         return AtomicFile.TempPathFor(PathFor(sha256));
     }
 

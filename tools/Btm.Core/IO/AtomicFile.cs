@@ -80,14 +80,21 @@ public static class AtomicFile
         return name.StartsWith('.') && name.Contains(TempMarker, StringComparison.Ordinal);
     }
 
-    /// <summary>Removes temp files a crashed writer left in <paramref name="directory"/>.</summary>
-    public static int RemoveLeftovers(string directory)
+    /// <summary>
+    /// Removes temp files a crashed writer left in <paramref name="directory"/>. Where other
+    /// processes may be writing there unlocked (a cache every clone shares), only those untouched
+    /// for <paramref name="untouchedFor"/>: a writer still at work keeps its temp file's time fresh.
+    /// </summary>
+    public static int RemoveLeftovers(string directory, TimeSpan? untouchedFor = null)
     {
         if (!Directory.Exists(directory))
             return 0;
         var removed = 0;
+        var before = DateTime.UtcNow - (untouchedFor ?? TimeSpan.Zero);
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory).Where(IsTemp).ToList())
         {
+            if (untouchedFor is not null && Directory.GetLastWriteTimeUtc(entry) > before)
+                continue;
             if (Directory.Exists(entry))
                 Directory.Delete(entry, recursive: true);
             else
