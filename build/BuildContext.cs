@@ -66,7 +66,7 @@ public sealed class BuildContext : CakeContextAdapter
 
     /// <summary>
     /// A program BTM runs: bun is the one package-lock.json pins (a build's key names its version,
-    /// so a bun on PATH does not replace it); zig is found on PATH, else the pinned one.
+    /// so a bun on PATH does not replace it); zig is found on PATH, else the pinned one, run from its per-machine copy (SharedZig).
     /// </summary>
     public string? FindTool(string name)
     {

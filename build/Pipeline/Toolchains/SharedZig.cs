@@ -35,7 +35,8 @@ public static class SharedZig
         try
         {
             Directory.CreateDirectory(toolsRoot);
-            RemoveAbandoned(toolsRoot);
+            // A copy takes seconds: one untouched for an hour was left by a killed build.
+            AtomicFile.RemoveLeftovers(toolsRoot, TimeSpan.FromHours(1));
             var temp = AtomicFile.TempPathFor(shared);
             CopyTree(package, temp);
             try
@@ -70,19 +71,6 @@ public static class SharedZig
         catch (JsonException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Copies left by a killed build: a copy takes seconds, so one an hour old was abandoned.</summary>
-    private static void RemoveAbandoned(string toolsRoot)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(toolsRoot).Where(AtomicFile.IsTemp))
-        {
-            if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddHours(-1))
-            {
-                try { Directory.Delete(dir, recursive: true); }
-                catch (IOException) { }
-            }
         }
     }
 
