@@ -426,6 +426,66 @@ public class OnboardingTests
     }
 
     [Test]
+    public void Autoreconf_runs_once_for_all_targets_and_make_never_regenerates_its_output()
+    {
+        Sandbox.RequireTools("make", "musl-gcc", "autoreconf", "automake");
+        if (Host != "linux-x64")
+            Assert.Ignore("the second target is musl on linux-x64");
+        using var box = new Sandbox();
+        box.Write("packages/greet/btm.json", """
+            {
+              "name": "greet",
+              "description": "fixture greet: an automake project without configure",
+              "builder": "autotools",
+              "targets": ["linux-x64", "linux-x64-musl"],
+              "binaries": ["greet"],
+              "inputs": ["configure.ac", "Makefile.am", "greet.c"],
+              "autotools": { "autoreconf": true }
+            }
+            """);
+        box.Write("packages/greet/configure.ac", "AC_INIT([greet], [1.0])\nAM_INIT_AUTOMAKE([foreign])\nAC_PROG_CC\nAC_CONFIG_FILES([Makefile])\nAC_OUTPUT\n");
+        box.Write("packages/greet/Makefile.am", "bin_PROGRAMS = greet\ngreet_SOURCES = greet.c\n");
+        box.Write("packages/greet/greet.c", "#include <stdio.h>\nint main(void) { puts(PACKAGE_STRING); return 0; }\n");
+        // The real autoreconf, counted: a shim ahead of it on PATH notes each run.
+        var shims = Path.Combine(box.Root, "shims");
+        var count = Path.Combine(box.Root, "autoreconf-runs");
+        var real = ProcessResult.Run("sh", ["-c", "command -v autoreconf"], box.Root).Stdout.Trim();
+        box.Write("shims/autoreconf", $"#!/bin/sh\necho \"$PWD\" >> '{count}'\nexec '{real}' \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(shims, "autoreconf"), (UnixFileMode)0b111_101_101);
+        box.CommitAll();
+        var env = new Dictionary<string, string?> { ["PATH"] = shims + ":" + Environment.GetEnvironmentVariable("PATH") };
+
+        var build = box.RunWith(env, "--target=Build", "--platform=linux-x64,linux-x64-musl");
+        Assert.That(build.ExitCode, Is.Zero, build.Output);
+        Assert.That(File.ReadAllLines(count), Has.Length.EqualTo(1), "one autoreconf for both targets");
+        var shared = Directory.GetDirectories(Path.Combine(box.Package("greet"), "build", "dev", ".autoreconf"));
+        Assert.That(shared, Has.Length.EqualTo(1));
+        foreach (var platform in new[] { "linux-x64", "linux-x64-musl" })
+        {
+            var program = Path.Combine(box.Package("greet"), "build", "dev", platform, "out", "Final", "greet");
+            Assert.That(ProcessResult.Run(program, [], box.Root).Stdout.Trim(), Is.EqualTo("greet 1.0"), platform);
+            // make reruns autoconf or automake when a generated file looks older than its source: the copy kept the times.
+            foreach (var generated in new[] { "configure", "Makefile.in", "aclocal.m4" })
+            {
+                var copy = Path.Combine(box.Package("greet"), "build", "dev", platform, "work", "src", generated);
+                Assert.That(File.GetLastWriteTimeUtc(copy), Is.EqualTo(File.GetLastWriteTimeUtc(Path.Combine(shared[0], generated))), $"{platform} {generated}");
+                Assert.That(File.ReadAllBytes(copy), Is.EqualTo(File.ReadAllBytes(Path.Combine(shared[0], generated))), $"{platform} {generated}");
+            }
+        }
+
+        // Changed sources make a new tree, again once for both targets; the old one stays until it is an hour old.
+        box.Write("packages/greet/configure.ac", "AC_INIT([greet], [2.0])\nAM_INIT_AUTOMAKE([foreign])\nAC_PROG_CC\nAC_CONFIG_FILES([Makefile])\nAC_OUTPUT\n");
+        var rebuild = box.RunWith(env, "--target=Build", "--platform=linux-x64,linux-x64-musl");
+        Assert.That(rebuild.ExitCode, Is.Zero, rebuild.Output);
+        Assert.That(File.ReadAllLines(count), Has.Length.EqualTo(2));
+        Assert.That(Directory.GetDirectories(Path.Combine(box.Package("greet"), "build", "dev", ".autoreconf")), Has.Length.EqualTo(2));
+        Assert.That(ProcessResult.Run(Path.Combine(box.Package("greet"), "build", "dev", "linux-x64-musl", "out", "Final", "greet"), [], box.Root).Stdout.Trim(),
+            Is.EqualTo("greet 2.0"));
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(box.Package("greet"), "build", "dev", ".autoreconf")).Where(e => Path.GetFileName(e).StartsWith('.')),
+            Is.Empty, "no temp tree left");
+    }
+
+    [Test]
     public void Jq_comes_in_from_two_debian_sources_with_debians_patches_for_four_targets_and_runs_on_each()
     {
         Sandbox.RequireTools("make", "node", "npm", "musl-gcc", "x86_64-w64-mingw32-gcc", "qemu-aarch64", "autoreconf", "libtoolize");

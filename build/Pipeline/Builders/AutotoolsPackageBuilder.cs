@@ -90,7 +90,14 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
     {
         var options = unit.Package.OptionsOf<AutotoolsOptions>();
         var fresh = context.WorkTrees.Prepare(context, unit, $"path map: {PathMap.Flags(unit) ?? "(none)"}");
-        var tree = fresh || !Directory.Exists(SourceTree.PathFor(unit)) ? SourceTree.Prepare(context, unit) : SourceTree.PathFor(unit);
+        var tree = SourceTree.PathFor(unit);
+        if (fresh || !Directory.Exists(tree))
+        {
+            if (options.Autoreconf)
+                CopyReconfigured(context, unit, options, tree);
+            else
+                SourceTree.Prepare(context, unit);
+        }
         var source = options.Directory == "." ? tree : PathGuard.Resolve(tree, options.Directory);
         // The source tree is the unit's own copy: building inside it writes nothing of the package's.
         var build = options.InTree ? source : Path.Combine(unit.WorkDir, "autotools-build");
@@ -98,8 +105,6 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         // config.status is configure's own record that it ran (an in-tree source may ship a Makefile before it).
         if (File.Exists(Path.Combine(build, "config.status")))
             return (tree, build, stage);
-        if (options.Autoreconf)
-            Run(context, unit, "autoreconf", source, ["autoreconf", "-fi"]);
         if (!File.Exists(Path.Combine(source, "configure")))
             throw new BuildFailedException($"{unit.Package.ManifestPath}: autotools: no configure script in {Path.GetRelativePath(tree, source)}. " +
                 "Fix: set \"autoreconf\": true to make it from configure.ac, or point \"directory\" at the folder that has it");
@@ -119,6 +124,82 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         return (tree, build, stage);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Reconfigured = new();
+
+    /// <summary>
+    /// Fills the unit's source tree from the package's tree after <c>autoreconf -fi</c>, which is
+    /// made once and shared by every target of the mode: its output depends on the sources and
+    /// the host's autotools, not on the target (about 20 s a target for jq). The shared tree sits
+    /// at build/&lt;mode&gt;/.autoreconf/&lt;key&gt; and is only ever complete (made beside under a temp
+    /// name, then renamed). Units of this process wait for the one making it; another process
+    /// making the same tree at the same time does the work again, and one rename wins.
+    /// </summary>
+    private static void CopyReconfigured(BuildContext context, BuildUnit unit, AutotoolsOptions options, string tree)
+    {
+        var keys = context.Keys.For(unit);
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{keys.Files}\n{keys.Manifest}\n{AutotoolsVersions.Value}")))[..16];
+        var root = Path.Combine(Path.GetDirectoryName(unit.Layout.Root)!, ".autoreconf");
+        var path = Path.Combine(root, key);
+        string shared;
+        // A long-lived process (the MCP service) outlives a Clean, or a failure since fixed: ask again then.
+        while (true)
+        {
+            var made = Reconfigured.GetOrAdd(path, p => new Lazy<string>(() => MakeReconfigured(context, unit, options, root, p)));
+            try
+            {
+                shared = made.Value;
+            }
+            catch
+            {
+                Reconfigured.TryRemove(new KeyValuePair<string, Lazy<string>>(path, made));
+                throw;
+            }
+            if (Directory.Exists(shared))
+                break;
+            Reconfigured.TryRemove(new KeyValuePair<string, Lazy<string>>(path, made));
+        }
+        if (Directory.Exists(tree))
+            Directory.Delete(tree, recursive: true);
+        var temp = AtomicFile.TempPathFor(tree);
+        SourceTree.CopyTree(shared, temp);
+        Directory.Move(temp, tree);
+        context.Detail($"{unit}: source tree copied from {Path.GetRelativePath(unit.Package.Directory, shared)} (autoreconf ran once for the package)");
+    }
+
+    private static string MakeReconfigured(BuildContext context, BuildUnit unit, AutotoolsOptions options, string root, string path)
+    {
+        if (Directory.Exists(path))
+            return path;
+        Directory.CreateDirectory(root);
+        // A killed run's temp tree, and trees of inputs that changed an hour ago or more.
+        AtomicFile.RemoveLeftovers(root, TimeSpan.FromHours(1));
+        foreach (var old in Directory.EnumerateDirectories(root).Where(d => !AtomicFile.IsTemp(d) && d != path &&
+                     Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow - TimeSpan.FromHours(1)))
+            Directory.Delete(old, recursive: true);
+        var temp = AtomicFile.TempPathFor(path);
+        SourceTree.Fill(context, unit, temp);
+        var source = options.Directory == "." ? temp : PathGuard.Resolve(temp, options.Directory);
+        Run(context, unit, "autoreconf", source, ["autoreconf", "-fi"], ceiling: temp);
+        try
+        {
+            Directory.Move(temp, path);
+        }
+        catch (IOException) when (Directory.Exists(path))
+        {
+            // Another process made the same tree first: the same inputs, so either copy serves.
+            Directory.Delete(temp, recursive: true);
+        }
+        return path;
+    }
+
+    /// <summary>The host's autoconf, automake and libtool, whose versions shape what autoreconf writes.</summary>
+    private static readonly Lazy<string> AutotoolsVersions = new(() => string.Join('\n', new[] { "autoconf", "automake", "libtoolize" }.Select(tool =>
+    {
+        try { return ToolProbe.Run(tool, "--version").Output.Split('\n')[0]; }
+        catch (System.ComponentModel.Win32Exception) { return $"{tool}: missing"; }
+    })));
+
     /// <summary>The GNU triple configure's --host wants for a platform.</summary>
     public static string? Triple(PlatformId platform) => (platform.Os, platform.Cpu, platform.Musl) switch
     {
@@ -134,7 +215,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
     };
 
     /// <summary>Runs one step with the project's env and git kept out of BTM's clone; a failure keeps its whole output.</summary>
-    private static void Run(BuildContext context, BuildUnit unit, string step, string directory, IReadOnlyList<string> command)
+    private static void Run(BuildContext context, BuildUnit unit, string step, string directory, IReadOnlyList<string> command, string? ceiling = null)
     {
         var start = new ProcessStartInfo(command[0])
         {
@@ -143,7 +224,10 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
         var env = new Dictionary<string, string>(unit.Package.OptionsOf<AutotoolsOptions>().Env);
-        GitCeiling.Apply(unit, directory, env);
+        if (ceiling is not null)
+            env["GIT_CEILING_DIRECTORIES"] = ceiling;
+        else
+            GitCeiling.Apply(unit, directory, env);
         foreach (var (name, value) in env)
             start.Environment[name] = value;
         context.Detail($"{unit}: {step}: {string.Join(' ', command)}");

@@ -21,6 +21,16 @@ public static class SourceTree
         var tree = PathFor(unit);
         if (Directory.Exists(tree))
             Directory.Delete(tree, recursive: true);
+        Fill(context, unit, tree);
+        return tree;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="tree"/> with the unit's package and sources. It depends only on the
+    /// package's inputs and btm.json, never on the unit's platform or mode.
+    /// </summary>
+    public static void Fill(BuildContext context, BuildUnit unit, string tree)
+    {
         Directory.CreateDirectory(tree);
         CopyPackage(unit.Package.Directory, tree);
         foreach (var source in unit.Package.Sources)
@@ -34,7 +44,17 @@ public static class SourceTree
             foreach (var patch in source.Patches)
                 Apply(context, unit, PathGuard.Resolve(unit.Package.Directory, patch), patch, into);
         }
-        return tree;
+    }
+
+    /// <summary>
+    /// Copies a filled tree: modes, links and modification times kept, since make compares the
+    /// times of generated files (configure, Makefile.in) with their sources.
+    /// </summary>
+    public static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos())
+            Copy(entry, Path.Combine(to, entry.Name));
     }
 
     /// <summary>
@@ -164,5 +184,6 @@ public static class SourceTree
             return;
         }
         File.Copy(entry.FullName, target);
+        File.SetLastWriteTimeUtc(target, entry.LastWriteTimeUtc);
     }
 }

@@ -1,7 +1,8 @@
 # zstd built from the pinned source (btm.json "sources", unpacked into zstd/ of the source tree)
-# with this unit's toolchain, so every target gets its own. Two flavours:
-#   zstd_decompress  decoder only, no legacy formats, small (the stub ships in every compressed binary)
-#   zstd_full        compressor and decoder (binflate's tests make frames)
+# with this unit's toolchain, so every target gets its own. Decoders only: nothing BTM ships in C
+# compresses, and the compressor's sources take longer to compile than all the rest. Two flavours:
+#   zstd_decompress       small (the stub ships in every compressed binary)
+#   zstd_decompress_fast  zstd's own speed settings (binflate, a tool people run on large files)
 # Both without the x86-64 assembly, which only builds for one target.
 if(NOT DEFINED ZSTD_SOURCE_DIR)
   message(FATAL_ERROR "set ZSTD_SOURCE_DIR to the unpacked zstd tree")
@@ -13,7 +14,6 @@ endif()
 
 file(GLOB ZSTD_COMMON_SOURCES ${ZSTD_LIB_DIR}/common/*.c)
 file(GLOB ZSTD_DECOMPRESS_SOURCES ${ZSTD_LIB_DIR}/decompress/*.c)
-file(GLOB ZSTD_COMPRESS_SOURCES ${ZSTD_LIB_DIR}/compress/*.c)
 set(ZSTD_COMMON_DEFINITIONS ZSTD_LEGACY_SUPPORT=0 ZSTD_DISABLE_ASM ZSTD_TRACE=0 XXH_NAMESPACE=ZSTD_)
 
 if(NOT TARGET zstd_decompress)
@@ -27,8 +27,8 @@ if(NOT TARGET zstd_decompress)
   endif()
 endif()
 
-if(ZSTD_WITH_COMPRESSOR AND NOT TARGET zstd_full)
-  add_library(zstd_full STATIC EXCLUDE_FROM_ALL ${ZSTD_COMMON_SOURCES} ${ZSTD_DECOMPRESS_SOURCES} ${ZSTD_COMPRESS_SOURCES})
-  target_include_directories(zstd_full SYSTEM PUBLIC ${ZSTD_LIB_DIR})
-  target_compile_definitions(zstd_full PUBLIC ${ZSTD_COMMON_DEFINITIONS})
+if(NOT TARGET zstd_decompress_fast)
+  add_library(zstd_decompress_fast STATIC EXCLUDE_FROM_ALL ${ZSTD_COMMON_SOURCES} ${ZSTD_DECOMPRESS_SOURCES})
+  target_include_directories(zstd_decompress_fast SYSTEM PUBLIC ${ZSTD_LIB_DIR})
+  target_compile_definitions(zstd_decompress_fast PUBLIC ${ZSTD_COMMON_DEFINITIONS})
 endif()

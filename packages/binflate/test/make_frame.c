@@ -1,11 +1,12 @@
 /*
- * Test helper: compresses a file into one zstd frame with libzstd (the frames binflate reads),
- * or with --flip copies a file with the byte in its middle changed.
+ * Test helper: writes a file as one zstd frame of raw blocks (raw_frame.h), or with --flip copies
+ * a file with the byte in its middle changed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
+
+#include "raw_frame.h"
 
 static int flip(const char *from, const char *to) {
   FILE *in = fopen(from, "rb");
@@ -34,13 +35,11 @@ int main(int argc, char **argv) {
   fseek(in, 0, SEEK_END);
   long size = ftell(in);
   rewind(in);
-  char *data = malloc(size > 0 ? (size_t)size : 1);
+  unsigned char *data = malloc(size > 0 ? (size_t)size : 1);
   if (fread(data, 1, (size_t)size, in) != (size_t)size) return perror(argv[1]), 2;
   fclose(in);
-  size_t bound = ZSTD_compressBound((size_t)size);
-  char *frame = malloc(bound);
-  size_t n = ZSTD_compress(frame, bound, data, (size_t)size, 3);
-  if (ZSTD_isError(n)) return fprintf(stderr, "%s\n", ZSTD_getErrorName(n)), 3;
+  unsigned char *frame = malloc(raw_frame_bound((size_t)size));
+  size_t n = raw_frame(frame, data, (size_t)size);
   FILE *out = fopen(argv[2], "wb");
   if (out == NULL || fwrite(frame, 1, n, out) != n || fclose(out) != 0) return perror(argv[2]), 2;
   free(data);
