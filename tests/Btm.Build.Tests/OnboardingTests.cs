@@ -6,7 +6,10 @@ namespace Btm.Build.Tests;
 /// <summary>
 /// Upstream projects brought in with a btm.json alone: pinned sources from a loopback server,
 /// builder options, install maps, licenses, versions, version probes; real cmake and make.
+/// Its tests run beside each other too (each in its own sandbox): together they are the suite's
+/// longest fixture, which would otherwise keep one worker busy alone at the end.
 /// </summary>
+[Parallelizable(ParallelScope.All)]
 public class OnboardingTests
 {
     private static string Host => Sandbox.Host;
