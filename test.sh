@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test project (NUnit, with real cmake/gcc/make), then prints one line:
 # "N passed, N failed, N skipped", summed over all test projects. The fresh-machine Release
-# (category FreshMachine) runs first and alone. Extra arguments go to dotnet test instead
+# (category FreshMachine) runs first and alone; then the build host's tests, with the other
+# projects beside them. Extra arguments go to dotnet test of the whole solution instead
 # (e.g. ./test.sh --filter Name~Checkpoint).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
