@@ -192,6 +192,7 @@ public class NodeSeaTests
 }
 
 /// <summary>The node-sea builder: packages/hello-sea built for every target it lists, run where this machine can, and shipped through Release.</summary>
+[Order(4)]
 public class NodeSeaPackageTests
 {
     [Test]

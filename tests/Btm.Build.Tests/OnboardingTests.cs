@@ -7,9 +7,10 @@ namespace Btm.Build.Tests;
 /// Upstream projects brought in with a btm.json alone: pinned sources from a loopback server,
 /// builder options, install maps, licenses, versions, version probes; real cmake and make.
 /// Its tests run beside each other too (each in its own sandbox): together they are the suite's
-/// longest fixture, which would otherwise keep one worker busy alone at the end.
+/// longest fixture, which would otherwise keep one worker busy alone at the end. It starts first,
+/// and its longest tests first within it (Parallelism.cs).
 /// </summary>
-[Parallelizable(ParallelScope.All)]
+[Parallelizable(ParallelScope.All), Order(1)]
 public class OnboardingTests
 {
     private static string Host => Sandbox.Host;
@@ -366,7 +367,7 @@ public class OnboardingTests
         Assert.That(File.ReadAllBytes(final), Is.EqualTo(File.ReadAllBytes(stripped)), "the plain stripped binary ships");
     }
 
-    [Test]
+    [Test, Order(3)]
     public void Real_upstream_projects_from_Debian_sources_release_with_a_btm_json_only()
     {
         Sandbox.RequireTools("make", "cc", "cmake", "apt-get", "node", "npm");
@@ -402,7 +403,7 @@ public class OnboardingTests
         Assert.That(TarEntryText(xxhash, "package/package.json"), Does.Contain("\"license\": \"BSD-2-Clause AND GPL-2.0-or-later\""));
     }
 
-    [Test]
+    [Test, Order(2)]
     public void Gnu_hello_comes_in_by_configure_and_make_for_four_targets_and_runs_on_each()
     {
         Sandbox.RequireTools("make", "node", "npm", "musl-gcc", "x86_64-w64-mingw32-gcc", "qemu-aarch64");
@@ -488,7 +489,7 @@ public class OnboardingTests
             Is.Empty, "no temp tree left");
     }
 
-    [Test]
+    [Test, Order(1)]
     public void Jq_comes_in_from_two_debian_sources_with_debians_patches_for_four_targets_and_runs_on_each()
     {
         Sandbox.RequireTools("make", "node", "npm", "musl-gcc", "x86_64-w64-mingw32-gcc", "qemu-aarch64", "autoreconf", "libtoolize");

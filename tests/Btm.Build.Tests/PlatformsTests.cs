@@ -1,6 +1,7 @@
 namespace Btm.Build.Tests;
 
 /// <summary>Targets other than the host, built here with Debian's cross toolchains and run where this machine can.</summary>
+[Order(3)]
 public class PlatformsTests
 {
     [Test]
@@ -73,7 +74,7 @@ public class PlatformsTests
         Assert.That(Btm.Core.Platforms.MachOCheck.Check(musl, "arm64").Problems, Has.Some.Contains("is not a 64-bit little-endian Mach-O file"));
     }
 
-    [Test]
+    [Test, Order(1)]
     public void The_arm64_stubs_extract_and_run_a_compressed_program_under_qemu_cold_and_warm()
     {
         Sandbox.RequireTools("make", "npm", "aarch64-linux-gnu-gcc", "qemu-aarch64");

@@ -8,6 +8,7 @@ namespace Btm.Build.Tests;
 /// The GitHub workflows: valid to a real validator, no build logic in YAML, secrets only where
 /// needed, and each leg's exact command run here for the legs this machine can run.
 /// </summary>
+[Order(2)]
 public partial class WorkflowTests
 {
     private static readonly string Workflows = Path.Combine(Sandbox.RepoRoot, ".github", "workflows");
@@ -135,7 +136,7 @@ public partial class WorkflowTests
         Assert.That(Legs("build.yml").Select(l => l.Os), Has.Some.StartsWith("macos").And.Some.StartsWith("windows"));
     }
 
-    [Test]
+    [Test, Order(1)]
     public void The_Linux_legs_commands_run_here_as_CI_runs_them_and_the_release_job_assembles_and_verifies_them()
     {
         Sandbox.RequireTools("make", "cmake", "npm", "musl-gcc", "aarch64-linux-gnu-gcc", "qemu-aarch64", "x86_64-w64-mingw32-gcc");
