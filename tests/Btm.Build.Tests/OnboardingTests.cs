@@ -6,11 +6,11 @@ namespace Btm.Build.Tests;
 /// <summary>
 /// Upstream projects brought in with a btm.json alone: pinned sources from a loopback server,
 /// builder options, install maps, licenses, versions, version probes; real cmake and make.
-/// Its tests run beside each other too (each in its own sandbox): together they are the suite's
-/// longest fixture, which would otherwise keep one worker busy alone at the end. It starts first,
-/// and its longest tests first within it (Parallelism.cs).
+/// The suite's longest fixture: it starts first, its longest tests first (Parallelism.cs). Its
+/// tests run one after another: NUnit queues a fixture's children behind every fixture waiting,
+/// which started Jq last when they could run beside each other.
 /// </summary>
-[Parallelizable(ParallelScope.All), Order(1)]
+[Order(1)]
 public class OnboardingTests
 {
     private static string Host => Sandbox.Host;
