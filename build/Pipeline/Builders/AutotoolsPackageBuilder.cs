@@ -124,7 +124,7 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         return (tree, build, stage);
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Reconfigured = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> Reconfiguring = new();
 
     /// <summary>
     /// Fills the unit's source tree from the package's tree after <c>autoreconf -fi</c>, which is
@@ -140,24 +140,11 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{keys.Files}\n{keys.Manifest}\n{AutotoolsVersions.Value}")))[..16];
         var root = Path.Combine(Path.GetDirectoryName(unit.Layout.Root)!, ".autoreconf");
-        var path = Path.Combine(root, key);
-        string shared;
-        // A long-lived process (the MCP service) outlives a Clean, or a failure since fixed: ask again then.
-        while (true)
+        var shared = Path.Combine(root, key);
+        lock (Reconfiguring.GetOrAdd(shared, _ => new object()))
         {
-            var made = Reconfigured.GetOrAdd(path, p => new Lazy<string>(() => MakeReconfigured(context, unit, options, root, p)));
-            try
-            {
-                shared = made.Value;
-            }
-            catch
-            {
-                Reconfigured.TryRemove(new KeyValuePair<string, Lazy<string>>(path, made));
-                throw;
-            }
-            if (Directory.Exists(shared))
-                break;
-            Reconfigured.TryRemove(new KeyValuePair<string, Lazy<string>>(path, made));
+            if (!Directory.Exists(shared))
+                MakeReconfigured(context, unit, options, root, shared);
         }
         if (Directory.Exists(tree))
             Directory.Delete(tree, recursive: true);
@@ -167,10 +154,8 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
         context.Detail($"{unit}: source tree copied from {Path.GetRelativePath(unit.Package.Directory, shared)} (autoreconf ran once for the package)");
     }
 
-    private static string MakeReconfigured(BuildContext context, BuildUnit unit, AutotoolsOptions options, string root, string path)
+    private static void MakeReconfigured(BuildContext context, BuildUnit unit, AutotoolsOptions options, string root, string path)
     {
-        if (Directory.Exists(path))
-            return path;
         Directory.CreateDirectory(root);
         // A killed run's temp tree, and trees of inputs that changed an hour ago or more.
         AtomicFile.RemoveLeftovers(root, TimeSpan.FromHours(1));
@@ -190,7 +175,6 @@ public sealed class AutotoolsPackageBuilder : IPackageBuilder
             // Another process made the same tree first: the same inputs, so either copy serves.
             Directory.Delete(temp, recursive: true);
         }
-        return path;
     }
 
     /// <summary>The host's autoconf, automake and libtool, whose versions shape what autoreconf writes.</summary>
