@@ -106,7 +106,7 @@ public class SharedZigTests
             foreach (var box in boxes)
             {
                 var wrapper = File.ReadAllText(Path.Combine(box.Root, ".btm", "toolchains", "zig-darwin-arm64", "cc"));
-                Assert.That(wrapper, Does.Contain($"exec '{Path.Combine(copies[0], "zig")}' cc -target aarch64-macos"));
+                Assert.That(wrapper, Does.Contain($"zig='{Path.Combine(copies[0], "zig")}'\n").And.Contain("exec \"$zig\" cc -target aarch64-macos"));
                 Assert.That(File.ReadAllBytes(Path.Combine(box.Package("tiny"), "build", "dev", "darwin-arm64", "out", "Final", "tiny"))[..4], Is.EqualTo(new byte[] { 0xcf, 0xfa, 0xed, 0xfe }), "a Mach-O");
             }
             var original = Path.Combine(Sandbox.RepoRoot, SharedZig.PackagePath);
