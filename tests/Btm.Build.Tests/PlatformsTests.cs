@@ -41,8 +41,7 @@ public class PlatformsTests
     public void Zig_builds_darwin_and_arm64_musl_and_Verify_checks_the_Mach_O_files_and_runs_the_musl_one_under_qemu()
     {
         Sandbox.RequireTools("make", "npm", "qemu-aarch64", "llvm-objdump", "file");
-        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig")))
-            Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
+        Sandbox.RequireZig();
         using var box = new Sandbox();
         box.AddReleaseTooling();
         box.AddEchoer("zz", "\"targets\": [\"darwin-x64\", \"darwin-arm64\", \"linux-arm64-musl\"]");
@@ -78,8 +77,7 @@ public class PlatformsTests
     public void The_arm64_stubs_extract_and_run_a_compressed_program_under_qemu_cold_and_warm()
     {
         Sandbox.RequireTools("make", "npm", "aarch64-linux-gnu-gcc", "qemu-aarch64");
-        if (!File.Exists(Path.Combine(Sandbox.RepoRoot, "node_modules", "@ryoppippi", "zig-linux-x64", "zig")))
-            Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
+        Sandbox.RequireZig();
         // The stub execs the program it extracted; under qemu-user that exec goes to the kernel,
         // which runs an arm64 file only through a binfmt_misc entry (.ci/run registers Debian's).
         if (!File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64"))

@@ -22,6 +22,13 @@ public sealed class Sandbox : IDisposable
         }
     }
 
+    /// <summary>Skips the test unless the zig that `npm ci` installs (the linux-x64 build) is in the repo.</summary>
+    public static void RequireZig()
+    {
+        if (Host != "linux-x64" || !File.Exists(Path.Combine(RepoRoot, Btm.Build.Pipeline.SharedZig.PackagePath, "zig")))
+            Assert.Ignore("zig is not installed: `npm ci` installs it from package-lock.json (linux-x64 hosts)");
+    }
+
     /// <summary>Where a program is on PATH (the test is skipped by <see cref="RequireTools"/> first when it is not).</summary>
     public static string Which(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, tool)).First(File.Exists);
