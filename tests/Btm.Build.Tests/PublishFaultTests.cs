@@ -106,6 +106,35 @@ public class PublishFaultTests
     }
 
     [Test]
+    public void An_upload_whose_connection_dies_unseen_is_sent_again_and_one_that_never_gets_through_fails_the_release()
+    {
+        using var box = Released();
+        using var registry = new VerdaccioServer(box.Root);
+        using (var proxy = new FaultProxy(registry, FaultProxy.Once(r => r.IsPublishOf($"@btm/alpha-{Host}"), Fault.Drop)))
+        {
+            var r = Publish(box, proxy.Url, registry.Token);
+            Assert.That(proxy.Faulted, Has.Count.EqualTo(1), "the fault fired");
+            Assert.That(r.ExitCode, Is.Zero, r.Output);
+            Assert.That(r.Output, Does.Contain($"@btm/alpha-{Host}@0.1.0: publishing @btm/alpha-{Host}@0.1.0: PUT").And.Contain("the registry does not list it, so it is sent again (1 of 2)"));
+            Assert.That(Latest(registry).Values, Is.All.EqualTo("0.1.0"));
+            Assert.That(Inconsistencies(registry), Is.Empty);
+        }
+
+        // Every upload of one package dropped: three sends, then the release fails and nothing of it stays.
+        Clear(registry);
+        using (var proxy = new FaultProxy(registry, r => r.IsPublishOf($"@btm/alpha-{Host}") ? Fault.Drop : Fault.None))
+        {
+            var r = Publish(box, proxy.Url, registry.Token);
+            Assert.That(proxy.Faulted, Has.Count.EqualTo(3), "sent three times");
+            Assert.That(r.ExitCode, Is.EqualTo(1), r.Output);
+            Assert.That(r.Output, Does.Contain($"the registry does not list @btm/alpha-{Host}@0.1.0 after 3 upload(s), so it was not published"));
+            foreach (var name in Names)
+                Assert.That(registry.Lookup(name, "0.1.0").Integrity, Is.Null, $"{name} is not left published");
+            Assert.That(Inconsistencies(registry), Is.Empty);
+        }
+    }
+
+    [Test]
     public void A_dropped_answer_to_the_wrapper_publish_is_this_runs_and_a_later_failure_rolls_it_back()
     {
         using var box = Released();

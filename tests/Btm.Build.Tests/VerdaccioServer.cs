@@ -127,6 +127,8 @@ public enum Fault
     Refuse,
     /// <summary>Forward it, then kill the registry before passing the answer back.</summary>
     CommitThenKillRegistry,
+    /// <summary>Cut the connection off without forwarding: the registry never sees it, the client never gets a whole answer.</summary>
+    Drop,
 }
 
 /// <summary>One request as the proxy saw it.</summary>
@@ -212,6 +214,17 @@ public sealed class FaultProxy : IDisposable
                 context.Response.StatusCode = 503;
                 return;
             }
+            if (fault == Fault.Drop)
+            {
+                // HttpListener answers 200 on an Abort before anything was sent, so an answer is
+                // started and cut off: to the client, a connection that died before the answer.
+                context.Response.StatusCode = 200;
+                context.Response.ContentLength64 = 1000;
+                await context.Response.OutputStream.WriteAsync("{\""u8.ToArray());
+                await context.Response.OutputStream.FlushAsync();
+                context.Response.Abort();
+                return;
+            }
             var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), _target.Url + context.Request.RawUrl);
             if (context.Request.HasEntityBody)
             {
@@ -257,7 +270,7 @@ public sealed class FaultProxy : IDisposable
         }
         finally
         {
-            if (fault != Fault.CommitThenDrop)
+            if (fault is not (Fault.CommitThenDrop or Fault.Drop))
                 context.Response.Close();
         }
     }
