@@ -48,55 +48,49 @@ public static class Uploads
         var packageJson = TarballReader.ReadText(tarball, "package/package.json");
         for (var sent = 1; ; sent++)
         {
-            RegistryException failure;
+            RegistryException e;
             try
             {
                 await registry.PublishAsync(tarball, packageJson, p.Integrity, run.RunTag, "public");
                 return Mine(run, p, $"under {run.RunTag}");
             }
-            catch (RegistryException e) when (e.Status == 409 || e.OutcomeUnknown)
+            catch (RegistryException failure) when (failure.Status == 409 || failure.OutcomeUnknown)
             {
-                failure = e;
+                e = failure;
             }
-            if (failure.OutcomeUnknown && sent <= Resends && !(await registry.VersionAsync(p.Name, p.Version)).Version.Exists)
+            var (state, tags) = await SettleAsync(run, p, conflict: e.Status == 409);
+            if (state.Exists)
             {
-                run.Context.Warn($"{p.Name}@{p.Version}: {failure.Message}; the registry does not list it, so it is sent again ({sent} of {Resends})");
+                if (state.Integrity != p.Integrity)
+                    throw new PublishException($"{p.Name}@{p.Version} appeared on the registry with integrity {state.Integrity}, not {p.Integrity}: another build of this version is being published");
+                if (tags.TryGetValue(run.RunTag, out var v) && v == p.Version)
+                {
+                    run.Context.Warn($"{p.Name}@{p.Version}: {e.Message}; the registry shows it published by this run");
+                    return Mine(run, p, $"under {run.RunTag} (the registry committed it; its answer was lost)");
+                }
+                run.Report.Set(p.Name, PublishOutcome.Present, "identical bytes published by another run during this one");
+                run.Context.Info($"{p.Name}@{p.Version}: identical bytes were published by another run meanwhile");
+                return false;
+            }
+            if (e.OutcomeUnknown && sent <= Resends)
+            {
+                run.Context.Warn($"{p.Name}@{p.Version}: {e.Message}; the registry does not list it, so it is sent again ({sent} of {Resends})");
                 await Task.Delay(TimeSpan.FromSeconds(sent));
                 continue;
             }
-            return await SettledAsync(run, p, failure, sent, tarball, packageJson);
+            if (e.OutcomeUnknown)
+                throw new PublishException($"{e.Message}; the registry does not list {p.Name}@{p.Version} after {sent} upload(s), so it was not published");
+            // A registry that died mid-upload can keep the tarball without the version in its
+            // metadata: the upload "conflicts" with a version that does not exist. A package with
+            // no versions at all holds nothing but that stray upload, so it is safe to clear.
+            if (state.VersionCount > 0)
+                throw new PublishException($"{p.Name}@{p.Version}: the registry holds a partial upload from an interrupted publish " +
+                    $"(409 for a version its metadata does not list); remove it on the registry, then re-run");
+            run.Context.Warn($"{p.Name}: clearing a partial upload left by an interrupted publish, then publishing again");
+            await registry.UnpublishAsync(p.Name, null);
+            await registry.PublishAsync(tarball, packageJson, p.Integrity, run.RunTag, "public");
+            return Mine(run, p, $"under {run.RunTag}");
         }
-    }
-
-    /// <summary>After a 409, or an upload whose outcome is unknown that is not sent again: what the registry holds decides.</summary>
-    private static async Task<bool> SettledAsync(PublishRun run, ManifestPackage p, RegistryException e, int sent, string tarball, string packageJson)
-    {
-        var (state, tags) = await SettleAsync(run, p, conflict: e.Status == 409);
-        if (state.Exists)
-        {
-            if (state.Integrity != p.Integrity)
-                throw new PublishException($"{p.Name}@{p.Version} appeared on the registry with integrity {state.Integrity}, not {p.Integrity}: another build of this version is being published");
-            if (tags.TryGetValue(run.RunTag, out var v) && v == p.Version)
-            {
-                run.Context.Warn($"{p.Name}@{p.Version}: {e.Message}; the registry shows it published by this run");
-                return Mine(run, p, $"under {run.RunTag} (the registry committed it; its answer was lost)");
-            }
-            run.Report.Set(p.Name, PublishOutcome.Present, "identical bytes published by another run during this one");
-            run.Context.Info($"{p.Name}@{p.Version}: identical bytes were published by another run meanwhile");
-            return false;
-        }
-        if (e.OutcomeUnknown)
-            throw new PublishException($"{e.Message}; the registry does not list {p.Name}@{p.Version} after {sent} upload(s), so it was not published");
-        // A registry that died mid-upload can keep the tarball without the version in its
-        // metadata: the upload "conflicts" with a version that does not exist. A package with
-        // no versions at all holds nothing but that stray upload, so it is safe to clear.
-        if (state.VersionCount > 0)
-            throw new PublishException($"{p.Name}@{p.Version}: the registry holds a partial upload from an interrupted publish " +
-                $"(409 for a version its metadata does not list); remove it on the registry, then re-run");
-        run.Context.Warn($"{p.Name}: clearing a partial upload left by an interrupted publish, then publishing again");
-        await run.Registry.UnpublishAsync(p.Name, null);
-        await run.Registry.PublishAsync(tarball, packageJson, p.Integrity, run.RunTag, "public");
-        return Mine(run, p, $"under {run.RunTag}");
     }
 
     /// <summary>Each name@version must be on the registry with the release's integrity.</summary>

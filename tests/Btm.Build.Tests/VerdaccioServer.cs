@@ -218,11 +218,7 @@ public sealed class FaultProxy : IDisposable
             {
                 // HttpListener answers 200 on an Abort before anything was sent, so an answer is
                 // started and cut off: to the client, a connection that died before the answer.
-                context.Response.StatusCode = 200;
-                context.Response.ContentLength64 = 1000;
-                await context.Response.OutputStream.WriteAsync("{\""u8.ToArray());
-                await context.Response.OutputStream.FlushAsync();
-                context.Response.Abort();
+                await CutOff(context, "{\""u8.ToArray());
                 return;
             }
             var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), _target.Url + context.Request.RawUrl);
@@ -249,11 +245,7 @@ public sealed class FaultProxy : IDisposable
                 case Fault.CommitThenDrop:
                     // Part of an answer, then a reset: a client may silently resend a request whose
                     // connection died before any byte came back, but never one that got an answer started.
-                    context.Response.StatusCode = 200;
-                    context.Response.ContentLength64 = 1000;
-                    await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, Math.Min(bytes.Length, 10)));
-                    await context.Response.OutputStream.FlushAsync();
-                    context.Response.Abort();
+                    await CutOff(context, bytes[..Math.Min(bytes.Length, 10)]);
                     return;
                 case Fault.CommitThenKillRegistry:
                     _target.Kill();
@@ -273,6 +265,16 @@ public sealed class FaultProxy : IDisposable
             if (fault is not (Fault.CommitThenDrop or Fault.Drop))
                 context.Response.Close();
         }
+    }
+
+    /// <summary>A 200 that promises more than the few bytes sent, then a reset.</summary>
+    private static async Task CutOff(HttpListenerContext context, byte[] start)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentLength64 = 1000;
+        await context.Response.OutputStream.WriteAsync(start);
+        await context.Response.OutputStream.FlushAsync();
+        context.Response.Abort();
     }
 
     public void Dispose()
