@@ -36,9 +36,9 @@ public sealed class LocalRegistry : IDisposable
     public static LocalRegistry Start(BuildContext context, int port = 0, bool reset = false)
     {
         var entry = Path.Combine(context.RepoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
-        var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException("node is needed for the local registry: install Node.js 18+");
+        var node = context.ToolLookup.Find("node") ?? throw new BuildFailedException($"node is needed for the local registry: {NodeTools.Advice(context.RepoRoot)}");
         if (!File.Exists(entry) && (!NodeTools.Install(context) || !File.Exists(entry)))
-            throw new BuildFailedException("verdaccio is not available: `npm ci` in the repo installs it from package-lock.json (Node.js 18+)");
+            throw new BuildFailedException($"verdaccio is not available: `npm ci` in the repo installs it from package-lock.json ({NodeTools.Advice(context.RepoRoot)})");
         var root = Root(context);
         Directory.CreateDirectory(Path.Combine(root, "storage"));
         var ownership = TakeOwnership(context, root);

@@ -38,7 +38,7 @@ public static class ReleaseFolder
     public static string Begin(BuildContext context)
     {
         if (context.ToolLookup.Find("npm") is null)
-            throw new BuildFailedException("npm is needed to pack: install Node.js 18+ (apt-get install nodejs npm, brew install node)");
+            throw new BuildFailedException($"npm is needed to pack: {NodeTools.Advice(context.RepoRoot)}");
         var releaseDir = ReleasePaths.ReleaseDir(context);
         Directory.CreateDirectory(Path.GetDirectoryName(releaseDir)!);
         AtomicFile.RemoveLeftovers(Path.GetDirectoryName(releaseDir)!);

@@ -45,7 +45,7 @@ public sealed class VerifyTask : AsyncBtmTask, IPerUnitTask
         Fail(context, budgets, "budget");
 
         if (context.ToolLookup.Find("npm") is null)
-            throw new BuildFailedException("npm is needed to check installs: install Node.js 18+");
+            throw new BuildFailedException($"npm is needed to check installs: {NodeTools.Advice(context.RepoRoot)}");
         var scratch = Path.Combine(Path.GetTempPath(), "btm-verify-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
