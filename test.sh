@@ -13,14 +13,16 @@ mkdir -p "$results"
 # The oldest Node the tools run on is package.json's engines.node (as for the build host's npm ci):
 # an older one fails here, by name, instead of deep inside a test (Node 18 lacks the inspector's CustomEvent).
 if command -v node >/dev/null; then
-  node -e '
-    const floor = Number(/^>=\s*(\d+)/.exec(require(process.argv[1]).engines.node)[1]);
-    const have = process.versions.node;
-    if (Number(have.split(".")[0]) < floor) {
-      console.error(`fail    node ${have} (${process.execPath}) is older than package.json's engines.node (>=${floor}) allows: ` +
-        `install Node.js ${floor} or later (Debian 12's nodejs package is 18; NodeSource's or nvm's Node ${floor} works) and run again`);
-      process.exit(1);
-    }' "$root/package.json" || exit 1
+  node -e "$(cat <<'JS'
+const floor = Number(/^>=\s*(\d+)/.exec(require(process.argv[1]).engines.node)[1]);
+const have = process.versions.node;
+if (Number(have.split(".")[0]) < floor) {
+  console.error(`fail    node ${have} (${process.execPath}) is older than package.json's engines.node (>=${floor}) allows: ` +
+    `install Node.js ${floor} or later (Debian 12's nodejs package is 18; NodeSource's or nvm's Node ${floor} works) and run again`);
+  process.exit(1);
+}
+JS
+)" "$root/package.json" || exit 1
 fi
 # The node tools (verdaccio, ajv) come from package-lock.json; reinstall when it changed.
 if [[ ! -f "$root/node_modules/.package-lock.json" || "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]]; then
