@@ -13,7 +13,8 @@ public static partial class NodeTools
     /// the one place that says it (test.sh reads it too). Debian 12's own nodejs is 18, older than
     /// verdaccio 6.8 declares and than the MCP inspector the tests drive runs on (it needs CustomEvent).
     /// </summary>
-    public static string Advice(string repoRoot) => $"install Node.js {FloorMajor(repoRoot)} or later";
+    public static string Advice(string repoRoot) =>
+        FloorMajor(repoRoot) is { } floor ? $"install Node.js {floor} or later" : "install Node.js and npm";
 
     /// <summary>Runs `npm ci` in the repo; false (having said why) when node or npm is missing or too old, or npm fails.</summary>
     public static bool Install(BuildContext context)
@@ -43,7 +44,8 @@ public static partial class NodeTools
     /// <summary>Why <paramref name="node"/> cannot run the repo's node tools, or null when it can.</summary>
     public static string? Problem(string node, string repoRoot)
     {
-        var floor = FloorMajor(repoRoot);
+        if (FloorMajor(repoRoot) is not { } floor)
+            return null;
         var (exit, output) = ToolProbe.Run(node, "--version");
         var version = Version().Match(output);
         if (exit != 0 || !version.Success)
@@ -54,12 +56,23 @@ public static partial class NodeTools
             $"{Advice(repoRoot)} (Debian 12's nodejs package is 18; NodeSource's or nvm's Node {floor} works) and run again";
     }
 
-    /// <summary>The major version in package.json's engines.node (">=N").</summary>
-    private static int FloorMajor(string repoRoot)
+    /// <summary>The major version in package.json's engines.node (">=N"); null in a repo without node tools.</summary>
+    private static int? FloorMajor(string repoRoot)
     {
         var file = Path.Combine(repoRoot, "package.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(file));
-        var range = json.RootElement.TryGetProperty("engines", out var engines) && engines.TryGetProperty("node", out var node) ? node.GetString() : null;
+        if (!File.Exists(file))
+            return null;
+        string? range;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            range = json.RootElement.TryGetProperty("engines", out var engines) && engines.ValueKind == JsonValueKind.Object &&
+                engines.TryGetProperty("node", out var node) && node.ValueKind == JsonValueKind.String ? node.GetString() : null;
+        }
+        catch (JsonException e)
+        {
+            throw new BuildFailedException($"{file} is not valid JSON ({e.Message}): fix it, or `git checkout {file}`");
+        }
         var match = Floor().Match(range ?? "");
         return match.Success ? int.Parse(match.Groups[1].Value)
             : throw new BuildFailedException($"{file}: engines.node must say the oldest Node the tools run on as \">=N\" (it says {range ?? "nothing"})");
