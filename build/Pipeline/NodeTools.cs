@@ -49,11 +49,11 @@ public static partial class NodeTools
         var (exit, output) = ToolProbe.Run(node, "--version");
         var version = Version().Match(output);
         if (exit != 0 || !version.Success)
-            return $"{node} --version did not print a version ({output.Trim()}): {Advice(repoRoot)}";
+            return $"{node} --version did not print a version ({output.Trim()}): install Node.js {floor} or later";
         if (int.Parse(version.Groups[1].Value) >= floor)
             return null;
         return $"node {version.Value.TrimStart('v')} ({node}) is older than package.json's engines.node (>={floor}) allows: " +
-            $"{Advice(repoRoot)} (Debian 12's nodejs package is 18; NodeSource's or nvm's Node {floor} works) and run again";
+            $"install Node.js {floor} or later (Debian 12's nodejs package is 18; NodeSource's or nvm's Node {floor} works) and run again";
     }
 
     /// <summary>The major version in package.json's engines.node (">=N"); null in a repo without node tools.</summary>
