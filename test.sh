@@ -18,11 +18,15 @@ const floor = Number(/^>=\s*(\d+)/.exec(require(process.argv[1]).engines.node)[1
 const have = process.versions.node;
 if (Number(have.split(".")[0]) < floor) {
   console.error(`fail    node ${have} (${process.execPath}) is older than package.json's engines.node (>=${floor}) allows: ` +
-    `install Node.js ${floor} or later (Debian 12's nodejs package is 18; NodeSource's or nvm's Node ${floor} works) and run again`);
+    `install Node.js ${floor} or later (Debian 12's nodejs package is 18; .ci/install-node installs npm's pinned Node ${floor} into /usr/local, ` +
+    `and NodeSource's or nvm's works too) and run again`);
   process.exit(1);
 }
 JS
 )" "$root/package.json" || exit 1
+else
+  echo "fail    no node on PATH: the tests need Node.js and npm (package.json's engines.node); sudo .ci/install-node installs npm's pinned Node 20 into /usr/local" >&2
+  exit 1
 fi
 # The node tools (verdaccio, ajv) come from package-lock.json; reinstall when it changed.
 if [[ ! -f "$root/node_modules/.package-lock.json" || "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]]; then

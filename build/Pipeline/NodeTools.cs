@@ -52,8 +52,11 @@ public static partial class NodeTools
             return $"{node} --version did not print a version ({output.Trim()}): install Node.js {floor} or later";
         if (int.Parse(version.Groups[1].Value) >= floor)
             return null;
+        var where = File.Exists(Path.Combine(repoRoot, ".ci", "install-node"))
+            ? $"Debian 12's nodejs package is 18; .ci/install-node installs npm's pinned Node {floor} into /usr/local, and NodeSource's or nvm's works too"
+            : $"Debian 12's nodejs package is 18; NodeSource's or nvm's Node {floor} works";
         return $"node {version.Value.TrimStart('v')} ({node}) is older than package.json's engines.node (>={floor}) allows: " +
-            $"install Node.js {floor} or later (Debian 12's nodejs package is 18; NodeSource's or nvm's Node {floor} works) and run again";
+            $"install Node.js {floor} or later ({where}) and run again";
     }
 
     /// <summary>The major version in package.json's engines.node (">=N"); null in a repo without node tools.</summary>
