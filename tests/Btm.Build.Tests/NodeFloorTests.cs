@@ -116,6 +116,14 @@ public class NodeFloorTests
         Assert.That(again.ExitCode, Is.Zero, again.Output);
         Assert.That(again.Stdout, Does.Contain($"node 20.20.2 ({prefix}/bin/node) meets package.json's engines.node (>=20): nothing to install"));
         Assert.That(File.GetLastWriteTimeUtc(Path.Combine(prefix, "bin", "node")), Is.EqualTo(node));
+
+        // What the install is for: a fresh clone's build installs the node tools with it (npm ci) and zig, from them, compiles.
+        using var box = new Sandbox("bin-stub");
+        File.Delete(Path.Combine(box.Root, "node_modules"));
+        var check = box.RunWith(env, "--target=CheckTools", "--platform=darwin-arm64");
+        Assert.That(check.ExitCode, Is.Zero, check.Output);
+        Assert.That(check.Output, Does.Contain("installing the repo's node tools").And.Contain("darwin-arm64 (zig)"));
+        Assert.That(Path.Combine(box.Root, "node_modules", "@ryoppippi", "zig-linux-x64"), Does.Exist);
     }
 
     [Test]
