@@ -97,6 +97,20 @@ public class NodeFloorTests
     }
 
     [Test]
+    public void Test_sh_on_a_machine_without_node_names_install_node_before_running_anything()
+    {
+        var clone = Path.Combine(_scratch, "clone-without-node");
+        var git = ProcessResult.Run("git", ["clone", "-q", Sandbox.RepoRoot, clone], _scratch);
+        Assert.That(git.ExitCode, Is.Zero, git.Output);
+        var run = ProcessResult.Run(Path.Combine(clone, "test.sh"), ["--filter", "FullyQualifiedName~NoSuchTest"], clone,
+            new Dictionary<string, string?> { ["PATH"] = WithoutNode() });
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.Output);
+        Assert.That(run.Stderr, Does.Contain("fail    no node on PATH").And.Contain("sudo .ci/install-node"));
+        Assert.That(Path.Combine(clone, "node_modules"), Does.Not.Exist, "npm ci never ran");
+        Assert.That(run.Output, Does.Not.Contain("Test run for"), "no test ran");
+    }
+
+    [Test]
     public void Install_node_replaces_node_18_with_the_pinned_node_and_npm_from_npms_registry_and_then_has_nothing_to_do()
     {
         var prefix = Path.Combine(_scratch, "prefix-registry");
