@@ -293,6 +293,39 @@ public class PspLauncherWin32Tests
     }
 
     [Test]
+    public void A_killed_launcher_takes_its_program_with_it_as_exec_does_elsewhere()
+    {
+        var package = Pack(Tree("orphan", "orphan text"));
+        var workenv = FreshWorkenv();
+        var mark = Path.Combine(_work, $"mark-{Guid.NewGuid():N}");
+        var start = ProcessResult.StartInfo(Wine, [package, "orphan"], _work, new Dictionary<string, string?>(_wine)
+        {
+            ["BTM_WORKENV_DIR"] = Windows(workenv), ["PSP_MARK"] = Windows(mark), ["PSP_SLEEP"] = "60",
+        });
+        using var launcher = Process.Start(start)!;
+        var stdout = launcher.StandardOutput.ReadToEndAsync();
+        var stderr = launcher.StandardError.ReadToEndAsync();
+        var ran = Stopwatch.StartNew();
+        while (!File.Exists(mark) && ran.Elapsed < TimeSpan.FromSeconds(60) && !launcher.HasExited)
+            Thread.Sleep(100);
+        Assert.That(File.Exists(mark), Is.True, "the program started");
+        // The launcher alone, as Task Manager's End task or a crash would: the program (sleeping for 60 s) must end with it.
+        launcher.Kill();
+        Assert.That(launcher.WaitForExit(30_000), Is.True);
+        var closed = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(20));
+        var orphans = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Where(d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(Windows(workenv)); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        }).Select(d => Path.GetFileName(d)).ToList();
+        foreach (var pid in orphans)
+            ProcessResult.Run("kill", ["-9", pid], "/");
+        Assert.That(orphans, Is.Empty, "no program runs from that work environment any more");
+        Assert.That(closed, Is.True, "the program's output closed with the launcher");
+    }
+
+    [Test]
     public void Twelve_concurrent_first_runs_a_third_killed_at_random_leave_every_finished_run_correct_and_nothing_half_made_in_use()
     {
         var package = Pack(Tree("storm", "storm text", string.Concat(Enumerable.Range(0, 400_000).Select(i => (i * 7919 % 10007).ToString()))));
@@ -329,6 +362,8 @@ public class PspLauncherWin32Tests
         {
             var (p, kill, stdout, stderr) = runs[i];
             Assert.That(p.WaitForExit(120_000), "a run hung");
+            // Output ends when the last process holding the pipe does: a killed run's entry must not live on.
+            Assert.That(Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(60)), Is.True, $"run{i}'s output stayed open after it ended: its entry outlived the launcher");
             if (kill && p.ExitCode != 7)
                 continue;
             finished++;

@@ -637,6 +637,27 @@ static BOOL WINAPI ignore_ctrl(DWORD type) {
 }
 
 /*
+ * Elsewhere the launcher becomes the program (exec), so killing it kills the program. Here the
+ * program runs in a job that ends it when the job's last handle closes, which is the launcher's,
+ * closed by Windows however the launcher ends (a kill in Task Manager included); without it the
+ * program would run on orphaned, holding the caller's pipes open. Processes the program starts
+ * leave the job silently and outlive it, as they would a program started directly.
+ * NULL where this Windows cannot make the job (before 8, nested in a job that forbids it).
+ */
+static HANDLE kill_on_close_job(void) {
+  HANDLE job = CreateJobObjectW(NULL, NULL);
+  if (!job) return NULL;
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+  memset(&limits, 0, sizeof limits);
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK;
+  if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
+    CloseHandle(job);
+    return NULL;
+  }
+  return job;
+}
+
+/*
  * Runs the entry with the package's arguments and environment ({workenv} substituted), then the
  * user's arguments exactly as typed, and the inherited console and stdio; returns its exit code.
  */
@@ -678,10 +699,19 @@ static int run(const workenv *w, const psp_package *p, HANDLE entry, int skip_us
   PROCESS_INFORMATION child;
   memset(&startup, 0, sizeof startup);
   startup.cb = sizeof startup;
-  BOOL started = CreateProcessW(app, line, NULL, NULL, TRUE, 0, NULL, NULL, &startup, &child);
+  /* Not inheritable (no security attributes): a copy in the program would keep the job open. */
+  HANDLE job = kill_on_close_job();
+  /* Suspended until it is in the job, so that nothing it starts escapes the job's limits unseen. */
+  BOOL started = CreateProcessW(app, line, NULL, NULL, TRUE, job ? CREATE_SUSPENDED : 0, NULL, NULL, &startup, &child);
   /* Started (or not): writers may touch the entry again. */
   if (entry != INVALID_HANDLE_VALUE) CloseHandle(entry);
   if (!started) return die(EXIT_EXEC, "cannot start %s: %s", path, last_error());
+  if (job) {
+    if (!AssignProcessToJobObject(job, child.hProcess)) trace("the program runs outside a job: %s", last_error());
+    ResumeThread(child.hThread);
+  } else {
+    trace("no job for the program: %s", last_error());
+  }
   CloseHandle(child.hThread);
   WaitForSingleObject(child.hProcess, INFINITE);
   DWORD code = EXIT_EXEC;
