@@ -308,7 +308,7 @@ public class PspLauncherWin32Tests
         var ran = Stopwatch.StartNew();
         while (!File.Exists(mark) && ran.Elapsed < TimeSpan.FromSeconds(60) && !launcher.HasExited)
             Thread.Sleep(100);
-        Assert.That(File.Exists(mark), Is.True, "the program started");
+        Assert.That(File.Exists(mark), Is.True, launcher.HasExited ? $"the launcher ended ({launcher.ExitCode}) before the program started" : "the program did not start in 60 s");
         // The launcher alone, as Task Manager's End task or a crash would: the program (sleeping for 60 s) must end with it.
         launcher.Kill();
         Assert.That(launcher.WaitForExit(30_000), Is.True);
