@@ -150,6 +150,32 @@ public class PspLauncherWin32Tests
         Assert.That(LinkCount(inEnv), Is.EqualTo(2));
     }
 
+    /// <summary>The processes other than this one that hold the read end's pipe of <paramref name="process"/>'s stdout open: pid and command line.</summary>
+    private static string Holders(Process process)
+    {
+        var fd = process.StandardOutput.BaseStream switch
+        {
+            System.IO.Pipes.PipeStream pipeStream => pipeStream.SafePipeHandle.DangerousGetHandle(),
+            FileStream file => file.SafeFileHandle.DangerousGetHandle(),
+            var other => throw new InvalidOperationException($"stdout is a {other.GetType()}"),
+        };
+        var pipe = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        var holders = new List<string>();
+        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out var pid) && pid != Environment.ProcessId))
+        {
+            try
+            {
+                if (Directory.GetFiles(Path.Combine(dir, "fd")).Any(f => new FileInfo(f).LinkTarget == pipe))
+                    holders.Add($"{Path.GetFileName(dir)} {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        return holders.Count == 0 ? $"no other process ({pipe})" : string.Join("; ", holders);
+    }
+
     private static int LinkCount(string path)
     {
         var r = ProcessResult.Run("stat", ["-c", "%h", path], "/");
@@ -363,7 +389,7 @@ public class PspLauncherWin32Tests
             var (p, kill, stdout, stderr) = runs[i];
             Assert.That(p.WaitForExit(120_000), "a run hung");
             // Output ends when the last process holding the pipe does: a killed run's entry must not live on.
-            Assert.That(Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(60)), Is.True, $"run{i}'s output stayed open after it ended: its entry outlived the launcher");
+            Assert.That(Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(60)), Is.True, () => $"run{i}'s output stayed open after it ended, held by: {Holders(p)}");
             if (kill && p.ExitCode != 7)
                 continue;
             finished++;
