@@ -160,20 +160,27 @@ public class PspLauncherWin32Tests
             var other => throw new InvalidOperationException($"stdout is a {other.GetType()}"),
         };
         var pipe = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-        var holders = new List<string>();
+        var holders = Processes(dir => Directory.GetFiles(Path.Combine(dir, "fd")).Any(f => new FileInfo(f).LinkTarget == pipe));
+        return holders.Count == 0 ? $"no other process ({pipe})" : string.Join("; ", holders.Select(h => $"{h.Pid} {h.CommandLine}"));
+    }
+
+    /// <summary>Every process but this one whose /proc folder <paramref name="match"/> accepts: pid and command line.</summary>
+    private static List<(string Pid, string CommandLine)> Processes(Func<string, bool> match)
+    {
+        var found = new List<(string, string)>();
         foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out var pid) && pid != Environment.ProcessId))
         {
             try
             {
-                if (Directory.GetFiles(Path.Combine(dir, "fd")).Any(f => new FileInfo(f).LinkTarget == pipe))
-                    holders.Add($"{Path.GetFileName(dir)} {File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()}");
+                if (match(dir))
+                    found.Add((Path.GetFileName(dir), File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // gone meanwhile, or not ours to read
             }
         }
-        return holders.Count == 0 ? $"no other process ({pipe})" : string.Join("; ", holders);
+        return found;
     }
 
     private static int LinkCount(string path)
@@ -339,12 +346,7 @@ public class PspLauncherWin32Tests
         launcher.Kill();
         Assert.That(launcher.WaitForExit(30_000), Is.True);
         var closed = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(20));
-        var orphans = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Where(d =>
-        {
-            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(Windows(workenv)); }
-            catch (IOException) { return false; }
-            catch (UnauthorizedAccessException) { return false; }
-        }).Select(d => Path.GetFileName(d)).ToList();
+        var orphans = Processes(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(Windows(workenv))).Select(p => p.Pid).ToList();
         foreach (var pid in orphans)
             ProcessResult.Run("kill", ["-9", pid], "/");
         Assert.That(orphans, Is.Empty, "no program runs from that work environment any more");
