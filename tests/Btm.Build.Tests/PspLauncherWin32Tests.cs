@@ -20,6 +20,7 @@ public class PspLauncherWin32Tests
     private string _tool = "";
     private string _work = "";
     private Dictionary<string, string?> _wine = [];
+    private readonly List<(Process Process, Task Read)> _kept = [];
     private static readonly Ed25519Keys.KeyPair Key = Ed25519Keys.FromSeed(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
     // Records each run in %PSP_MARK%, prints its arguments one per line, GOLDEN and the app's text, exits 7.
@@ -33,6 +34,9 @@ public class PspLauncherWin32Tests
           if (mark && *mark) { FILE *m = fopen(mark, "a"); if (m) { fputs("ran\n", m); fclose(m); } }
           for (int i = 1; i < argc; i++) printf("arg[%d]=%s\n", i, argv[i]);
           printf("env: GOLDEN=%s\n", getenv("GOLDEN") ? getenv("GOLDEN") : "");
+          BOOL in_job = FALSE;
+          IsProcessInJob(GetCurrentProcess(), NULL, &in_job);
+          printf("in a job: %d\n", in_job ? 1 : 0);
           char path[4096];
           snprintf(path, sizeof path, "%s\\main.txt", getenv("HOME_OF_APP") ? getenv("HOME_OF_APP") : ".");
           FILE *f = fopen(path, "r");
@@ -64,9 +68,15 @@ public class PspLauncherWin32Tests
         _tool = Path.Combine(_work, "tool.exe");
         var cc = ProcessResult.Run("x86_64-w64-mingw32-gcc", ["-O2", "-static", "-o", _tool, Path.Combine(_work, "tool.c")], _work);
         Assert.That(cc.ExitCode, Is.Zero, cc.Output);
-        _wine = new Dictionary<string, string?> { ["WINEPREFIX"] = Path.Combine(_box.Root, "wineprefix"), ["WINEDEBUG"] = "-all" };
-        // One wine server for the whole fixture: each run then starts in a fraction of a second.
-        ProcessResult.Run("/usr/lib/wine/wineserver", ["-p"], _work, _wine);
+        var prefix = Path.Combine(_box.Root, "wineprefix");
+        Directory.CreateDirectory(prefix);
+        _wine = new Dictionary<string, string?> { ["WINEPREFIX"] = prefix, ["WINEDEBUG"] = "-all" };
+        // One wine server, and wine's system processes (services.exe…), for the whole fixture,
+        // started here: they keep the stderr of the run that starts them until the server exits,
+        // which would hold a test's output open. The prefix is made here too, once: twelve
+        // concurrent first runs would race to make it.
+        Assert.That(StartKeepingPipes("/usr/lib/wine/wineserver", "-p"), Is.Zero, "wineserver -p");
+        Assert.That(StartKeepingPipes(Wine, _tool), Is.EqualTo(7), "the first run of the tool under wine, which makes the prefix");
     }
 
     [OneTimeTearDown]
@@ -74,7 +84,20 @@ public class PspLauncherWin32Tests
     {
         if (_wine.Count > 0)
             ProcessResult.Run("/usr/lib/wine/wineserver", ["-k"], _work, _wine);
+        if (!Task.WaitAll(_kept.Select(k => k.Read).ToArray(), TimeSpan.FromSeconds(10)))
+            TestContext.Progress.WriteLine("wineserver -k left wine processes of this fixture running");
+        foreach (var (process, _) in _kept)
+            process.Dispose();
         _box?.Dispose();
+    }
+
+    /// <summary>Runs a process to its exit; its output is read until teardown, as what it starts may keep the pipes.</summary>
+    private int StartKeepingPipes(string file, params string[] args)
+    {
+        var process = Process.Start(ProcessResult.StartInfo(file, args, _work, _wine))!;
+        _kept.Add((process, Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync())));
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(5)), Is.True, $"{file} {string.Join(' ', args)} did not finish in 5 minutes");
+        return process.ExitCode;
     }
 
     private static string Windows(string unixPath) => "Z:" + unixPath.Replace('/', '\\');
@@ -136,6 +159,9 @@ public class PspLauncherWin32Tests
         Assert.That(cold.Stdout, Does.Contain("env: GOLDEN=1"));
         Assert.That(cold.Stdout, Does.Contain("hello from app"));
         Assert.That(Count(cold.Stderr, " extracted ("), Is.EqualTo(2), cold.Stderr);
+        // Created inside the launcher's kill-on-close job (PROC_THREAD_ATTRIBUTE_JOB_LIST), not added after.
+        Assert.That(cold.Stdout, Does.Contain("in a job: 1"));
+        Assert.That(cold.Stderr, Does.Not.Contain("joins its job after"));
 
         var warm = Launch(package, workenv, args: ["x"]);
         Assert.That(warm.ExitCode, Is.EqualTo(7), warm.Output);

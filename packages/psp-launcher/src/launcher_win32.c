@@ -658,6 +658,28 @@ static HANDLE kill_on_close_job(void) {
 }
 
 /*
+ * Windows 10 and later put the program in the job as they create it: a launcher killed inside
+ * CreateProcessW then leaves nothing behind. NULL before 10, where the program starts suspended
+ * and joins the job before it runs instead.
+ */
+static LPPROC_THREAD_ATTRIBUTE_LIST job_list(HANDLE *job) {
+  SIZE_T size = 0;
+  InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+  LPPROC_THREAD_ATTRIBUTE_LIST list = size ? malloc(size) : NULL;
+  if (!list) return NULL;
+  if (!InitializeProcThreadAttributeList(list, 1, 0, &size)) {
+    free(list);
+    return NULL;
+  }
+  if (!UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, job, sizeof *job, NULL, NULL)) {
+    DeleteProcThreadAttributeList(list);
+    free(list);
+    return NULL;
+  }
+  return list;
+}
+
+/*
  * Runs the entry with the package's arguments and environment ({workenv} substituted), then the
  * user's arguments exactly as typed, and the inherited console and stdio; returns its exit code.
  */
@@ -695,22 +717,33 @@ static int run(const workenv *w, const psp_package *p, HANDLE entry, int skip_us
   }
   trace("run %s", path);
   SetConsoleCtrlHandler(ignore_ctrl, TRUE);
-  STARTUPINFOW startup;
+  STARTUPINFOEXW startup;
   PROCESS_INFORMATION child;
   memset(&startup, 0, sizeof startup);
-  startup.cb = sizeof startup;
+  startup.StartupInfo.cb = sizeof startup;
   /* Not inheritable (no security attributes): a copy in the program would keep the job open. */
   HANDLE job = kill_on_close_job();
-  /* Suspended until it is in the job, so that nothing it starts escapes the job's limits unseen. */
-  BOOL started = CreateProcessW(app, line, NULL, NULL, TRUE, job ? CREATE_SUSPENDED : 0, NULL, NULL, &startup, &child);
+  if (!job) trace("no job for the program: %s", last_error());
+  startup.lpAttributeList = job ? job_list(&job) : NULL;
+  BOOL started = startup.lpAttributeList &&
+                 CreateProcessW(app, line, NULL, NULL, TRUE, EXTENDED_STARTUPINFO_PRESENT, NULL, NULL, &startup.StartupInfo, &child);
+  BOOL joined = started;
+  if (!started) {
+    /* Suspended until it is in the job, so that nothing it starts escapes the job unseen. */
+    startup.StartupInfo.cb = sizeof startup.StartupInfo;
+    started = CreateProcessW(app, line, NULL, NULL, TRUE, job ? CREATE_SUSPENDED : 0, NULL, NULL, &startup.StartupInfo, &child);
+  }
+  if (startup.lpAttributeList) {
+    DeleteProcThreadAttributeList(startup.lpAttributeList);
+    free(startup.lpAttributeList);
+  }
   /* Started (or not): writers may touch the entry again. */
   if (entry != INVALID_HANDLE_VALUE) CloseHandle(entry);
   if (!started) return die(EXIT_EXEC, "cannot start %s: %s", path, last_error());
-  if (job) {
+  if (job && !joined) {
+    trace("the program joins its job after it is created");
     if (!AssignProcessToJobObject(job, child.hProcess)) trace("the program runs outside a job: %s", last_error());
     ResumeThread(child.hThread);
-  } else {
-    trace("no job for the program: %s", last_error());
   }
   CloseHandle(child.hThread);
   WaitForSingleObject(child.hProcess, INFINITE);
