@@ -55,6 +55,29 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
     private static string Strip(string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "");
 }
 
+/// <summary>The processes running now (read from /proc), for tests that check what outlived what.</summary>
+public static class LiveProcesses
+{
+    /// <summary>Pid and command line of each process whose /proc folder matches (the test host left out).</summary>
+    public static List<(string Pid, string CommandLine)> Find(Func<string, bool> match)
+    {
+        var found = new List<(string, string)>();
+        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out var pid) && pid != Environment.ProcessId))
+        {
+            try
+            {
+                if (match(dir))
+                    found.Add((Path.GetFileName(dir), File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        return found;
+    }
+}
+
 public sealed record StageResult(string Package, string Platform, string Mode, string Stage, string Outcome, string Detail);
 
 public static class Summary

@@ -453,6 +453,46 @@ public class PspLauncherTests
         Assert.That(Directory.GetFiles(_work, "cli.psp*"), Has.Length.EqualTo(1), "no temp left beside it");
     }
 
+    [Test]
+    public void A_killed_launcher_running_a_private_copy_takes_its_program_with_it_as_exec_does()
+    {
+        var package = Pack(Tree("private-kill", "private text"));
+        var mark = Path.Combine(_work, $"mark-{Guid.NewGuid():N}");
+        // No cache folder at all: the program runs from a private copy as the launcher's child.
+        var start = ProcessResult.StartInfo(package, ["orphan"], Path.GetTempPath(), new Dictionary<string, string?>
+        {
+            ["BTM_WORKENV_DIR"] = null, ["XDG_CACHE_HOME"] = null, ["HOME"] = null, ["PSP_MARK"] = mark, ["PSP_SLEEP"] = "60",
+        });
+        using var launcher = Process.Start(start)!;
+        var copy = Task.Run(() =>
+        {
+            for (var line = launcher.StandardError.ReadLine(); line is not null; line = launcher.StandardError.ReadLine())
+            {
+                var said = System.Text.RegularExpressions.Regex.Match(line, @"running from a private copy in (\S+) \(removed on exit\)");
+                if (said.Success)
+                    return said.Groups[1].Value;
+            }
+            return null;
+        });
+        var ran = Stopwatch.StartNew();
+        while (!File.Exists(mark) && ran.Elapsed < TimeSpan.FromSeconds(60) && !launcher.HasExited)
+            Thread.Sleep(50);
+        Assert.That(File.Exists(mark), Is.True, launcher.HasExited ? $"the launcher ended ({launcher.ExitCode}) before the program started" : "the program did not start in 60 s");
+        Assert.That(copy.Wait(TimeSpan.FromSeconds(10)) && copy.Result is not null, Is.True, "the launcher says where its private copy is");
+        // SIGKILL, the launcher alone: nothing of it runs afterwards to pass the signal on.
+        launcher.Kill();
+        Assert.That(launcher.WaitForExit(30_000), Is.True);
+        var program = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(copy.Result!, StringComparison.Ordinal));
+        for (var waited = Stopwatch.StartNew(); program.Count > 0 && waited.Elapsed < TimeSpan.FromSeconds(5); Thread.Sleep(50))
+            program = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(copy.Result!, StringComparison.Ordinal));
+        // The program's own sleep outlives it, as it would a program killed directly; the copy stays, as nothing runs to remove it.
+        foreach (var (pid, _) in LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "environ")).Contains("PSP_MARK=" + mark, StringComparison.Ordinal)))
+            ProcessResult.Run("kill", ["-9", pid], "/");
+        if (Directory.Exists(copy.Result))
+            Directory.Delete(copy.Result, recursive: true);
+        Assert.That(program, Is.Empty, "the program ended with its launcher");
+    }
+
     [TestCase("ro")]
     [TestCase("noexec")]
     public void A_read_only_or_noexec_work_environment_falls_back_to_a_private_copy_saying_so(string option)

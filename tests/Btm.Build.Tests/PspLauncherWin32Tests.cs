@@ -186,27 +186,8 @@ public class PspLauncherWin32Tests
             var other => throw new InvalidOperationException($"stdout is a {other.GetType()}"),
         };
         var pipe = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-        var holders = Processes(dir => Directory.GetFiles(Path.Combine(dir, "fd")).Any(f => new FileInfo(f).LinkTarget == pipe));
+        var holders = LiveProcesses.Find(dir => Directory.GetFiles(Path.Combine(dir, "fd")).Any(f => new FileInfo(f).LinkTarget == pipe));
         return holders.Count == 0 ? $"no other process ({pipe})" : string.Join("; ", holders.Select(h => $"{h.Pid} {h.CommandLine}"));
-    }
-
-    /// <summary>Every process but this one whose /proc folder <paramref name="match"/> accepts: pid and command line.</summary>
-    private static List<(string Pid, string CommandLine)> Processes(Func<string, bool> match)
-    {
-        var found = new List<(string, string)>();
-        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out var pid) && pid != Environment.ProcessId))
-        {
-            try
-            {
-                if (match(dir))
-                    found.Add((Path.GetFileName(dir), File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim()));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // gone meanwhile, or not ours to read
-            }
-        }
-        return found;
     }
 
     private static int LinkCount(string path)
@@ -372,7 +353,7 @@ public class PspLauncherWin32Tests
         launcher.Kill();
         Assert.That(launcher.WaitForExit(30_000), Is.True);
         var closed = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(20));
-        var orphans = Processes(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(Windows(workenv))).Select(p => p.Pid).ToList();
+        var orphans = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(Windows(workenv))).Select(p => p.Pid).ToList();
         foreach (var pid in orphans)
             ProcessResult.Run("kill", ["-9", pid], "/");
         Assert.That(orphans, Is.Empty, "no program runs from that work environment any more");

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -453,9 +456,17 @@ static int run_privately(const psp_package *p, int argc, char **argv, const char
     int status_pipe[2];
     if (pipe(status_pipe) != 0) return die(EXIT_EXEC, "cannot start the program: %s", strerror(errno));
     fcntl(status_pipe[1], F_SETFD, FD_CLOEXEC);
+    pid_t launcher = getpid();
     child = fork();
     if (child == 0) {
       close(status_pipe[0]);
+#ifdef __linux__
+      /* A launcher that is killed takes the program with it, as exec does on the main path. macOS
+         has no such setting; there a killed launcher leaves the program running, as any parent. */
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != launcher) _exit(128 + SIGKILL);
+#else
+      (void)launcher;
+#endif
       int failed = run(&w, p, argc, argv);
       int err = errno;
       (void)!write(status_pipe[1], &err, sizeof err);
