@@ -76,6 +76,10 @@ public static class LiveProcesses
         }
         return found;
     }
+
+    /// <summary>Pid and command line of each process whose command line contains <paramref name="part"/>.</summary>
+    public static List<(string Pid, string CommandLine)> WithCommandLine(string part) =>
+        Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(part, StringComparison.Ordinal));
 }
 
 public sealed record StageResult(string Package, string Platform, string Mode, string Stage, string Outcome, string Detail);

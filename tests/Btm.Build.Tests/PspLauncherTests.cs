@@ -482,9 +482,9 @@ public class PspLauncherTests
         // SIGKILL, the launcher alone: nothing of it runs afterwards to pass the signal on.
         launcher.Kill();
         Assert.That(launcher.WaitForExit(30_000), Is.True);
-        var program = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(copy.Result!, StringComparison.Ordinal));
+        var program = LiveProcesses.WithCommandLine(copy.Result!);
         for (var waited = Stopwatch.StartNew(); program.Count > 0 && waited.Elapsed < TimeSpan.FromSeconds(5); Thread.Sleep(50))
-            program = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(copy.Result!, StringComparison.Ordinal));
+            program = LiveProcesses.WithCommandLine(copy.Result!);
         // The program's own sleep outlives it, as it would a program killed directly; the copy stays, as nothing runs to remove it.
         foreach (var (pid, _) in LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "environ")).Contains("PSP_MARK=" + mark, StringComparison.Ordinal)))
             ProcessResult.Run("kill", ["-9", pid], "/");

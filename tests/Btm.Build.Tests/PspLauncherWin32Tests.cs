@@ -353,7 +353,7 @@ public class PspLauncherWin32Tests
         launcher.Kill();
         Assert.That(launcher.WaitForExit(30_000), Is.True);
         var closed = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(20));
-        var orphans = LiveProcesses.Find(dir => File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(Windows(workenv))).Select(p => p.Pid).ToList();
+        var orphans = LiveProcesses.WithCommandLine(Windows(workenv)).Select(p => p.Pid).ToList();
         foreach (var pid in orphans)
             ProcessResult.Run("kill", ["-9", pid], "/");
         Assert.That(orphans, Is.Empty, "no program runs from that work environment any more");
